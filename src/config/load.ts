@@ -1,0 +1,49 @@
+import { settings, Setting, Config } from './schema';
+
+/** The validated configuration, with derived defaults filled in. */
+export type AppConfig = Omit<Config, 'demoMode'> & { demoMode: boolean };
+
+/** A configuration problem: one line naming the variable and what it expects. */
+export class ConfigError extends Error {
+  constructor(public readonly variable: string, public readonly expects: string, public readonly got: string) {
+    super(`Invalid configuration: ${variable}=${JSON.stringify(got)} — expected ${expects}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validate the environment against the schema; throws ConfigError on the first bad value. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, s] of Object.entries(settings) as [string, Setting<unknown>][]) {
+    const raw = env[s.env];
+    const value = raw === undefined || raw === '' ? s.default : raw;
+    if (value === undefined) {
+      out[key] = undefined;
+      continue;
+    }
+    const parsed = s.parse.safeParse(value);
+    if (!parsed.success) throw new ConfigError(s.env, s.expects, s.secret ? '***' : value);
+    out[key] = parsed.data;
+  }
+  const partial = out as Config;
+  const config: AppConfig = { ...partial, demoMode: partial.demoMode ?? partial.nodeEnv !== 'production' };
+  if (config.demoMode && config.nodeEnv === 'production') {
+    throw new ConfigError('DEMO_MODE', 'false when NODE_ENV=production (demo users have published passwords)', 'true');
+  }
+  if (config.smsGateway === 'twilio') {
+    for (const k of ['twilioAccountSid', 'twilioAuthToken', 'twilioFrom'] as const) {
+      if (!config[k]) throw new ConfigError(settings[k].env, `${settings[k].expects} (required when SMS_GATEWAY=twilio)`, '');
+    }
+  }
+  return config;
+}
+
+/** The README table, generated from the schema so the two cannot drift apart. */
+export function configTableMarkdown(): string {
+  const rows = ['| Variable | Default | Expects | Meaning |', '|---|---|---|---|'];
+  for (const s of Object.values(settings) as Setting<unknown>[]) {
+    const def = s.default === undefined ? '(unset)' : `\`${s.default}\``;
+    rows.push(`| \`${s.env}\` | ${def} | ${s.expects.replace(/\|/g, '\\|')} | ${s.doc.replace(/\|/g, '\\|')} |`);
+  }
+  return rows.join('\n');
+}

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+/**
+ * The one configuration schema. Every setting has its environment variable, a default (or none),
+ * a parser that validates it and a line of documentation. The README's configuration table is
+ * generated from this list (`npm run docs:config`) and a test checks the two agree.
+ */
+export interface Setting<T> {
+  env: string;
+  doc: string;
+  /** Default as the string a user would write in the environment; undefined = optional/unset. */
+  default?: string;
+  /** Human description of what is expected, used in the start-up error. */
+  expects: string;
+  parse: z.ZodType<T>;
+  secret?: boolean;
+}
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
+const optionalUrl = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      const u = new URL(v);
+      return protocols.includes(u.protocol.replace(/:$/, ''));
+    } catch {
+      return false;
+    }
+  });
+const level = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const timeOfDayRanges = z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/);
+
+export const settings = {
+  nodeEnv: { env: 'NODE_ENV', default: 'development', expects: 'development, test or production', doc: 'production disables demo mode and demo users.', parse: z.enum(['development', 'test', 'production']) },
+  port: { env: 'PORT', default: '3000', expects: 'a TCP port number 0-65535', doc: 'HTTP and WebSocket port of the service.', parse: port },
+  host: { env: 'HOST', default: '0.0.0.0', expects: 'an interface address', doc: 'Interface the HTTP server listens on.', parse: z.string().min(1) },
+  logLevel: { env: 'LOG_LEVEL', default: 'info', expects: 'fatal|error|warn|info|debug|trace|silent', doc: 'Minimum log level (pino).', parse: level },
+  databaseUrl: { env: 'DATABASE_URL', expects: 'a postgres:// or postgresql:// URL', doc: 'PostgreSQL server. Unset: embedded PostgreSQL (PGlite) under DATA_DIR.', parse: optionalUrl(['postgres', 'postgresql']), secret: true },
+  dataDir: { env: 'DATA_DIR', default: './data', expects: 'a directory path', doc: 'Where the embedded database and other local state live.', parse: z.string().min(1) },
+  redisUrl: { env: 'REDIS_URL', expects: 'a redis:// or rediss:// URL', doc: 'Redis for live state, pub/sub and the leader lock. Unset: in-process bus (single instance only).', parse: optionalUrl(['redis', 'rediss']), secret: true },
+  redisPrefix: { env: 'REDIS_PREFIX', default: 'hotline:', expects: 'a key prefix', doc: 'Prefix of every Redis key and channel (several deployments can share one Redis).', parse: z.string().min(1) },
+  demoMode: { env: 'DEMO_MODE', expects: 'true or false', doc: 'Demo users and the built-in simulator with simulated operators and callers. Default: true unless NODE_ENV=production.', parse: bool },
+  tokenTtlHours: { env: 'TOKEN_TTL_HOURS', default: '12', expects: 'a positive whole number of hours', doc: 'Lifetime of a login token (one operator shift).', parse: positiveInt },
+  asteriskServers: { env: 'ASTERISK_SERVERS', expects: 'JSON array of {id,ami:{host,port,username,password},ari:{url,username,password,app}}', doc: 'Asterisk servers to drive (one per centre). Unset: in demo mode, the built-in simulator; otherwise none.', parse: z.string().min(2), secret: true },
+  simulatorOperators: { env: 'SIM_OPERATORS', default: '4', expects: 'a whole number >= 0', doc: 'Demo mode: simulated operators answering calls in the built-in simulator.', parse: z.coerce.number().int().min(0) },
+  simulatorCallersPerMinute: { env: 'SIM_CALLERS_PER_MINUTE', default: '6', expects: 'a number >= 0', doc: 'Demo mode: simulated callers arriving per minute.', parse: z.coerce.number().min(0) },
+  recordingsDir: { env: 'RECORDINGS_DIR', default: './data/recordings', expects: 'a directory path', doc: 'Where call recordings are collected and served from.', parse: z.string().min(1) },
+  officeHours: { env: 'OFFICE_HOURS', default: '09:00-12:00,13:30-17:30', expects: 'HH:MM-HH:MM ranges separated by commas', doc: 'Office hours for working-hour limits (Asia/Shanghai).', parse: timeOfDayRanges },
+  smsGateway: { env: 'SMS_GATEWAY', default: 'log', expects: 'log or twilio', doc: 'SMS gateway adapter: log (writes to the log only) or twilio.', parse: z.enum(['log', 'twilio']) },
+  twilioAccountSid: { env: 'TWILIO_ACCOUNT_SID', expects: 'an account SID (AC…)', doc: 'Twilio-compatible gateway account.', parse: z.string().regex(/^AC[0-9a-fA-F]{32}$/) },
+  twilioAuthToken: { env: 'TWILIO_AUTH_TOKEN', expects: 'the auth token', doc: 'Twilio-compatible gateway token; also verifies inbound SMS webhooks.', parse: z.string().min(8), secret: true },
+  twilioFrom: { env: 'TWILIO_FROM', expects: 'a sender number', doc: 'Sender number for SMS.', parse: z.string().min(3) },
+  publicBaseUrl: { env: 'PUBLIC_BASE_URL', expects: 'an http(s) URL', doc: 'Public URL of this service (for webhook signature checks).', parse: optionalUrl(['http', 'https']) },
+  shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', expects: 'milliseconds, a positive whole number', doc: 'Longest graceful shutdown before the process exits anyway.', parse: positiveInt },
+} satisfies Record<string, Setting<unknown>>;
+
+export type Settings = typeof settings;
+type Out<K extends keyof Settings> = z.output<Settings[K]['parse']>;
+export type Config = { [K in keyof Settings]: Settings[K] extends { default: string } ? Out<K> : Out<K> | undefined };

@@ -1,0 +1,62 @@
+import pino from 'pino';
+import { maskPhone, maskPhonesInText } from './mask';
+
+export type Logger = pino.Logger;
+
+/** Keys whose values are caller personal data wherever they appear in a log object. */
+const PHONE_KEYS = new Set([
+  'caller', 'callerNumber', 'callerPhone', 'phone', 'callerid', 'callerIdNum', 'calleridnum',
+  'connectedlinenum', 'ConnectedLineNum', 'CallerIDNum', 'from', 'to', 'number', 'msisdn',
+]);
+const NAME_KEYS = new Set(['callerName', 'calleridname', 'CallerIDName', 'citizenName']);
+
+function scrub(value: unknown, depth: number): unknown {
+  if (depth > 6 || value === null || value === undefined) return value;
+  if (typeof value === 'string') return maskPhonesInText(value);
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  if (typeof value === 'object' && !(value instanceof Error)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (PHONE_KEYS.has(k) && (typeof v === 'string' || typeof v === 'number')) out[k] = maskPhone(String(v));
+      else if (NAME_KEYS.has(k) && typeof v === 'string') out[k] = v ? Array.from(v)[0] + '**' : v;
+      else out[k] = scrub(v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}
+
+export interface LoggerOptions {
+  level?: string;
+  name?: string;
+  /** Where to write; defaults to stdout. Tests pass a stream to inspect output. */
+  destination?: pino.DestinationStream;
+}
+
+/**
+ * The one logger factory. Every log object and message is scrubbed of phone numbers before it is
+ * written (第二十七条), so a careless `log.info({ caller })` cannot leak a citizen's number.
+ */
+export function createLogger(opts: LoggerOptions = {}): Logger {
+  const options: pino.LoggerOptions = {
+    level: opts.level ?? 'info',
+    name: opts.name ?? 'hotline',
+    base: undefined,
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: {
+      log: (obj) => scrub(obj, 0) as Record<string, unknown>,
+    },
+    hooks: {
+      logMethod(args, method) {
+        const masked = args.map((a) => (typeof a === 'string' ? maskPhonesInText(a) : a)) as Parameters<typeof method>;
+        method.apply(this, masked);
+      },
+    },
+  };
+  return opts.destination ? pino(options, opts.destination) : pino(options);
+}
+
+/** A logger that writes nothing, for unit tests and tools. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
