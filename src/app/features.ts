@@ -1,0 +1,9 @@
+import { Feature } from './context';
+
+/**
+ * The capabilities this service runs, in dependency order. Each capability folder exports a
+ * `create…Feature()` and is listed here once: the single place where the service is wired.
+ */
+export function allFeatures(): Feature[] {
+  return [];
+}

@@ -1,0 +1,111 @@
+import { AppError, badRequest, conflict, notFound, unauthenticated } from '../http/errors';
+import { AuditStore } from '../audit/store';
+import { LiveStore } from '../live/store';
+import { Logger } from '../logging/logger';
+import { hashPassword, newToken, passwordProblem, tokenHash, verifyPassword } from './password';
+import { AuthUser, Role } from './roles';
+import { NewUser, UserStore } from './store';
+
+const MAX_FAILURES = 10;
+const LOCKOUT_SECONDS = 15 * 60;
+
+export interface CreateUserInput {
+  username: string;
+  displayName: string;
+  password: string;
+  roles: Role[];
+  centre?: string | null;
+  unitCode?: string | null;
+  extension?: string | null;
+}
+
+/** Logins, tokens and user administration. */
+export class AuthService {
+  constructor(
+    private readonly users: UserStore,
+    private readonly audit: AuditStore,
+    private readonly live: LiveStore,
+    private readonly log: Logger,
+    private readonly tokenTtlHours: number,
+  ) {}
+
+  /** Exchange a username and password for a bearer token. Repeated failures lock the account for a while. */
+  async login(username: string, password: string, requestId?: string): Promise<{ token: string; expiresAt: Date; user: AuthUser }> {
+    const failKey = `auth:fail:${username}`;
+    const failures = Number((await this.live.get(failKey)) ?? 0);
+    if (failures >= MAX_FAILURES) {
+      throw new AppError(429, 'auth.locked', 'Too many failed logins; try again later', { retryAfterSeconds: LOCKOUT_SECONDS });
+    }
+    const found = await this.users.findCredentials(username);
+    const ok = found !== null && found.user.active && (await verifyPassword(password, found.passwordHash));
+    if (!ok) {
+      await this.live.incr(failKey, LOCKOUT_SECONDS);
+      await this.audit.record({ actor: username, action: 'auth.login_failed', requestId });
+      throw new AppError(401, 'auth.invalid_credentials', 'Wrong username or password');
+    }
+    await this.live.del(failKey);
+    const token = newToken();
+    const expiresAt = new Date(Date.now() + this.tokenTtlHours * 3600_000);
+    await this.users.createSession(tokenHash(token), found.user.id, expiresAt);
+    await this.audit.record({ actorUserId: found.user.id, actor: found.user.username, action: 'auth.login', requestId });
+    const { active: _active, ...user } = found.user;
+    return { token, expiresAt, user };
+  }
+
+  /** Resolve a bearer token to its user, or null when it is unknown, expired, revoked or the user is inactive. */
+  async authenticate(token: string): Promise<AuthUser | null> {
+    if (!token || token.length > 200) return null;
+    const u = await this.users.findSessionUser(tokenHash(token), new Date());
+    if (!u || !u.active) return null;
+    const { active: _active, ...user } = u;
+    return user;
+  }
+
+  async requireUser(token: string | undefined): Promise<AuthUser> {
+    const u = token ? await this.authenticate(token) : null;
+    if (!u) throw unauthenticated();
+    return u;
+  }
+
+  async logout(token: string): Promise<void> {
+    await this.users.revokeSession(tokenHash(token));
+  }
+
+  async createUser(input: CreateUserInput, actor: { id?: number; username: string }): Promise<AuthUser> {
+    const problem = passwordProblem(input.password);
+    if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
+    if (input.roles.includes('unit_handler') && !input.unitCode) {
+      throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+    }
+    const existing = await this.users.findCredentials(input.username);
+    if (existing) throw conflict('auth.username_taken', 'That username is already in use', { username: input.username });
+    const row: NewUser = { ...input, passwordHash: await hashPassword(input.password) };
+    const user = await this.users.insert(row);
+    await this.audit.record({ actorUserId: actor.id ?? null, actor: actor.username, action: 'user.create', targetType: 'user', targetId: String(user.id), details: { username: user.username, roles: user.roles } });
+    this.log.info({ userId: user.id, roles: user.roles }, 'user created');
+    return user;
+  }
+
+  async listUsers() {
+    return this.users.list();
+  }
+
+  async updateUser(id: number, patch: { displayName?: string; roles?: Role[]; centre?: string | null; unitCode?: string | null; extension?: string | null; active?: boolean; password?: string }, actor: AuthUser) {
+    let passwordHash: string | undefined;
+    if (patch.password !== undefined) {
+      const problem = passwordProblem(patch.password);
+      if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
+      passwordHash = await hashPassword(patch.password);
+    }
+    const { password: _pw, ...rest } = patch;
+    const updated = await this.users.update(id, { ...rest, passwordHash });
+    if (!updated) throw notFound('user.not_found', 'No such user', { id });
+    if (passwordHash || patch.active === false || patch.roles) await this.users.revokeAllSessions(id);
+    await this.audit.record({ actorUserId: actor.id, actor: actor.username, action: 'user.update', targetType: 'user', targetId: String(id), details: { fields: Object.keys(rest).concat(passwordHash ? ['password'] : []) } });
+    return updated;
+  }
+
+  async userCount(): Promise<number> {
+    return this.users.count();
+  }
+}

@@ -1,0 +1,54 @@
+import crypto from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Logger } from '../logging/logger';
+import { LiveStore } from './store';
+
+/**
+ * Leader election on a LiveStore lock: the work only one instance may do (SLA timers, reminders)
+ * runs where `isLeader` is true. The lock is renewed at a third of its TTL; a crashed leader's
+ * lock expires and another instance takes over.
+ */
+export class LeaderElector extends EventEmitter {
+  readonly owner: string;
+  private timer: NodeJS.Timeout | null = null;
+  private leader = false;
+
+  constructor(private readonly live: LiveStore, private readonly name: string, private readonly log: Logger, private readonly ttlMs = 15_000, owner?: string) {
+    super();
+    this.owner = owner ?? `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+  }
+
+  get isLeader() {
+    return this.leader;
+  }
+
+  async start(): Promise<void> {
+    await this.tick();
+    this.timer = setInterval(() => void this.tick(), Math.max(200, Math.floor(this.ttlMs / 3)));
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    let got = false;
+    try {
+      got = await this.live.acquireLock(this.name, this.owner, this.ttlMs);
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message, lock: this.name }, 'leader lock check failed');
+    }
+    if (got !== this.leader) {
+      this.leader = got;
+      this.log.info({ lock: this.name, owner: this.owner, leader: got }, got ? 'became leader' : 'lost leadership');
+      this.emit(got ? 'elected' : 'demoted');
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (this.leader) {
+      this.leader = false;
+      this.emit('demoted');
+      await this.live.releaseLock(this.name, this.owner).catch(() => undefined);
+    }
+  }
+}
