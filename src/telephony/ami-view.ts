@@ -1,0 +1,286 @@
+/**
+ * The AMI adapter's view of one Asterisk: live channels, queue callers, members, endpoints, and the
+ * mapping of AMI frames to domain events. Resync (ami-resync.ts) diffs a fresh snapshot against it.
+ */
+import { AmiFrame, num, str } from './ami-frames';
+import { deviceStatusText, TelephonyEvent } from './events';
+
+export interface ChannelView {
+  channelId: string;
+  channel: string;
+  linkedId?: string;
+  state: string;
+  callerNumber?: string;
+  bridgeId?: string;
+  queue?: string;
+  /** File name when we know it (our own MixMonitor command), `true` when only the start is known. */
+  recording?: string | true;
+  /** View sequence number of the last live event about this channel (resync race guard). */
+  seq: number;
+}
+export interface MemberView {
+  queue: string;
+  memberInterface: string;
+  memberName?: string;
+  paused: boolean;
+  status: number;
+  inCall: boolean;
+}
+interface AnsweredRef {
+  channelId?: string;
+  channel?: string;
+  linkedId?: string;
+}
+
+/** Events the mapper turns into domain events; everything else is skipped unparsed. */
+export const MAPPED_EVENTS = new Set([
+  'Newchannel', 'Newstate', 'Hangup', 'QueueCallerJoin', 'QueueCallerLeave', 'QueueCallerAbandon',
+  'AgentCalled', 'AgentConnect', 'AgentComplete', 'BridgeEnter', 'BridgeLeave', 'MixMonitorStart',
+  'MixMonitorStop', 'BlindTransfer', 'AttendedTransfer', 'QueueMemberAdded', 'QueueMemberRemoved',
+  'QueueMemberPause', 'QueueMemberStatus', 'PeerStatus', 'DTMFEnd', 'OriginateResponse',
+]);
+
+/** Events Asterisk 22 sends that we deliberately ignore (not "unknown", just not needed). */
+export const IGNORED_EVENTS = new Set([
+  'VarSet', 'DeviceStateChange', 'Newexten', 'NewConnectedLine', 'NewCallerid', 'DialBegin', 'DialEnd',
+  'DialState', 'SoftHangupRequest', 'HangupRequest', 'RTCPSent', 'RTCPReceived', 'SuccessfulAuth',
+  'ChallengeSent', 'FullyBooted', 'MusicOnHoldStart', 'MusicOnHoldStop', 'LocalBridge', 'BridgeCreate',
+  'BridgeDestroy', 'BridgeMerge', 'ContactStatus', 'Hold', 'Unhold', 'DTMFBegin', 'RequestBadFormat',
+  'ChanSpyStart', 'ChanSpyStop', 'ConfbridgeStart', 'ConfbridgeEnd', 'ConfbridgeJoin', 'ConfbridgeLeave',
+  'ConfbridgeTalking', 'LocalOptimizationBegin', 'LocalOptimizationEnd', 'QueueMemberPenalty',
+  'AgentRingNoAnswer', 'AgentDump', 'Cdr', 'Cel', 'Registry', 'InvalidPassword', 'FailedACL',
+  'InvalidAccountID', 'ChallengeResponseFailed', 'UnexpectedAddress', 'Reload', 'Shutdown', 'UserEvent',
+  'NewAccountCode', 'Rename', 'AOC-D', 'AOC-E', 'AOC-S', 'Pickup', 'ParkedCall', 'UnParkedCall',
+  'MessageWaiting', 'LoadAverageLimit', 'ModuleLoadReport', 'DAHDIChannel', 'MCID', 'SessionTimeout',
+  'QueueParams', 'QueueMember', 'QueueEntry', 'QueueStatusComplete', 'QueueSummary', 'QueueSummaryComplete',
+  'CoreShowChannel', 'CoreShowChannelsComplete', 'EndpointList', 'EndpointListComplete',
+]);
+
+type Emit = (e: TelephonyEvent) => void;
+type Init = { type: TelephonyEvent['type'] } & Record<string, unknown>;
+
+const MAX_ANSWERED = 20_000;
+
+export class AmiView {
+  readonly channels = new Map<string, ChannelView>();
+  readonly members = new Map<string, MemberView>();
+  readonly endpoints = new Map<string, boolean>();
+  /** queue + member interface → the caller the member answered, for AgentComplete without ids. */
+  readonly answered = new Map<string, AnsweredRef>();
+  /** Files named by our own MixMonitor commands, by channel name, until MixMonitorStart arrives. */
+  readonly pendingRecordingFiles = new Map<string, string>();
+  seq = 0;
+  /** Set while a resync snapshot is in flight: channels whose Hangup arrived meanwhile. */
+  endedDuringResync: Set<string> | null = null;
+
+  constructor(private readonly serverId: string, private readonly emit: Emit) {}
+
+  make(init: Init): TelephonyEvent {
+    return { serverId: this.serverId, source: 'ami', at: Date.now(), ...init } as unknown as TelephonyEvent;
+  }
+
+  private out(init: Init): void {
+    this.emit(this.make(init));
+  }
+
+  static memberKey(queue: string, iface: string): string {
+    return queue + '\u0000' + iface.toLowerCase();
+  }
+
+  /** Apply one event frame. Returns false when the frame had no meaning for the view. */
+  apply(f: AmiFrame): boolean {
+    const name = str(f, 'event');
+    this.seq++;
+    switch (name) {
+      case 'Newchannel': return this.newChannel(f);
+      case 'Newstate': return this.newState(f);
+      case 'Hangup': return this.hangup(f);
+      case 'QueueCallerJoin': {
+        const c = this.touch(f);
+        const queue = str(f, 'queue') ?? '';
+        if (c) c.queue = queue;
+        this.out({ type: 'CallerJoinedQueue', ...this.ref(f), queue, position: num(f, 'position') ?? 0, callerNumber: str(f, 'calleridnum') });
+        return true;
+      }
+      case 'QueueCallerLeave': {
+        const c = this.touch(f);
+        if (c) c.queue = undefined;
+        this.out({ type: 'CallerLeftQueue', ...this.ref(f), queue: str(f, 'queue') ?? '', position: num(f, 'position') });
+        return true;
+      }
+      case 'QueueCallerAbandon':
+        this.touch(f);
+        this.out({ type: 'CallerAbandoned', ...this.ref(f), queue: str(f, 'queue') ?? '', position: num(f, 'position'),
+          originalPosition: num(f, 'originalposition'), holdTimeSec: num(f, 'holdtime') });
+        return true;
+      case 'AgentCalled':
+        this.out({ type: 'MemberRinging', ...this.ref(f), ...this.member(f), memberChannel: str(f, 'destchannel') });
+        return true;
+      case 'AgentConnect': return this.agentConnect(f);
+      case 'AgentComplete': return this.agentComplete(f);
+      case 'BridgeEnter':
+      case 'BridgeLeave': {
+        const c = this.touch(f);
+        const bridgeId = str(f, 'bridgeuniqueid') ?? '';
+        if (c) c.bridgeId = name === 'BridgeEnter' ? bridgeId : undefined;
+        this.out({ type: name === 'BridgeEnter' ? 'BridgeEntered' : 'BridgeLeft', ...this.ref(f), bridgeId });
+        return true;
+      }
+      case 'MixMonitorStart': {
+        const c = this.touch(f);
+        const chan = str(f, 'channel') ?? '';
+        const file = this.pendingRecordingFiles.get(chan);
+        this.pendingRecordingFiles.delete(chan);
+        if (c) c.recording = file ?? true;
+        this.out({ type: 'RecordingStarted', via: 'mixmonitor', channelId: str(f, 'uniqueid'), channel: chan, file });
+        return true;
+      }
+      case 'MixMonitorStop': {
+        const c = this.touch(f);
+        const file = c && typeof c.recording === 'string' ? c.recording : undefined;
+        if (c) c.recording = undefined;
+        this.out({ type: 'RecordingFinished', via: 'mixmonitor', channelId: str(f, 'uniqueid'), channel: str(f, 'channel'), file, state: 'stopped' });
+        return true;
+      }
+      case 'BlindTransfer':
+        this.out({ type: 'Transfer', kind: 'blind', result: str(f, 'result') ?? '',
+          transfererChannelId: str(f, 'transfereruniqueid'), transfererChannel: str(f, 'transfererchannel'),
+          transfereeChannelId: str(f, 'transfereeuniqueid'), transfereeChannel: str(f, 'transfereechannel'),
+          targetContext: str(f, 'context'), targetExten: str(f, 'extension'), bridgeId: str(f, 'bridgeuniqueid'),
+          external: str(f, 'isexternal') === 'Yes' });
+        return true;
+      case 'AttendedTransfer':
+        this.out({ type: 'Transfer', kind: 'attended', result: str(f, 'result') ?? '',
+          transfererChannelId: str(f, 'origtransfereruniqueid'), transfererChannel: str(f, 'origtransfererchannel'),
+          transfereeChannelId: str(f, 'transfereeuniqueid'), transfereeChannel: str(f, 'transfereechannel'),
+          targetContext: str(f, 'transfertargetcontext'), targetExten: str(f, 'transfertargetexten'),
+          bridgeId: str(f, 'destbridgeuniqueid') ?? str(f, 'origbridgeuniqueid'), external: str(f, 'isexternal') === 'Yes' });
+        return true;
+      case 'QueueMemberAdded': case 'QueueMemberRemoved': case 'QueueMemberPause': case 'QueueMemberStatus':
+        return this.memberEvent(name, f);
+      case 'PeerStatus': {
+        const peer = str(f, 'peer') ?? '';
+        const status = str(f, 'peerstatus') ?? '';
+        const reachable = status === 'Reachable' || status === 'Registered' || status === 'Lagged';
+        if (status !== 'Reachable' && status !== 'Unreachable' && status !== 'Registered' && status !== 'Unregistered' && status !== 'Lagged') return false;
+        if (this.endpoints.get(peer) === reachable) return true;
+        this.endpoints.set(peer, reachable);
+        this.out({ type: reachable ? 'EndpointReachable' : 'EndpointUnreachable', endpoint: peer });
+        return true;
+      }
+      case 'DTMFEnd':
+        if (str(f, 'direction') !== 'Received') return true;
+        this.out({ type: 'DtmfReceived', ...this.ref(f), digit: str(f, 'digit') ?? '' });
+        return true;
+      case 'OriginateResponse':
+        this.out({ type: 'OriginateResult', actionId: str(f, 'actionid') ?? '', success: str(f, 'response') === 'Success',
+          channelId: str(f, 'uniqueid'), channel: str(f, 'channel'), reasonCode: num(f, 'reason') });
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private ref(f: AmiFrame): { channelId: string; channel: string; linkedId?: string } {
+    return { channelId: str(f, 'uniqueid') ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid') };
+  }
+
+  private member(f: AmiFrame): { queue: string; memberInterface: string; memberName?: string } {
+    return { queue: str(f, 'queue') ?? '', memberInterface: str(f, 'interface') ?? '', memberName: str(f, 'membername') };
+  }
+
+  private touch(f: AmiFrame): ChannelView | undefined {
+    const id = str(f, 'uniqueid');
+    const c = id === undefined ? undefined : this.channels.get(id);
+    if (c) c.seq = this.seq;
+    return c;
+  }
+
+  private newChannel(f: AmiFrame): boolean {
+    const r = this.ref(f);
+    if (!r.channelId) return false;
+    const state = str(f, 'channelstatedesc') ?? '';
+    const callerNumber = str(f, 'calleridnum');
+    this.channels.set(r.channelId, { ...r, state, callerNumber, seq: this.seq });
+    this.out({ type: 'ChannelCreated', ...r, state, callerNumber, context: str(f, 'context'), exten: str(f, 'exten') });
+    return true;
+  }
+
+  private newState(f: AmiFrame): boolean {
+    const c = this.touch(f);
+    const state = str(f, 'channelstatedesc') ?? '';
+    const previousState = c?.state;
+    if (c) c.state = state;
+    this.out({ type: 'ChannelStateChanged', ...this.ref(f), state, previousState });
+    return true;
+  }
+
+  private hangup(f: AmiFrame): boolean {
+    const r = this.ref(f);
+    const c = this.channels.get(r.channelId);
+    this.channels.delete(r.channelId);
+    this.endedDuringResync?.add(r.channelId);
+    if (c?.recording) {
+      // Asterisk sends no MixMonitorStop when the channel hangs up with a recording running.
+      this.out({ type: 'RecordingFinished', via: 'mixmonitor', channelId: r.channelId, channel: r.channel,
+        file: typeof c.recording === 'string' ? c.recording : undefined, state: 'hangup' });
+    }
+    this.pendingRecordingFiles.delete(r.channel);
+    this.out({ type: 'ChannelHungUp', ...r, cause: num(f, 'cause') ?? 0, causeText: str(f, 'cause-txt') ?? '' });
+    return true;
+  }
+
+  private agentConnect(f: AmiFrame): boolean {
+    const m = this.member(f);
+    const r = this.ref(f);
+    this.answered.set(AmiView.memberKey(m.queue, m.memberInterface), { channelId: r.channelId || undefined, channel: r.channel || undefined, linkedId: r.linkedId });
+    if (this.answered.size > MAX_ANSWERED) this.answered.delete(this.answered.keys().next().value as string);
+    this.out({ type: 'OperatorAnswered', ...r, ...m, memberChannel: str(f, 'destchannel'), memberChannelId: str(f, 'destuniqueid'),
+      holdTimeSec: num(f, 'holdtime'), ringTimeSec: num(f, 'ringtime') });
+    return true;
+  }
+
+  private agentComplete(f: AmiFrame): boolean {
+    const m = this.member(f);
+    const key = AmiView.memberKey(m.queue, m.memberInterface);
+    const known = this.answered.get(key);
+    this.answered.delete(key);
+    let channelId = str(f, 'uniqueid');
+    let channel = str(f, 'channel');
+    let linkedId = str(f, 'linkedid');
+    let correlatedBy: 'uniqueid' | 'member' | 'none' = 'uniqueid';
+    if (!channelId) {
+      correlatedBy = known ? 'member' : 'none';
+      channelId = known?.channelId;
+      channel = channel || known?.channel;
+      linkedId = linkedId || known?.linkedId;
+    }
+    this.out({ type: 'CallCompleted', ...m, channelId, channel, linkedId, holdTimeSec: num(f, 'holdtime'),
+      talkTimeSec: num(f, 'talktime'), completionReason: str(f, 'reason') ?? '', correlatedBy });
+    return true;
+  }
+
+  private memberEvent(name: string, f: AmiFrame): boolean {
+    const m = this.member(f);
+    const key = AmiView.memberKey(m.queue, m.memberInterface);
+    const paused = str(f, 'paused') === '1';
+    const status = num(f, 'status') ?? 0;
+    const inCall = str(f, 'incall') === '1';
+    const prev = this.members.get(key);
+    if (name === 'QueueMemberRemoved') {
+      this.members.delete(key);
+      this.out({ type: 'QueueMemberRemoved', ...m });
+      return true;
+    }
+    this.members.set(key, { ...m, paused, status, inCall });
+    if (name === 'QueueMemberAdded') {
+      this.out({ type: 'QueueMemberAdded', ...m, paused, penalty: num(f, 'penalty'), membership: str(f, 'membership') });
+    } else if (name === 'QueueMemberPause') {
+      this.out({ type: 'QueueMemberPaused', ...m, paused, pauseReason: str(f, 'pausedreason') || undefined });
+    } else if (!prev || prev.status !== status || prev.inCall !== inCall) {
+      // QueueMemberStatus repeats for every device state change; only changes are news.
+      this.out({ type: 'QueueMemberStatusChanged', ...m, status, statusText: deviceStatusText(status), inCall });
+    }
+    return true;
+  }
+}
