@@ -7,7 +7,9 @@
 export function maskPhone(value: string | null | undefined): string {
   if (value === null || value === undefined) return '';
   const s = String(value);
-  const digits = s.replace(/\D/g, '');
+  let digits = s.replace(/\D/g, '');
+  // A mainland mobile with the country code (+86 138…): mask the national number.
+  if (/^861\d{10}$/.test(digits)) digits = digits.slice(2);
   if (digits.length === 0) return s.length > 0 ? '***' : '';
   if (digits.length <= 4) return '*'.repeat(digits.length);
   if (digits.length <= 7) return digits.slice(0, 1) + '*'.repeat(digits.length - 3) + digits.slice(-2);
