@@ -1,0 +1,117 @@
+import { expect } from 'chai';
+import { AmiClient } from '../../src/telephony/ami-client';
+import { TelephonyEvent } from '../../src/telephony/events';
+import { until } from '../support/until';
+import { FakeAmi } from './support/fake-ami';
+import { unsolicitedEvents } from './support/transcripts';
+
+describe('telephony/AMI domain events from the real captures', () => {
+  let ami: FakeAmi;
+  let client: AmiClient;
+  let events: TelephonyEvent[];
+
+  beforeEach(async () => {
+    ami = await new FakeAmi().start();
+    client = new AmiClient({ host: '127.0.0.1', port: ami.port, username: 'hotline', password: 'hotline' },
+      { serverId: 'centre-a', keepaliveMs: 0 });
+    events = [];
+    client.on('event', (e: TelephonyEvent) => { if (e.type !== 'ConnectionStateChanged') events.push(e); });
+    client.start();
+    await client.whenResynced(2000);
+  });
+  afterEach(async () => {
+    await client.stop();
+    await ami.stop();
+  });
+
+  async function replay(file: string, edit: (frames: string[]) => string[] = (f) => f): Promise<void> {
+    const frames = edit(unsolicitedEvents(file));
+    ami.push(frames.join('') + 'Event: UserEvent\r\nUserEvent: end-of-replay\r\n\r\n');
+    // The sentinel is skipped unparsed but counted: wait until everything before it was consumed.
+    const total = client.counters.framesIn + frames.length + 1;
+    await until(() => client.counters.framesIn >= total, { what: `all frames of ${file}` });
+  }
+
+  it('given the queue call capture (01), when replayed, then the call reads as join → ringing ×2 → answered by 8001 → completed → hung up', async () => {
+    await replay('01-login-status-originate-queue.txt');
+    const callerId = 'caller-0001-2';
+    const mine = events.filter((e) => 'channelId' in e && e.channelId === callerId);
+    const types = mine.map((e) => e.type);
+    expect(types[0]).to.equal('ChannelCreated');
+    const order = ['CallerJoinedQueue', 'MemberRinging', 'CallerLeftQueue', 'OperatorAnswered', 'BridgeEntered', 'CallCompleted', 'ChannelHungUp'];
+    const idx = order.map((t) => types.indexOf(t as TelephonyEvent['type']));
+    expect(idx.every((i) => i >= 0), `missing in ${types.join(',')}`).to.equal(true);
+    expect([...idx].sort((a, b) => a - b)).to.deep.equal(idx);
+    expect(types.filter((t) => t === 'MemberRinging')).to.have.length(2);
+    // In this capture AgentComplete precedes the caller's BridgeLeave; both precede the hangup.
+    expect(types.indexOf('BridgeLeft')).to.be.within(idx[4], idx[6]);
+    const answered = mine.find((e) => e.type === 'OperatorAnswered');
+    expect(answered).to.include({ queue: 'q-12345', memberInterface: 'Local/8001@operators', memberName: 'Operator 8001', serverId: 'centre-a', source: 'ami' });
+    const done = mine.find((e) => e.type === 'CallCompleted');
+    expect(done).to.include({ completionReason: 'caller', correlatedBy: 'uniqueid', talkTimeSec: 7 });
+    const loser = events.find((e) => e.type === 'ChannelHungUp' && e.cause === 26);
+    expect(loser).to.include({ causeText: 'Answered elsewhere' });
+    expect(client.view.channels.size).to.equal(0);
+  });
+
+  it('given an AgentComplete without the caller ids (as under load), when replayed, then it is correlated by queue + member', async () => {
+    await replay('01-login-status-originate-queue.txt', (frames) => frames.map((f) =>
+      f.startsWith('Event: AgentComplete') ? f.replace(/^(Channel|Uniqueid|Linkedid): .*\r\n/gm, '') : f));
+    const done = events.find((e) => e.type === 'CallCompleted');
+    expect(done).to.include({ correlatedBy: 'member', channelId: 'caller-0001-2', linkedId: 'caller-0001', memberInterface: 'Local/8001@operators' });
+  });
+
+  it('given the queue member capture (02), when replayed, then members are added, paused with reason, unpaused and removed', async () => {
+    await replay('02-queue-member-add-pause-remove.txt');
+    const types = events.map((e) => e.type).filter((t) => t.startsWith('QueueMember'));
+    expect(types).to.include.members(['QueueMemberAdded', 'QueueMemberPaused', 'QueueMemberRemoved']);
+    const paused = events.find((e) => e.type === 'QueueMemberPaused' && e.paused);
+    expect(paused).to.include({ pauseReason: 'lunch', memberInterface: 'Local/8003@operators' });
+  });
+
+  it('given the MixMonitor capture (03), when replayed, then recordings start and finish on the right channels', async () => {
+    await replay('03-mixmonitor.txt');
+    const started = events.filter((e) => e.type === 'RecordingStarted');
+    const finished = events.filter((e) => e.type === 'RecordingFinished');
+    expect(started).to.have.length(2);
+    expect(started.every((e) => e.type === 'RecordingStarted' && e.via === 'mixmonitor')).to.equal(true);
+    expect(finished.length).to.be.greaterThanOrEqual(2);
+  });
+
+  it('given the blind transfer capture (05), when replayed, then a blind Transfer names transferer, transferee and target', async () => {
+    await replay('05-transfer-redirect-blindtransfer.txt');
+    const t = events.find((e) => e.type === 'Transfer');
+    expect(t).to.include({ kind: 'blind', result: 'Success', targetContext: 'county-lines', targetExten: '0571', external: true,
+      transfererChannel: 'Local/12345@from-caller-00000007;2', transfereeChannel: 'Local/8001@operators-00000009;1' });
+    const complete = events.filter((e) => e.type === 'CallCompleted').map((e) => e.type === 'CallCompleted' && e.completionReason);
+    expect(complete).to.include('transfer');
+  });
+
+  it('given the PJSIP transfer capture (09), when replayed, then blind and attended transfers and received DTMF are typed', async () => {
+    await replay('09-pjsip-transfer-redirect-blind-atxfer-refer.txt');
+    const kinds = events.filter((e) => e.type === 'Transfer').map((e) => e.type === 'Transfer' && e.kind);
+    expect(kinds).to.include.members(['blind', 'attended']);
+    const att = events.find((e) => e.type === 'Transfer' && e.kind === 'attended');
+    expect(att).to.include({ targetContext: 'county-lines-pjsip', targetExten: '0571', external: false });
+    const digits = events.filter((e) => e.type === 'DtmfReceived').map((e) => e.type === 'DtmfReceived' && e.digit).join('');
+    expect(digits).to.equal('*20571');
+  });
+
+  it('given the registration capture (07), when replayed, then endpoints become reachable then unreachable and member status changes', async () => {
+    await replay('07-pjsip-registration-queue-member-states.txt');
+    const ep = events.filter((e) => e.type === 'EndpointReachable' || e.type === 'EndpointUnreachable')
+      .map((e) => `${e.type}:${(e as { endpoint: string }).endpoint}`);
+    expect(ep).to.include.members(['EndpointReachable:PJSIP/1001', 'EndpointUnreachable:PJSIP/1001']);
+    const ringing = events.find((e) => e.type === 'QueueMemberStatusChanged' && e.status === 6);
+    expect(ringing).to.include({ statusText: 'ringing', queue: 'q-pjsip' });
+  });
+
+  it('given every capture, when replayed, then every event type used is one we declared and nothing is left tracked twice', async () => {
+    for (const f of ['08-pjsip-queue-call-caller-hangs-up.txt', '08b-pjsip-queue-call-operator-hangs-up.txt', '10-pjsip-supervisor-chanspy-listen-whisper-barge.txt', '11-pjsip-confbridge-3way.txt', '12-pjsip-mixmonitor.txt']) {
+      await replay(f);
+    }
+    expect(client.counters.unknownEvents).to.equal(0);
+    expect(client.counters.garbage).to.equal(0);
+    expect(client.view.channels.size).to.equal(0);
+  });
+});
