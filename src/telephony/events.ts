@@ -5,7 +5,9 @@
  *
  * Source of truth per event type, so that AMI and ARI never report the same fact twice:
  * AMI → channels, bridges, queues, members, transfers, MixMonitor recordings, endpoints, DTMF;
- * ARI → Stasis lifecycle, ARI (bridge/channel) recordings, playbacks.
+ * ARI → Stasis lifecycle, ARI (bridge/channel) recordings, playbacks, app bridges destroyed.
+ * ARI channel-level facts (state, DTMF, bridge moves of a Stasis channel) go only to the listeners
+ * registered with `AriClient.onChannel()`, the hook a Stasis call handler uses.
  */
 export type LinkKind = 'ami' | 'ari';
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'resynced' | 'failed' | 'stopped';
@@ -183,6 +185,11 @@ export interface PlaybackFinished extends Base {
   target?: string;
   state: string;
 }
+/** An ARI (Stasis application) bridge is gone. */
+export interface BridgeDestroyed extends Base {
+  type: 'BridgeDestroyed';
+  bridgeId: string;
+}
 export interface OriginateResult extends Base {
   type: 'OriginateResult';
   actionId: string;
@@ -207,7 +214,7 @@ export type TelephonyEvent =
   | RecordingStarted | RecordingFinished | Transfer
   | QueueMemberAdded | QueueMemberRemoved | QueueMemberPaused | QueueMemberStatusChanged
   | EndpointReachable | EndpointUnreachable | DtmfReceived
-  | StasisStarted | StasisEnded | PlaybackFinished | OriginateResult
+  | StasisStarted | StasisEnded | PlaybackFinished | BridgeDestroyed | OriginateResult
   | ConnectionStateChanged;
 
 export type TelephonyEventType = TelephonyEvent['type'];
