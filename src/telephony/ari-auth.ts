@@ -12,6 +12,11 @@ interface SwaggerAuthz { authz: Record<string, unknown>; add(name: string, auth:
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const swagger = require(require.resolve('swagger-client', { paths: [path.dirname(require.resolve('ari-client'))] })) as { authorizations: SwaggerAuthz };
 
+// swagger-client assigns an implicit global `log` that console.logs a "deprecated Swagger" warning on
+// every api-docs load and keeps every message in `log.history` forever; make it a no-op.
+const g = globalThis as { log?: unknown };
+if (typeof g.log === 'function' && /log\.history/.test(String(g.log))) g.log = function quietSwaggerLog(): void {};
+
 const KEY = 'hotline-per-host';
 const byHost = new Map<string, string>();
 let chain: Promise<unknown> = Promise.resolve();
