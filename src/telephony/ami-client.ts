@@ -39,6 +39,13 @@ export class AmiClient extends AmiConnection {
     this.view = new AmiView(options.serverId, (e) => this.publish(e));
   }
 
+  override status() {
+    const s = super.status();
+    s.counters.trackedChannels = this.view.channels.size;
+    s.counters.trackedMembers = this.view.members.size;
+    return s;
+  }
+
   private publish(e: TelephonyEvent): void {
     this.counters.eventsMapped++;
     this.emit('event', e);
