@@ -1,0 +1,145 @@
+import { SYNONYM_GROUPS } from './synonyms';
+
+/** Splits text into words. jieba when it loads; otherwise a dictionary max-match segmenter. */
+export interface Segmenter {
+  readonly kind: 'jieba' | 'maxmatch';
+  cut(text: string): string[];
+}
+
+/** Function words that carry no meaning for retrieval. Kept short on purpose: idf does the rest. */
+const STOPWORDS = new Set(
+  '的 了 吗 呢 啊 吧 呀 哦 嘛 么 我 我们 你 你们 您 他 她 它 他们 是 在 和 与 及 或 就 都 也 还 又 这 那 这个 那个 个 请问 一下 一个 有 被 把 给 对 从 向 到 让 为 着 过 得 地 之 其 等 啥 什么 怎么 怎样 如何 哪 哪里 谁 如果 要是 可 请'.split(' '),
+);
+
+const CJK = /[\u3400-\u9fff]/;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+export function normalize(text: string): string {
+  return text.normalize('NFKC').toLowerCase();
+}
+
+function loadJieba(): Segmenter | null {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
+    const j = Jieba.withDict(dict);
+    // Our domain words (synonym variants) must stay whole words: 12345热线, 住房公积金 …
+    const extra = SYNONYM_GROUPS.flat().filter((w) => w.length > 1).map((w) => `${normalize(w)} 50000 n`).join('\n');
+    j.loadDict(Buffer.from(extra + '\n'));
+    return { kind: 'jieba', cut: (t) => j.cutForSearch(t, true) };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Forward maximum matching over a word list, single characters otherwise. Used only when the
+ * native jieba binary cannot load on a platform; recall is then carried by the bigrams.
+ */
+export class MaxMatchSegmenter implements Segmenter {
+  readonly kind = 'maxmatch' as const;
+  private readonly words: Set<string>;
+  private readonly maxLen: number;
+  constructor(words: Iterable<string>) {
+    this.words = new Set([...words].map(normalize));
+    this.maxLen = Math.max(1, ...[...this.words].map((w) => w.length));
+  }
+  cut(text: string): string[] {
+    const out: string[] = [];
+    const chars = Array.from(text);
+    let i = 0;
+    while (i < chars.length) {
+      if (!CJK.test(chars[i])) {
+        let j = i;
+        while (j < chars.length && WORD_CHAR.test(chars[j]) && !CJK.test(chars[j])) j++;
+        if (j > i) {
+          out.push(chars.slice(i, j).join(''));
+          i = j;
+        } else i++;
+        continue;
+      }
+      let len = Math.min(this.maxLen, chars.length - i);
+      for (; len > 1; len--) if (this.words.has(chars.slice(i, i + len).join(''))) break;
+      out.push(chars.slice(i, i + len).join(''));
+      i += len;
+    }
+    return out;
+  }
+}
+
+let defaultSegmenter: Segmenter | null = null;
+export function getSegmenter(): Segmenter {
+  defaultSegmenter ??= loadJieba() ?? new MaxMatchSegmenter(SYNONYM_GROUPS.flat());
+  return defaultSegmenter;
+}
+
+/** A term a text contributes to the index or a query: words, synonym concepts (`~n`) and bigrams (`^xy`). */
+export interface Analyzed {
+  words: string[];
+  concepts: string[];
+  bigrams: string[];
+  /** Surface strings found in the text (for highlighting). */
+  surfaces: string[];
+}
+
+/**
+ * Turns text into terms. Words come from the segmenter (minus stopwords); every synonym group
+ * whose variant appears in the text adds one concept term, so 社保 in a question meets 社会保险 in
+ * an entry; CJK character bigrams cover words the segmenter cuts differently.
+ */
+export class Analyzer {
+  private readonly variantsByFirst = new Map<string, { variant: string; group: number }[]>();
+  constructor(readonly segmenter: Segmenter = getSegmenter(), groups: readonly (readonly string[])[] = SYNONYM_GROUPS) {
+    groups.forEach((g, gi) => {
+      for (const v0 of g) {
+        const v = normalize(v0);
+        const list = this.variantsByFirst.get(v[0]) ?? [];
+        list.push({ variant: v, group: gi });
+        this.variantsByFirst.set(v[0], list);
+      }
+    });
+    for (const list of this.variantsByFirst.values()) list.sort((a, b) => b.variant.length - a.variant.length);
+  }
+
+  analyze(text: string, opts: { bigrams?: boolean } = {}): Analyzed {
+    const t = normalize(text);
+    const words: string[] = [];
+    for (const w of this.segmenter.cut(t)) {
+      const s = w.trim();
+      if (!s || !WORD_CHAR.test(s) || STOPWORDS.has(s)) continue;
+      words.push(s);
+    }
+    const concepts: string[] = [];
+    const surfaces: string[] = words.filter((w) => w.length > 1 || CJK.test(w));
+    for (let i = 0; i < t.length; i++) {
+      const cands = this.variantsByFirst.get(t[i]);
+      if (!cands) continue;
+      for (const c of cands) {
+        if (t.startsWith(c.variant, i)) {
+          // Short digit variants (110, 120) must not match inside longer numbers such as 12345.
+          if (/^\d+$/.test(c.variant) && (/\d/.test(t[i - 1] ?? '') || /\d/.test(t[i + c.variant.length] ?? ''))) continue;
+          concepts.push(`~${c.group}`);
+          surfaces.push(c.variant);
+          i += c.variant.length - 1; // non-overlapping: 不满意 is not also 满意
+          break;
+        }
+      }
+    }
+    const bigrams: string[] = [];
+    if (opts.bigrams !== false) {
+      let run = '';
+      const flush = () => {
+        for (let i = 0; i + 1 < run.length; i++) bigrams.push('^' + run.slice(i, i + 2));
+        run = '';
+      };
+      for (const ch of t) {
+        if (CJK.test(ch)) run += ch;
+        else flush();
+      }
+      flush();
+    }
+    return { words, concepts, bigrams, surfaces };
+  }
+}

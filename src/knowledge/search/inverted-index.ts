@@ -1,0 +1,227 @@
+import { Analyzer } from './analyzer';
+import { Basis, RegionLevel, Visibility } from '../types';
+
+/** What the index keeps of a published entry: enough to filter, rank and show it without the database. */
+export interface IndexedEntry {
+  id: number;
+  question: string;
+  answer: string;
+  basis: Basis[];
+  unitCode: string;
+  unitName: string;
+  regionLevel: RegionLevel;
+  regionName: string;
+  categoryPath: string[];
+  keywords: string[];
+  effectiveFrom: number;
+  removalAt: number | null;
+  visibility: Visibility;
+  version: number;
+}
+
+export interface IndexFilter {
+  regionLevel?: RegionLevel;
+  regionName?: string;
+  unitCode?: string;
+  /** Category path prefix, e.g. ['热线办理', '办理时限']. */
+  category?: string[];
+  visibility?: Visibility;
+}
+
+export interface QueryTerm {
+  term: string;
+  weight: number;
+}
+
+interface Posting {
+  slots: number[];
+  weights: number[];
+}
+
+// Field weights: what a caller asks is best matched against the question an entry answers.
+const FIELD = {
+  question: { w: 3.0, avg: 8 },
+  keywords: { w: 2.0, avg: 4 },
+  category: { w: 1.0, avg: 3 },
+  answer: { w: 1.0, avg: 60 },
+  bigram: { w: 0.5, avg: 16 },
+} as const;
+const K1 = 1.2;
+const B = 0.75;
+
+/**
+ * An in-memory inverted index over the published entries, one per service instance (kept in sync
+ * by KnowledgeSearch). Updates never rewrite posting lists: a changed entry gets a new slot and its
+ * old slot is tombstoned; tombstones are compacted away once they are a fifth of the slots.
+ */
+export class InvertedIndex {
+  private slots: (IndexedEntry | null)[] = [];
+  private readonly slotById = new Map<number, number>();
+  private postings = new Map<string, Posting>();
+  private dead = 0;
+  private scores = new Float64Array(0);
+  private seen = new Uint8Array(0);
+
+  constructor(readonly analyzer: Analyzer) {}
+
+  get size(): number {
+    return this.slotById.size;
+  }
+
+  get(id: number): IndexedEntry | null {
+    const s = this.slotById.get(id);
+    return s === undefined ? null : this.slots[s];
+  }
+
+  entries(): IndexedEntry[] {
+    return this.slots.filter((e): e is IndexedEntry => e !== null);
+  }
+
+  /** Document frequency of a term among live entries (tombstones included until compaction; close enough for idf). */
+  df(term: string): number {
+    return this.postings.get(term)?.slots.length ?? 0;
+  }
+
+  upsert(e: IndexedEntry): void {
+    this.remove(e.id);
+    const slot = this.slots.length;
+    this.slots.push(e);
+    this.slotById.set(e.id, slot);
+    const weights = new Map<string, number>();
+    const field = (terms: string[], f: (typeof FIELD)[keyof typeof FIELD]) => {
+      if (!terms.length) return;
+      const tf = new Map<string, number>();
+      for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
+      const norm = 1 - B + (B * terms.length) / f.avg;
+      for (const [t, n] of tf) weights.set(t, (weights.get(t) ?? 0) + (f.w * (n * (K1 + 1))) / (n + K1 * norm));
+    };
+    const a = this.analyzer;
+    const q = a.analyze(e.question);
+    field([...q.words, ...q.concepts], FIELD.question);
+    field(q.bigrams, FIELD.bigram);
+    const k = a.analyze(e.keywords.join(' '), { bigrams: false });
+    field([...k.words, ...k.concepts, ...e.keywords.map((x) => x.toLowerCase())], FIELD.keywords);
+    const c = a.analyze(e.categoryPath.join(' '), { bigrams: false });
+    field([...c.words, ...c.concepts], FIELD.category);
+    const ans = a.analyze(e.answer, { bigrams: false });
+    field([...ans.words, ...ans.concepts], FIELD.answer);
+    for (const [t, w] of weights) {
+      let p = this.postings.get(t);
+      if (!p) this.postings.set(t, (p = { slots: [], weights: [] }));
+      p.slots.push(slot);
+      p.weights.push(w);
+    }
+  }
+
+  remove(id: number): void {
+    const s = this.slotById.get(id);
+    if (s === undefined) return;
+    this.slots[s] = null;
+    this.slotById.delete(id);
+    this.dead++;
+    if (this.dead > 1000 && this.dead * 5 > this.slots.length) this.compact();
+  }
+
+  private compact(): void {
+    const live = this.entries();
+    this.slots = [];
+    this.slotById.clear();
+    this.postings = new Map();
+    this.dead = 0;
+    for (const e of live) this.upsert(e);
+  }
+
+  idf(term: string): number {
+    const n = Math.max(1, this.slotById.size);
+    const df = this.df(term);
+    return Math.log(1 + (n - df + 0.5) / (df + 0.5));
+  }
+
+  /**
+   * Rank live entries for the query terms; `accept` filters (validity window, region …) are applied
+   * to scored candidates only, so the cost follows the posting lists, not the index size.
+   */
+  search(terms: QueryTerm[], accept: (e: IndexedEntry) => boolean, limit: number): { entry: IndexedEntry; score: number }[] {
+    if (this.scores.length < this.slots.length) {
+      this.scores = new Float64Array(this.slots.length + 1024);
+      this.seen = new Uint8Array(this.slots.length + 1024);
+    }
+    const scores = this.scores;
+    const seen = this.seen;
+    const touched: number[] = [];
+    const n = Math.max(1, this.slotById.size);
+    // Terms in more than half the entries say little and cost the most: skip them unless nothing else is asked.
+    const useful = terms.filter((t) => this.df(t.term) > 0);
+    const rare = useful.filter((t) => this.df(t.term) * 2 <= n);
+    for (const t of rare.length ? rare : useful) {
+      const p = this.postings.get(t.term)!;
+      const idf = this.idf(t.term) * t.weight;
+      const { slots, weights } = p;
+      for (let i = 0; i < slots.length; i++) {
+        const s = slots[i];
+        if (!seen[s]) {
+          seen[s] = 1;
+          touched.push(s);
+        }
+        scores[s] += idf * weights[i];
+      }
+    }
+    // Bounded min-heap of the best `limit` candidates.
+    const heap: { slot: number; score: number }[] = [];
+    const siftDown = (i: number) => {
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < heap.length && heap[l].score < heap[m].score) m = l;
+        if (r < heap.length && heap[r].score < heap[m].score) m = r;
+        if (m === i) return;
+        [heap[i], heap[m]] = [heap[m], heap[i]];
+        i = m;
+      }
+    };
+    const siftUp = (i: number) => {
+      while (i > 0) {
+        const p = (i - 1) >> 1;
+        if (heap[p].score <= heap[i].score) return;
+        [heap[i], heap[p]] = [heap[p], heap[i]];
+        i = p;
+      }
+    };
+    for (const s of touched) {
+      const score = scores[s];
+      scores[s] = 0;
+      seen[s] = 0;
+      const e = this.slots[s];
+      if (!e) continue;
+      if (heap.length >= limit && score <= heap[0].score) continue;
+      if (!accept(e)) continue;
+      if (heap.length < limit) {
+        heap.push({ slot: s, score });
+        siftUp(heap.length - 1);
+      } else {
+        heap[0] = { slot: s, score };
+        siftDown(0);
+      }
+    }
+    return heap
+      .sort((a, b) => b.score - a.score || this.slots[a.slot]!.id - this.slots[b.slot]!.id)
+      .map((h) => ({ entry: this.slots[h.slot]!, score: h.score }));
+  }
+}
+
+export function filterAccepts(f: IndexFilter, now: number): (e: IndexedEntry) => boolean {
+  return (e) => {
+    // The validity window is checked at query time: an entry is gone the instant its removal time passes.
+    if (e.effectiveFrom > now) return false;
+    if (e.removalAt !== null && now >= e.removalAt) return false;
+    if (f.regionLevel && e.regionLevel !== f.regionLevel) return false;
+    if (f.regionName && e.regionName !== f.regionName) return false;
+    if (f.unitCode && e.unitCode !== f.unitCode) return false;
+    if (f.visibility && e.visibility !== f.visibility) return false;
+    if (f.category?.length) {
+      for (let i = 0; i < f.category.length; i++) if (e.categoryPath[i] !== f.category[i]) return false;
+    }
+    return true;
+  };
+}
