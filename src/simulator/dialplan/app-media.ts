@@ -1,0 +1,169 @@
+/** Media applications: Playback, Background, Read, WaitExten, Record, MusicOnHold, ChanSpy, ConfBridge. */
+import { join, isAbsolute } from 'path';
+import type { Channel } from '../core/channel';
+import type { SimContext } from '../core/context';
+import { writeWav } from '../core/wav';
+import { splitArgs } from './expr';
+import type { AppResult } from './apps';
+import { jump } from './apps';
+import { extensionExists } from './executor';
+
+export function soundMs(sim: SimContext): number { return sim.soundMs * sim.timeScale; }
+
+export function soundExists(sim: SimContext, file: string): boolean {
+  return !sim.missingSounds.has(file.replace(/^sound:/, ''));
+}
+
+/** Play files; resolves early when interrupted (DTMF with `interruptible`). Returns false if a file is missing. */
+async function play(sim: SimContext, ch: Channel, files: string[], interruptible: boolean): Promise<boolean> {
+  for (const f of files) {
+    if (!f) continue;
+    if (!soundExists(sim, f)) { sim.log.warn({ file: f }, 'simulator: sound file does not exist'); return false; }
+    const until = Date.now() + soundMs(sim);
+    while (Date.now() < until && !ch.interrupted) {
+      await ch.sleep(until - Date.now());
+      if (interruptible && ch.dtmfBuffer) return true;
+    }
+    if (ch.interrupted) return true;
+  }
+  return true;
+}
+
+export async function playbackApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [files, options = ''] = splitArgs(data);
+  if (ch.state !== 6 && !options.includes('noanswer')) sim.pbx.answer(ch);
+  const ok = await play(sim, ch, files.split('&'), false);
+  sim.pbx.setVar(ch, 'PLAYBACKSTATUS', ok ? 'SUCCESS' : 'FAILED');
+  return 'next';
+}
+
+export async function backgroundApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [files] = splitArgs(data);
+  if (ch.state !== 6) sim.pbx.answer(ch);
+  await play(sim, ch, files.split('&'), true);
+  if (ch.dtmfBuffer) return collectExten(sim, ch, 5000 * sim.timeScale);
+  return 'next';
+}
+
+/** After Background/WaitExten: gather digits and jump to the matching extension ('i' if none). */
+async function collectExten(sim: SimContext, ch: Channel, timeoutMs: number): Promise<AppResult> {
+  let digits = '';
+  for (;;) {
+    digits += ch.dtmfBuffer;
+    ch.dtmfBuffer = '';
+    if (digits && extensionExists(sim, ch.context, digits)) return jump(ch, { context: ch.context, exten: digits, priority: 1 });
+    const r = await ch.sleep(digits ? 3000 * sim.timeScale : timeoutMs);
+    if (ch.interrupted) return 'next';
+    if (r === 'timeout' && !ch.dtmfBuffer) break;
+  }
+  if (!digits) {
+    if (extensionExists(sim, ch.context, 't')) return jump(ch, { context: ch.context, exten: 't', priority: 1 });
+    return 'hangup';
+  }
+  if (extensionExists(sim, ch.context, 'i')) { sim.pbx.setVar(ch, 'INVALID_EXTEN', digits); return jump(ch, { context: ch.context, exten: 'i', priority: 1 }); }
+  return 'hangup';
+}
+
+export async function waitExtenApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const secs = Number(splitArgs(data)[0] || 10);
+  return collectExten(sim, ch, secs * 1000 * sim.timeScale);
+}
+
+/** Read(var,filename,maxdigits,options,attempts,timeout). '#' ends input. */
+export async function readApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [name, file = '', maxS = '', options = '', attemptsS = '', timeoutS = ''] = splitArgs(data);
+  const max = Number(maxS) || 255;
+  const attempts = Number(attemptsS) || 1;
+  const timeoutMs = (Number(timeoutS) || 5) * 1000 * sim.timeScale;
+  if (ch.state !== 6 && !options.includes('n')) sim.pbx.answer(ch);
+  for (let i = 0; i < attempts; i++) {
+    if (file) await play(sim, ch, file.split('&'), true);
+    let got = '';
+    let last = Date.now();
+    while (!ch.interrupted) {
+      if (ch.dtmfBuffer) {
+        const d = ch.dtmfBuffer[0];
+        ch.dtmfBuffer = ch.dtmfBuffer.slice(1);
+        if (d === '#') break;
+        got += d;
+        last = Date.now();
+        if (got.length >= max) break;
+        continue;
+      }
+      const left = timeoutMs - (Date.now() - last);
+      if (left <= 0) break;
+      await ch.sleep(left);
+    }
+    if (ch.interrupted) { sim.pbx.setVar(ch, 'READSTATUS', 'HANGUP'); return 'next'; }
+    if (got || i === attempts - 1) {
+      sim.pbx.setVar(ch, name, got);
+      sim.pbx.setVar(ch, 'READSTATUS', got ? 'OK' : 'TIMEOUT');
+      return 'next';
+    }
+  }
+  return 'next';
+}
+
+/** Record(file.format,silence,maxduration,options): length = time until hangup, '#' or maxduration. */
+export async function recordApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [spec, , maxS] = splitArgs(data);
+  const file = spec.replace(/\.(wav|gsm|ulaw|alaw)$/i, '') + '.wav';
+  const path = isAbsolute(file) ? file : join(sim.pbx.spoolDir, 'recording', file);
+  if (ch.state !== 6) sim.pbx.answer(ch);
+  const start = Date.now();
+  const max = Number(maxS) > 0 ? Number(maxS) * 1000 * sim.timeScale : undefined;
+  while (!ch.interrupted && !ch.dtmfBuffer.includes('#')) {
+    const left = max === undefined ? undefined : max - (Date.now() - start);
+    if (left !== undefined && left <= 0) break;
+    await ch.sleep(left);
+  }
+  ch.dtmfBuffer = ch.dtmfBuffer.replace('#', '');
+  writeWav(path, Date.now() - start);
+  sim.pbx.setVar(ch, 'RECORDED_FILE', path.replace(/\.wav$/, ''));
+  sim.pbx.setVar(ch, 'RECORD_STATUS', ch.hungup ? 'HANGUP' : 'DTMF');
+  return 'next';
+}
+
+export function mohStart(sim: SimContext, ch: Channel, klass: string): void {
+  ch.moh = klass;
+  sim.pbx.ami('MusicOnHoldStart', 'call', [...ch.snapshot(), ['Class', klass]]);
+}
+export function mohStop(sim: SimContext, ch: Channel): void {
+  if (ch.moh === undefined) return;
+  ch.moh = undefined;
+  sim.pbx.ami('MusicOnHoldStop', 'call', ch.snapshot());
+}
+
+export async function mohApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [klass = 'default', durS] = splitArgs(data);
+  if (ch.state !== 6) sim.pbx.answer(ch);
+  mohStart(sim, ch, klass || 'default');
+  await ch.sleep(durS ? Number(durS) * 1000 * sim.timeScale : undefined);
+  if (!ch.hungup) mohStop(sim, ch);
+  return 'next';
+}
+
+/** ChanSpy(prefix,options): q quiet, w whisper, B barge. Who hears whom is kept on ch.spying. */
+export async function chanSpyApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [prefix = '', options = ''] = splitArgs(data);
+  if (ch.state !== 6) sim.pbx.answer(ch);
+  const target = [...sim.pbx.channels.values()].find((c) => c !== ch && !c.hungup && c.name.startsWith(prefix) && !c.name.startsWith(ch.device));
+  if (!target) { await ch.sleep(); return 'next'; }
+  const mode = options.includes('B') ? 'barge' : options.includes('w') ? 'whisper' : 'listen';
+  ch.spying = { target: target.id, mode };
+  const fields = (): Array<[string, string]> => [...ch.snapshot('Spyer'), ...target.snapshot('Spyee')];
+  sim.pbx.ami('ChanSpyStart', 'call', fields());
+  sim.pbx.emit('audioChanged');
+  while (!ch.interrupted && !target.hungup) await ch.sleep(200);
+  sim.pbx.ami('ChanSpyStop', 'call', fields());
+  ch.spying = undefined;
+  sim.pbx.emit('audioChanged');
+  return 'next';
+}
+
+export async function confBridgeApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [conf, bridgeProfile = 'default_bridge', userProfile = 'default_user'] = splitArgs(data);
+  if (ch.state !== 6) sim.pbx.answer(ch);
+  await sim.confbridges.join(ch, conf, bridgeProfile, userProfile);
+  return 'next';
+}

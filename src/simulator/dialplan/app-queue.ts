@@ -1,0 +1,200 @@
+/**
+ * Queue(name,options,URL,announce,timeout): joins, rings members by strategy, connects the winner
+ * in a basic bridge and reports AgentCalled/AgentConnect/AgentComplete in the order of capture 01.
+ */
+import type { Channel } from '../core/channel';
+import type { SimContext } from '../core/context';
+import type { Member, Queue, Entry } from '../core/queues';
+import { callOutgoing, createOutgoing } from '../core/dial';
+import { bridgeAdd, bridgeRemove, createBridge, destroyBridge } from '../core/bridging';
+import { splitArgs } from './expr';
+import type { AppResult } from './apps';
+import { mohStart, mohStop } from './app-media';
+import { newLeg, ringLegs, Leg } from './ringing';
+
+const sec = (ms: number): number => Math.round(ms / 1000);
+
+function queueVars(q: Queue): Array<[string, string]> {
+  return [['QUEUENAME', q.name], ['QUEUEMAX', String(q.maxlen)], ['QUEUESTRATEGY', q.strategy], ['QUEUECALLS', String(q.entries.length)],
+    ['QUEUEHOLDTIME', String(q.holdtime)], ['QUEUETALKTIME', String(q.talktime)], ['QUEUECOMPLETED', String(q.completed)],
+    ['QUEUEABANDONED', String(q.abandoned)], ['QUEUESRVLEVEL', String(q.servicelevel)], ['QUEUESRVLEVELPERF', '0.0']];
+}
+
+/** Members to ring now, by strategy; lower penalties first (higher tiers only when none is free). */
+export function pickMembers(sim: SimContext, q: Queue): Member[] {
+  const free = q.members.filter((m) => sim.queues.isAvailable(m) && !m.ringing && !m.inCall && !inWrapup(q, m));
+  if (!free.length) return [];
+  const minPen = Math.min(...free.map((m) => m.penalty));
+  const tier = free.filter((m) => m.penalty === minPen);
+  switch (q.strategy) {
+    case 'ringall': return tier;
+    case 'leastrecent': return [tier.slice().sort((a, b) => a.lastCall - b.lastCall)[0]];
+    case 'fewestcalls': return [tier.slice().sort((a, b) => a.callsTaken - b.callsTaken)[0]];
+    case 'random': return [tier[Math.floor(Math.random() * tier.length)]];
+    case 'linear': return [tier[0]];
+    case 'rrmemory': case 'rrordered': case 'roundrobin': default: {
+      const order = q.members.filter((m) => tier.includes(m));
+      const m = order[q.rr % order.length];
+      q.rr = (q.members.indexOf(m) + 1) % Math.max(1, q.members.length);
+      return [m];
+    }
+  }
+}
+
+function inWrapup(q: Queue, m: Member): boolean {
+  const wrap = m.wrapuptime || q.wrapuptime;
+  return wrap > 0 && m.lastCall > 0 && Date.now() / 1000 < m.lastCall + wrap;
+}
+
+function myTurn(sim: SimContext, q: Queue, e: Entry): boolean {
+  const pos = q.entries.indexOf(e);
+  if (pos === 0) return true;
+  if (!q.autofill) return false;
+  const free = q.members.filter((m) => sim.queues.isAvailable(m) && !m.ringing && !m.inCall).length;
+  return pos < free;
+}
+
+export async function queueApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
+  const [qname = '', options = '', , , timeoutS = ''] = splitArgs(data);
+  const { pbx, queues } = sim;
+  const q = queues.queues.get(qname);
+  if (!q) { sim.log.warn({ queue: qname }, 'simulator: Queue() on an unknown queue'); pbx.setVar(ch, 'QUEUESTATUS', 'UNKNOWN'); return 'next'; }
+  for (const v of ['ANSWEREDTIME', 'ANSWEREDTIME_MS', 'DIALEDTIME', 'DIALEDTIME_MS', 'QUEUEWAIT', 'QUEUEWAIT_MS']) pbx.setVar(ch, v, '');
+  const usable = q.members.filter((m) => sim.queues.isAvailable(m) || m.inCall);
+  if (!q.joinempty && !usable.length) { pbx.setVar(ch, 'QUEUESTATUS', 'JOINEMPTY'); return 'next'; }
+  if (q.maxlen > 0 && q.entries.length >= q.maxlen) { pbx.setVar(ch, 'QUEUESTATUS', 'FULL'); return 'next'; }
+  const entry: Entry = { ch, joinedAt: Date.now(), originalPosition: q.entries.length + 1 };
+  q.entries.push(entry);
+  queues.updateQueueDevices(q);
+  const posFields = (): Array<[string, string]> => [['Queue', q.name], ['Position', String(q.entries.indexOf(entry) + 1)], ['Count', String(q.entries.length)]];
+  pbx.ami('QueueCallerJoin', 'agent', [...ch.snapshot(), ...posFields()]);
+  mohStart(sim, ch, q.musicclass);
+  const deadline = Number(timeoutS) > 0 ? Date.now() + Number(timeoutS) * 1000 * sim.timeScale : undefined;
+  const leave = (): void => {
+    const pos = q.entries.indexOf(entry);
+    if (pos < 0) return;
+    const fields = [...ch.snapshot(), ['Queue', q.name], ['Position', String(pos + 1)]] as Array<[string, string]>;
+    q.entries.splice(pos, 1);
+    queues.updateQueueDevices(q);
+    pbx.ami('QueueCallerLeave', 'agent', [...fields, ['Count', String(q.entries.length)]]);
+  };
+  const fail = (status: string): AppResult => {
+    mohStop(sim, ch); leave(); pbx.setVar(ch, 'QUEUESTATUS', status); return 'next';
+  };
+  for (;;) {
+    if (ch.interrupted) {
+      if (ch.hungup) {
+        const pos = q.entries.indexOf(entry) + 1;
+        pbx.ami('QueueCallerAbandon', 'agent', [...ch.snapshot(), ['Queue', q.name], ['Position', String(pos)], ['OriginalPosition', String(entry.originalPosition)], ['HoldTime', String(sec(Date.now() - entry.joinedAt))]]);
+        q.abandoned++;
+        leave();
+        return 'hangup';
+      }
+      mohStop(sim, ch); leave(); return 'next';
+    }
+    if (deadline !== undefined && Date.now() >= deadline) return fail('TIMEOUT');
+    if (q.leavewhenempty && !q.members.some((m) => sim.queues.isAvailable(m) || m.inCall)) return fail('LEAVEEMPTY');
+    const members = myTurn(sim, q, entry) ? pickMembers(sim, q) : [];
+    if (!members.length) { await ch.sleep(Math.min(100, deadline ? Math.max(0, deadline - Date.now()) : 100)); continue; }
+    const legs: Array<Leg & { member: Member }> = [];
+    for (const m of members) {
+      const out = createOutgoing(sim, m.iface, { caller: ch, appName: 'AppQueue' });
+      if (!out) continue;
+      m.ringing = true;
+      const leg = { ...newLeg(out, m.iface), member: m };
+      legs.push(leg);
+      pbx.ami('AgentCalled', 'agent', [...ch.snapshot(), ...out.snapshot('Dest'), ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name]]);
+      pbx.ami('DialBegin', 'call', [...ch.snapshot(), ...out.snapshot('Dest'), ['DialString', m.iface.replace(/^[^/]+\//, '')]]);
+      pbx.ari('Dial', { dialstatus: '', forward: '', dialstring: m.iface.replace(/^[^/]+\//, ''), caller: ch.toAri(), peer: out.toAri() }, { channels: [ch, out] });
+      callOutgoing(sim, out, ch);
+    }
+    queues.updateQueueDevices(q);
+    const ringMs = q.timeout * 1000 * sim.timeScale;
+    const res = await ringLegs(sim, ch, legs, {
+      timeoutMs: deadline !== undefined ? Math.min(ringMs, Math.max(0, deadline - Date.now())) : ringMs,
+      cancelTwice: true,
+      onNoAnswer: (leg) => {
+        const m = (leg as Leg & { member: Member }).member;
+        pbx.ami('AgentRingNoAnswer', 'agent', [...ch.snapshot(), ...leg.ch.snapshot('Dest'), ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['RingTime', String(sec(Date.now() - leg.startedAt))]]);
+      },
+    });
+    for (const l of legs) l.member.ringing = false;
+    queues.updateQueueDevices(q);
+    if (res.winner) return connect(sim, ch, q, entry, res.winner as Leg & { member: Member }, leave, options);
+    if (!ch.interrupted) await ch.sleep(q.retry * 1000 * sim.timeScale);
+  }
+}
+
+async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg: Leg & { member: Member }, leave: () => void, _options: string): Promise<AppResult> {
+  const { pbx, queues } = sim;
+  const agent = leg.ch;
+  const m = leg.member;
+  mohStop(sim, ch);
+  const holdMs = Date.now() - entry.joinedAt;
+  const hold = sec(holdMs);
+  if (q.setinterfacevar) {
+    const iv: Array<[string, string]> = [['MEMBERINTERFACE', m.iface], ['MEMBERNAME', m.name], ['MEMBERCALLS', String(m.callsTaken)], ['MEMBERLASTCALL', String(m.lastCall)], ['MEMBERPENALTY', String(m.penalty)], ['MEMBERDYNAMIC', m.dynamic ? '1' : '0'], ['MEMBERREALTIME', '0']];
+    for (const c of [ch, agent]) for (const [k, v] of iv) pbx.setVar(c, k, v);
+  }
+  if (q.setqueueentryvar) for (const c of [ch, agent]) { pbx.setVar(c, 'QEHOLDTIME', String(hold)); pbx.setVar(c, 'QEORIGINALPOS', String(entry.originalPosition)); }
+  if (q.setqueuevar) for (const c of [ch, agent]) for (const [k, v] of queueVars(q)) pbx.setVar(c, k, v);
+  const pos = q.entries.indexOf(entry) + 1;
+  leave();
+  pbx.setVar(ch, 'QUEUEPOSITION', String(pos));
+  pbx.setVar(ch, 'QUEUEWAIT', String(hold));
+  pbx.setVar(ch, 'QUEUEWAIT_MS', String(holdMs));
+  m.inCall = true;
+  const ringTime = sec(Date.now() - leg.startedAt);
+  pbx.ami('AgentConnect', 'agent', [...ch.snapshot(), ...agent.snapshot('Dest'), ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['RingTime', String(ringTime)]]);
+  const bridge = createBridge(pbx, { kind: 'basic' });
+  bridge.dissolveOnLeave = true;
+  const talkStart = Date.now();
+  let reason: string | undefined;
+  const complete = (why: string, withChannels: boolean): void => {
+    const talk = String(sec(Date.now() - talkStart));
+    const who: Array<[string, string]> = withChannels ? [...ch.snapshot(), ...agent.snapshot('Dest')] : [];
+    pbx.ami('AgentComplete', 'agent', [...who, ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['TalkTime', talk], ['Reason', why]]);
+    m.inCall = false;
+    m.callsTaken++;
+    m.lastCall = Math.floor(Date.now() / 1000);
+    q.completed++;
+    q.holdtime = Math.round((q.holdtime * (q.completed - 1) + hold) / q.completed);
+    q.talktime = Math.round((q.talktime * (q.completed - 1) + Number(talk)) / q.completed);
+    queues.updateQueueDevices(q);
+  };
+  // BlindTransfer (AMI or REFER) reports AgentComplete right after the BlindTransfer event.
+  bridge.onTransfer = () => { if (!reason) { reason = 'transfer'; complete('transfer', true); } };
+  bridgeAdd(pbx, bridge, agent);
+  bridgeAdd(pbx, bridge, ch);
+  for (;;) {
+    if (ch.hungup || ch.pendingGoto || ch.bridge !== bridge) break;
+    if (!reason && !bridge.consulting && (agent.hungup || agent.bridge !== bridge)) break;
+    // after an attended transfer the caller talks to the new party until one of them leaves
+    if (reason && !bridge.consulting && bridge.channels.length <= 1) break;
+    await ch.sleep();
+  }
+  if (!reason) {
+    if (ch.hungup) { reason = 'caller'; complete('caller', true); }
+    else if (ch.pendingGoto) {
+      // Redirect: the operator is hung up at once; AgentComplete waits for the caller's final hangup (README).
+      reason = 'caller';
+      const onGone = (c: Channel): void => { if (c === ch) { pbx.off('destroyed', onGone); complete('caller', false); } };
+      pbx.on('destroyed', onGone);
+    } else { reason = 'agent'; complete('agent', true); }
+  }
+  const endVars = (): void => {
+    if (ch.hungup && !ch.pbxRunning) return;
+    for (const [k, v] of queueVars(q)) pbx.setVar(ch, k, v);
+    const answered = leg.answeredAt ?? talkStart;
+    pbx.setVar(ch, 'ANSWEREDTIME', String(sec(Date.now() - answered)));
+    pbx.setVar(ch, 'ANSWEREDTIME_MS', String(Date.now() - answered));
+    pbx.setVar(ch, 'DIALEDTIME', String(sec(Date.now() - entry.joinedAt)));
+    pbx.setVar(ch, 'DIALEDTIME_MS', String(Date.now() - entry.joinedAt));
+  };
+  if (ch.bridge === bridge) bridgeRemove(pbx, bridge, ch);
+  endVars();
+  if (!agent.hungup && agent.bridge === bridge) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
+  if (!bridge.destroyed && !bridge.channels.length) destroyBridge(pbx, bridge);
+  if (ch.pendingGoto) return 'jump';
+  return ch.hungup ? 'hangup' : 'next';
+}

@@ -1,0 +1,103 @@
+/**
+ * The PBX loop: runs a channel through the dialplan one priority at a time, honouring Goto,
+ * Redirect (pendingGoto) and hangups. An unknown application is an error: logged, channel hung up.
+ */
+import type { Channel } from '../core/channel';
+import type { SimContext } from '../core/context';
+import { findExtension } from './parser';
+import { sub, UnknownFunctionError } from './functions';
+import { APPS, AppResult } from './apps';
+
+/** Resolve a priority spec (number or label) in context/exten. */
+export function resolvePriority(sim: SimContext, context: string, exten: string, prio: number | string): number | undefined {
+  if (typeof prio === 'number') return prio;
+  if (/^\d+$/.test(prio.trim())) return Number(prio);
+  const ext = findExtension(sim.dialplan, context, exten);
+  return ext?.steps.find((s) => s.label === prio.trim())?.priority;
+}
+
+export function extensionExists(sim: SimContext, context: string, exten: string, prio: number | string = 1): boolean {
+  const ext = findExtension(sim.dialplan, context, exten);
+  if (!ext) return false;
+  const p = resolvePriority(sim, context, exten, prio);
+  return p !== undefined && ext.steps.some((s) => s.priority === p);
+}
+
+export function startDialplan(sim: SimContext, ch: Channel, context: string, exten: string, priority: number | string): void {
+  void run(sim, ch, async () => {
+    ch.context = context;
+    ch.exten = exten;
+    ch.priority = resolvePriority(sim, context, exten, priority) ?? 1;
+    await loop(sim, ch);
+  });
+}
+
+/** Run one application then hang up (AMI Originate Application=, ARI originate app=). */
+export function startApplication(sim: SimContext, ch: Channel, app: string, data: string): void {
+  void run(sim, ch, async () => {
+    const impl = APPS[app.toLowerCase()];
+    if (!impl) { sim.log.error({ app, channel: ch.name }, 'simulator: unknown application'); return; }
+    const r = await impl(sim, ch, data);
+    if (ch.pendingGoto && !ch.hungup) { applyGoto(sim, ch); await loop(sim, ch); return; }
+    void r;
+  });
+}
+
+async function run(sim: SimContext, ch: Channel, body: () => Promise<void>): Promise<void> {
+  if (ch.pbxRunning || ch.hungup) return;
+  ch.pbxRunning = true;
+  try {
+    await body();
+  } catch (err) {
+    sim.log.error({ err, channel: ch.name }, 'simulator: dialplan execution failed');
+  } finally {
+    ch.pbxRunning = false;
+    sim.pbx.destroy(ch);
+  }
+}
+
+function applyGoto(sim: SimContext, ch: Channel): void {
+  const g = ch.pendingGoto!;
+  ch.pendingGoto = undefined;
+  ch.context = g.context;
+  ch.exten = g.exten;
+  ch.priority = resolvePriority(sim, g.context, g.exten, g.priority) ?? 1;
+}
+
+async function loop(sim: SimContext, ch: Channel): Promise<void> {
+  while (!ch.hungup) {
+    if (ch.pendingGoto) { applyGoto(sim, ch); continue; }
+    const ext = findExtension(sim.dialplan, ch.context, ch.exten);
+    const step = ext?.steps.find((s) => s.priority === ch.priority);
+    if (!step) {
+      if (!ext) sim.log.warn({ channel: ch.name, context: ch.context, exten: ch.exten }, 'simulator: channel sent to invalid extension');
+      return; // auto-fallthrough: Asterisk hangs the channel up
+    }
+    let data: string;
+    try {
+      data = sub(sim, ch, step.args);
+    } catch (err) {
+      if (err instanceof UnknownFunctionError) { sim.log.error({ channel: ch.name, err: err.message }, 'simulator: dialplan function error'); ch.hangupCause = 0; return; }
+      throw err;
+    }
+    sim.pbx.newExten(ch, step.app, data);
+    const impl = APPS[step.app.toLowerCase()];
+    if (!impl) {
+      sim.log.error({ channel: ch.name, app: step.app, context: ch.context, exten: ch.exten, priority: ch.priority }, 'simulator: dialplan application not supported; hanging up');
+      sim.pbx.emit('unknownApplication', { channel: ch.name, app: step.app });
+      return;
+    }
+    let r: AppResult;
+    try {
+      r = await impl(sim, ch, data);
+    } catch (err) {
+      if (err instanceof UnknownFunctionError) { sim.log.error({ channel: ch.name, err: err.message }, 'simulator: dialplan function error'); return; }
+      throw err;
+    }
+    if (ch.hungup) return;
+    if (ch.pendingGoto) continue;
+    if (r === 'hangup') return;
+    if (r === 'jump') continue;
+    ch.priority++;
+  }
+}
