@@ -170,6 +170,9 @@ export class PbxCore extends EventEmitter {
     }
     ch.wake();
     this.emit('hangupRequested', ch);
+    // the other Local half hears about it at once (HangupRequest ;2 right after the request on ;1)
+    const peer = ch.localPeer;
+    if (peer && !peer.hungup) this.hangup(peer, cause, 'remote');
     if (!ch.pbxRunning) this.destroy(ch);
   }
 
