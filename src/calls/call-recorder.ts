@@ -1,0 +1,224 @@
+import { Knex } from 'knex';
+import { Logger } from '../logging/logger';
+import { maskPhone } from '../logging/mask';
+import { TelephonyEvent } from '../telephony';
+import { CallEvent, CallFacts, CallState, decideOutcome, needsCallback, nextCallState } from './call-state';
+import { CallPatch, CallRow, CallStore } from './call-store';
+
+/** Contexts where a citizen's call enters the dialplan (the carrier trunk and the 12345 entry). */
+export const INBOUND_CONTEXTS = new Set(['from-carrier', 'hotline-entry', 'from-caller']);
+
+export interface CallChange {
+  call: CallRow;
+  event: CallEvent | 'updated';
+}
+
+interface ChannelInfo {
+  linkedId: string;
+  channel: string;
+  callerNumber?: string;
+}
+
+/**
+ * Projects Asterisk's typed events onto call records. Each fact is applied in its own transaction
+ * keyed by the Asterisk event that carried it, so a replayed or resynced event is a no-op, and the
+ * events of one call are applied in order (a chain per linkedid).
+ */
+export class CallRecorder {
+  private readonly channels = new Map<string, ChannelInfo>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private readonly listeners: Array<(c: CallChange) => void> = [];
+  errors = 0;
+
+  constructor(
+    private readonly store: CallStore,
+    private readonly log: Logger,
+    private readonly queueCentre: (queue: string) => string | null,
+  ) {}
+
+  onChange(fn: (c: CallChange) => void) {
+    this.listeners.push(fn);
+  }
+
+  /** Wait until everything handed in so far is written (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size) await Promise.all([...this.chains.values()]);
+  }
+
+  private key(serverId: string, id: string) {
+    return `${serverId}/${id}`;
+  }
+
+  private linkedOf(serverId: string, channelId: string | undefined, linkedId: string | undefined): string | undefined {
+    if (linkedId) return linkedId;
+    return channelId ? this.channels.get(this.key(serverId, channelId))?.linkedId : undefined;
+  }
+
+  handle(e: TelephonyEvent): void {
+    switch (e.type) {
+      case 'ChannelCreated':
+        this.channels.set(this.key(e.serverId, e.channelId), { linkedId: e.linkedId ?? e.channelId, channel: e.channel, callerNumber: e.callerNumber });
+        if (e.context && INBOUND_CONTEXTS.has(e.context) && (e.linkedId ?? e.channelId) === e.channelId) {
+          this.enqueue(e.serverId, e.linkedId ?? e.channelId, (trx, call) => this.patch(trx, call, { caller_channel_id: call.caller_channel_id ?? e.channelId, caller_number: call.caller_number ?? e.callerNumber ?? null, dialled: call.dialled ?? e.exten ?? null }), new Date(e.at));
+        }
+        return;
+      case 'CallerJoinedQueue': {
+        const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId) ?? e.channelId;
+        this.enqueue(e.serverId, linked, async (trx, call) => {
+          await this.patch(trx, call, {
+            caller_channel_id: e.channelId,
+            caller_number: call.caller_number ?? e.callerNumber ?? null,
+            queue: e.queue,
+            centre: call.centre ?? this.queueCentre(e.queue),
+            queue_entered_at: call.queue_entered_at ?? new Date(e.at),
+          });
+          await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
+          return this.transition(trx, call, 'queue_joined', `join:${e.channelId}:${e.queue}`, new Date(e.at));
+        }, new Date(e.at));
+        return;
+      }
+      case 'CallerLeftQueue':
+        this.onCallerEvent(e.serverId, e.channelId, e.linkedId, (trx, call) => this.patch(trx, call, { queue_left_at: new Date(e.at) }).then(() => this.transition(trx, call, 'queue_left', `leave:${e.channelId}:${e.queue}:${e.at}`, new Date(e.at))));
+        return;
+      case 'CallerAbandoned':
+        this.onCallerEvent(e.serverId, e.channelId, e.linkedId, (trx, call) =>
+          this.patch(trx, call, { wait_seconds: e.holdTimeSec ?? secondsSince(call.queue_entered_at, e.at) }).then(() => this.transition(trx, call, 'abandoned', `abandon:${e.channelId}`, new Date(e.at))),
+        );
+        return;
+      case 'OperatorAnswered':
+        this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
+          await this.patch(trx, call, {
+            answered_at: call.answered_at ?? new Date(e.at),
+            operator_interface: e.memberInterface,
+            wait_seconds: e.holdTimeSec ?? secondsSince(call.queue_entered_at, e.at),
+            queue: e.queue,
+          });
+          if (e.memberChannelId && e.memberChannel) await this.store.upsertLeg(trx, { callId: call.id, serverId: e.serverId, channelId: e.memberChannelId, channel: e.memberChannel, role: 'operator', startedAt: new Date(e.at), answeredAt: new Date(e.at) });
+          return this.transition(trx, call, 'answered', `answer:${e.channelId}`, new Date(e.at));
+        });
+        return;
+      case 'CallCompleted': {
+        if (!e.channelId && !e.linkedId) return;
+        this.onCallerEvent(e.serverId, e.channelId, e.linkedId, (trx, call) => this.patch(trx, call, { talk_seconds: e.talkTimeSec ?? null }));
+        return;
+      }
+      case 'Transfer':
+        if (e.transfereeChannelId) this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) => this.patch(trx, call, { transferred: true }).then(() => this.transition(trx, call, 'transferred', `transfer:${e.transfererChannelId}:${e.at}`, new Date(e.at))));
+        return;
+      case 'ChannelHungUp': {
+        const k = this.key(e.serverId, e.channelId);
+        const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId);
+        this.channels.delete(k);
+        if (!linked) return;
+        this.enqueue(e.serverId, linked, async (trx, call) => {
+          await this.store.endLeg(trx, e.serverId, e.channelId, new Date(e.at), e.cause);
+          if (call.caller_channel_id !== e.channelId) return null;
+          await this.patch(trx, call, { ended_at: call.ended_at ?? new Date(e.at), hangup_cause: e.cause, reconciled: call.reconciled || !!e.synthetic });
+          return this.transition(trx, call, e.synthetic ? 'reconciled_gone' : 'hangup', `hangup:${e.channelId}`, new Date(e.at));
+        }, undefined, true);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** A channel variable the dialplan set (HOTLINE_OUTCOME): the busy fallback and restriction facts. */
+  handleVariable(serverId: string, channelId: string, linkedId: string | undefined, name: string, value: string, at: number): void {
+    if (name !== 'HOTLINE_OUTCOME') return;
+    const map: Record<string, [CallEvent, Partial<CallPatch>]> = {
+      restricted: ['restricted', { restricted: true }],
+      fallback: ['fallback', { fallback: 'prompt' }],
+      'fallback-sms': ['fallback_sms', { fallback: 'sms' }],
+      'fallback-message': ['fallback_message', { fallback: 'message' }],
+    };
+    const m = map[value];
+    if (!m) return;
+    const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+    this.enqueue(serverId, linked, (trx, call) =>
+      this.patch(trx, call, { ...m[1], caller_channel_id: call.caller_channel_id ?? channelId }).then(() => this.transition(trx, call, m[0], `var:${channelId}:${value}`, new Date(at))),
+    new Date(at));
+  }
+
+  private onCallerEvent(serverId: string, channelId: string | undefined, linkedId: string | undefined, fn: (trx: Knex.Transaction, call: CallRow) => Promise<unknown>) {
+    const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+    if (!linked) return;
+    this.enqueue(serverId, linked, fn);
+  }
+
+  private async upsertCallerLeg(trx: Knex.Transaction, call: CallRow, serverId: string, channelId: string, channel: string, at: Date) {
+    await this.store.upsertLeg(trx, { callId: call.id, serverId, channelId, channel, role: 'caller', startedAt: at });
+  }
+
+  private async patch(trx: Knex.Transaction, call: CallRow, patch: CallPatch): Promise<null> {
+    const changed: CallPatch = {};
+    for (const [k, v] of Object.entries(patch) as [keyof CallPatch, unknown][]) {
+      if (v !== undefined && (call as unknown as Record<string, unknown>)[k] !== v) (changed as Record<string, unknown>)[k] = v;
+    }
+    if (Object.keys(changed).length) {
+      await this.store.updateCall(trx, call.id, changed);
+      Object.assign(call, changed);
+    }
+    return null;
+  }
+
+  private async transition(trx: Knex.Transaction, call: CallRow, event: CallEvent, eventKey: string, at: Date): Promise<CallEvent | null> {
+    const from = call.state;
+    const to = nextCallState(from, event);
+    if (!to) {
+      this.log.debug({ callId: call.id, linkedid: call.linkedid, from, event }, 'call event does not apply in this state; ignored');
+      return null;
+    }
+    if (!(await this.store.recordTransition(trx, call.id, from, event, to, at, eventKey))) return null; // replayed
+    const patch: CallPatch & { state: CallState } = { state: to };
+    if (to === 'ended') {
+      const facts: CallFacts = { queued: !!call.queue_entered_at, answered: !!call.answered_at, transferred: call.transferred, restricted: call.restricted, fallback: call.fallback };
+      const outcome = decideOutcome(facts);
+      patch.outcome = outcome;
+      if (!call.ended_at) patch.ended_at = at;
+      if (call.wait_seconds === null && call.queue_entered_at) patch.wait_seconds = secondsSince(call.queue_entered_at, (call.answered_at ?? at).getTime());
+      if (needsCallback(outcome) && call.caller_number) {
+        await trx('missed_calls')
+          .insert({ call_id: call.id, caller_number: call.caller_number, centre: call.centre, queue: call.queue, missed_at: at, wait_seconds: patch.wait_seconds ?? call.wait_seconds, reason: outcome })
+          .onConflict('call_id')
+          .ignore();
+      }
+    }
+    await this.store.updateCall(trx, call.id, patch);
+    Object.assign(call, patch);
+    this.log.info({ callId: call.id, linkedid: call.linkedid, caller: maskPhone(call.caller_number), transition: `${from} -[${event}]-> ${to}` }, 'call transition');
+    return event;
+  }
+
+  /** Serialise the work of one call; each step runs in its own transaction. */
+  private enqueue(serverId: string, linkedId: string, fn: (trx: Knex.Transaction, call: CallRow) => Promise<unknown>, startedAt?: Date, onlyIfExists = false): void {
+    const k = this.key(serverId, linkedId);
+    const prev = this.chains.get(k) ?? Promise.resolve();
+    const next = prev
+      .then(async () => {
+        let result: unknown = null;
+        let row: CallRow | null = null;
+        await this.store.knex.transaction(async (trx) => {
+          if (onlyIfExists) {
+            const existing = await trx('calls').where({ server_id: serverId, linkedid: linkedId }).forUpdate().first();
+            if (!existing) return;
+          }
+          row = await this.store.ensureCall(trx, serverId, linkedId, startedAt ?? new Date());
+          result = await fn(trx, row);
+        });
+        if (row) for (const l of this.listeners) l({ call: row, event: (result as CallEvent | null) ?? 'updated' });
+      })
+      .catch((err) => {
+        this.errors++;
+        this.log.error({ err: (err as Error).message, linkedid: linkedId }, 'call record write failed');
+      })
+      .finally(() => {
+        if (this.chains.get(k) === next) this.chains.delete(k);
+      });
+    this.chains.set(k, next);
+  }
+}
+
+function secondsSince(from: Date | null, atMs: number): number | null {
+  return from ? Math.max(0, Math.round((atMs - from.getTime()) / 1000)) : null;
+}
