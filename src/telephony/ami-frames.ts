@@ -37,20 +37,44 @@ export class AmiFrameParser {
 
   push(chunk: string): void {
     const buf = this.rest.length ? this.rest + chunk : chunk;
+    const n = buf.length;
     let pos = 0;
+    // Cached positions of the next frame terminators; -2 = not searched yet, -1 = none in `buf`.
+    let crlf = -2;
+    let lflf = -2;
     for (;;) {
+      if (this.skipping) {
+        // Fast path for unwanted events: jump to the blank line instead of walking every line.
+        const c = buf.charCodeAt(pos);
+        if (c === 10 || (c === 13 && buf.charCodeAt(pos + 1) === 10)) {
+          pos += c === 10 ? 1 : 2;
+          this.endFrame();
+          continue;
+        }
+        if (crlf !== -1 && crlf < pos) crlf = buf.indexOf('\n\r\n', pos);
+        if (lflf !== -1 && lflf < pos) lflf = buf.indexOf('\n\n', pos);
+        if (crlf >= 0 && (lflf < 0 || crlf < lflf)) {
+          pos = crlf + 3;
+        } else if (lflf >= 0) {
+          pos = lflf + 2;
+        } else {
+          // No blank line in what we have: every complete line is part of this frame.
+          const last = buf.lastIndexOf('\n');
+          if (last >= pos) pos = last + 1;
+          break;
+        }
+        this.endFrame();
+        continue;
+      }
       const nl = buf.indexOf('\n', pos);
       if (nl < 0) break;
       let end = nl;
       if (end > pos && buf.charCodeAt(end - 1) === 13) end--;
-      if (end === pos) {
-        this.endFrame();
-      } else if (!this.skipping) {
-        this.line(buf, pos, end);
-      }
+      if (end === pos) this.endFrame();
+      else this.line(buf, pos, end);
       pos = nl + 1;
     }
-    this.rest = pos === 0 ? buf : buf.slice(pos);
+    this.rest = pos === 0 ? buf : pos >= n ? '' : buf.slice(pos);
     if (this.rest.length > this.maxPendingBytes) {
       // A peer that never sends a newline must not grow our memory without bound.
       this.sink.garbage(this.rest.slice(0, 80), 'line too long');
@@ -60,7 +84,7 @@ export class AmiFrameParser {
   }
 
   private line(buf: string, start: number, end: number): void {
-    if (this.lines === 0 && buf.startsWith(BANNER, start)) {
+    if (this.lines === 0 && buf.charCodeAt(start) === 65 && buf.startsWith(BANNER, start)) {
       this.sink.banner(buf.slice(start, end));
       return;
     }

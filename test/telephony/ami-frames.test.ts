@@ -44,6 +44,22 @@ describe('telephony/AmiFrameParser on the real captures', () => {
     });
   }
 
+  it('given a filter that skips most events, when the stream arrives in random chunks (CRLF and bare LF), then kept and skipped frames match the whole-stream parse', () => {
+    const wants = (n: string) => n === 'Hangup' || n === 'Newchannel' || n === 'QueueCallerJoin';
+    const crlf = serverStream('09-pjsip-transfer-redirect-blind-atxfer-refer.txt');
+    for (const text of [crlf, crlf.replace(/\r\n/g, '\n'), 'Event: VarSet\r\n\r\nEvent: Hangup\r\nUniqueid: 1\r\n\r\nEvent: VarSet\nA: b\n\nEvent: Hangup\nUniqueid: 2\n\n']) {
+      const whole = parseAll([text], wants);
+      for (const seed of [1, 7, 99]) {
+        const chunked = parseAll(randomChunks(text, seed), wants);
+        expect(chunked.frames).to.deep.equal(whole.frames);
+        expect(chunked.skipped).to.deep.equal(whole.skipped);
+      }
+      const all = parseAll([text]);
+      expect(whole.frames.length + whole.skipped.length).to.equal(all.frames.length);
+      expect(whole.frames).to.deep.equal(all.frames.filter((f) => f.event === undefined || wants(String(f.event))));
+    }
+  });
+
   it('given a Command response, when parsed, then its Output is kept, and repeated Output lines become an array', () => {
     const { frames } = parseAll([serverStream('01-login-status-originate-queue.txt')]);
     const cmd = frames.find((f) => f.message === 'Command output follows');
