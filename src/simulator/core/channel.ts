@@ -43,6 +43,8 @@ export class Channel {
   answeredAt?: number;
   hungup = false;
   hangupCause = 0;
+  /** How the hangup was requested: a remote request still gets a SoftHangupRequest when the PBX unwinds. */
+  hangupHow?: string;
   /** Stasis application this channel is in, if any. */
   stasisApp?: string;
   /** True while a dialplan executor owns the channel. */

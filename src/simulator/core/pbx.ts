@@ -160,6 +160,7 @@ export class PbxCore extends EventEmitter {
     if (ch.hungup) return;
     ch.hungup = true;
     ch.hangupCause = cause;
+    ch.hangupHow = how;
     if (how === 'soft') this.ami('SoftHangupRequest', 'call', [...ch.snapshot(), ['Cause', String(cause)]]);
     else if (how === 'remote') this.ami('HangupRequest', 'call', [...ch.snapshot(), ['Cause', String(cause)]]);
     else if (how === 'remote-nocause') this.ami('HangupRequest', 'call', ch.snapshot());

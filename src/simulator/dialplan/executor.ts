@@ -52,6 +52,8 @@ async function run(sim: SimContext, ch: Channel, body: () => Promise<void>): Pro
     sim.log.error({ err, channel: ch.name }, 'simulator: dialplan execution failed');
   } finally {
     ch.pbxRunning = false;
+    // a channel whose dialplan was running when the far end hung up is soft-hung-up as the PBX unwinds (capture 01)
+    if (ch.hangupHow === 'remote' && sim.pbx.channels.has(ch.id)) sim.pbx.ami('SoftHangupRequest', 'call', [...ch.snapshot(), ['Cause', '16']]);
     sim.pbx.destroy(ch);
   }
 }
