@@ -1,9 +1,12 @@
 import { Feature } from './context';
+import { createKnowledgeFeature } from '../knowledge/feature';
 
 /**
  * The capabilities this service runs, in dependency order. Each capability folder exports a
  * `create…Feature()` and is listed here once: the single place where the service is wired.
  */
 export function allFeatures(): Feature[] {
-  return [];
+  return [
+    createKnowledgeFeature(),
+  ];
 }

@@ -169,6 +169,19 @@ export class KnowledgeService {
     return e;
   }
 
+  /** One imported row inside the import's transaction: a draft, a submitted draft, or (reviewers) published. */
+  async importOne(trx: Knex.Transaction, c: EntryContent, actor: Actor, then: 'draft' | 'submit' | 'publish'): Promise<Entry> {
+    assertUnit(actor, c.unitCode);
+    if (then === 'publish') {
+      assertReviewer(actor);
+      return this.insertPublished(trx, c, actor, 'import', '批量导入并发布');
+    }
+    checkWindow(c.effectiveFrom, c.removalAt);
+    const e = await this.store.insert(trx, c, { state: 'draft', source: 'import', action: 'import', reason: '批量导入' }, actor);
+    await this.recordAudit(trx, actor, 'knowledge.entry.import', e, {});
+    return then === 'submit' ? this.applyTransition(trx, e, 'submit', null, actor) : e;
+  }
+
   private async lockVisible(trx: Knex.Transaction, id: number, actor: Actor): Promise<Entry> {
     const e = await this.store.get(id, trx, true);
     if (!e || !canSee(actor, e)) throw notFound('knowledge.entry_not_found', `知识条目 ${id} 不存在`, { id });
