@@ -13,6 +13,7 @@ export async function up(knex: Knex): Promise<void> {
     t.string('kind', 16).notNullable().comment('city | county | branch | parallel (双号并行)');
     t.string('queue', 64).notNullable();
     t.string('backup_queue', 64).nullable();
+    t.string('server_id', 64).nullable().comment('the Asterisk serving this centre; null = the first configured');
     t.string('inbound_number', 32).nullable().comment('the number dialled to reach this centre');
     t.integer('fallback_wait_seconds').notNullable().defaultTo(120);
     t.integer('max_waiting').notNullable().defaultTo(60);

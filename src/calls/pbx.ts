@@ -1,0 +1,78 @@
+import { TelephonyHub } from '../telephony';
+import { Logger } from '../logging/logger';
+
+/**
+ * What the calls capability asks of the Asterisk servers: AstDB keys the dialplan reads, queue
+ * membership, and redirects. A thin face over the TelephonyHub so the services stay testable and
+ * never see AMI frames.
+ */
+export interface PbxControl {
+  serverIds(): string[];
+  dbPut(serverId: string, family: string, key: string, value: string): Promise<void>;
+  dbDel(serverId: string, family: string, key: string): Promise<void>;
+  /** Keys of an AstDB family (via the CLI `database show`), with their values. */
+  dbList(serverId: string, family: string): Promise<Record<string, string>>;
+}
+
+export class HubPbxControl implements PbxControl {
+  constructor(private readonly hub: TelephonyHub, private readonly log: Logger) {}
+
+  serverIds() {
+    return this.hub.serverIds();
+  }
+  dbPut(serverId: string, family: string, key: string, value: string) {
+    return this.hub.ami(serverId).dbPut(family, key, value);
+  }
+  async dbDel(serverId: string, family: string, key: string) {
+    try {
+      await this.hub.ami(serverId).dbDel(family, key);
+    } catch (err) {
+      // Deleting a key that is already gone is not a failure for us.
+      this.log.debug({ err: (err as Error).message, family }, 'AstDB delete refused');
+    }
+  }
+  async dbList(serverId: string, family: string): Promise<Record<string, string>> {
+    const frame = await this.hub.ami(serverId).raw({ action: 'Command', command: `database show ${family}` });
+    const output = (frame as Record<string, unknown>).output;
+    const lines: string[] = Array.isArray(output) ? (output as string[]) : typeof output === 'string' ? output.split('\n') : [];
+    const out: Record<string, string> = {};
+    for (const line of lines) {
+      const m = /^\/([^/]+)\/(.+?)\s*:\s*(.*)$/.exec(line.trim());
+      if (m && m[1] === family) out[m[2]] = m[3].trim();
+    }
+    return out;
+  }
+}
+
+/** No Asterisk configured: the records still work; nothing is pushed anywhere. */
+export class NoPbx implements PbxControl {
+  serverIds() {
+    return [];
+  }
+  async dbPut() {}
+  async dbDel() {}
+  async dbList() {
+    return {};
+  }
+}
+
+/** The forms in which a carrier may present one mainland number, so an AstDB lookup on CALLERID(num) matches any. */
+export function numberVariants(number: string): string[] {
+  const national = normaliseNumber(number);
+  const out = new Set([national]);
+  if (/^1\d{10}$/.test(national)) {
+    out.add(`+86${national}`);
+    out.add(`86${national}`);
+    out.add(`0086${national}`);
+  }
+  return [...out];
+}
+
+/** A caller number reduced to its national digits (drops +86 / 0086 / 86 before a mobile). */
+export function normaliseNumber(number: string): string {
+  let d = number.replace(/[^\d+]/g, '');
+  if (d.startsWith('+86')) d = d.slice(3);
+  else if (d.startsWith('0086')) d = d.slice(4);
+  else if (/^861\d{10}$/.test(d)) d = d.slice(2);
+  return d.replace(/\D/g, '');
+}

@@ -1,0 +1,134 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Knex } from 'knex';
+import { Logger } from '../logging/logger';
+import { wavDurationSeconds } from './wav';
+
+/** Where Asterisk writes, as the service sees it (a shared volume in production, the simulator's spool in tests). */
+export interface RecordingSource {
+  serverId: string;
+  /** Path of Asterisk's /var/spool/asterisk as mounted here. */
+  spoolDir: string;
+}
+
+export interface RecordingRow {
+  id: number;
+  server_id: string;
+  name: string;
+  call_id: number | null;
+  linkedid: string | null;
+  kind: string;
+  path: string | null;
+  format: string;
+  duration_seconds: string | null;
+  size_bytes: string | null;
+  sha256: string | null;
+  state: string;
+}
+
+const ASTERISK_SPOOL = '/var/spool/asterisk/';
+
+/**
+ * Collects recording files from Asterisk into RECORDINGS_DIR, one row per file keyed by
+ * (server, name), with duration, size and sha256, linked to the call by linkedid. A file still being
+ * written when the call ends (MixMonitor closes it after the hangup) is retried a few times.
+ */
+export class RecordingCollector {
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly recordingsDir: string,
+    private readonly sources: RecordingSource[],
+    private readonly log: Logger,
+    private readonly retryDelaysMs = [200, 500, 1000, 2000, 4000],
+  ) {
+    fs.mkdirSync(recordingsDir, { recursive: true });
+  }
+
+  /** Asterisk's file name (relative to monitor/ or absolute under the spool) → a path we can read. */
+  sourcePath(serverId: string, file: string): string | null {
+    const src = this.sources.find((s) => s.serverId === serverId);
+    if (!src) return null;
+    if (file.startsWith(ASTERISK_SPOOL)) return path.join(src.spoolDir, file.slice(ASTERISK_SPOOL.length));
+    if (path.isAbsolute(file)) return file.startsWith(src.spoolDir) ? file : null;
+    return path.join(src.spoolDir, 'monitor', file);
+  }
+
+  /** A recording began: remember it, linked to its call when the call is known. */
+  async started(r: { serverId: string; file: string; linkedid?: string; kind: string; at: Date }): Promise<void> {
+    const call = r.linkedid ? await this.knex('calls').where({ server_id: r.serverId, linkedid: r.linkedid }).first('id') : undefined;
+    await this.knex('recordings')
+      .insert({ server_id: r.serverId, name: r.file, linkedid: r.linkedid ?? null, call_id: call?.id ?? null, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
+      .onConflict(['server_id', 'name'])
+      .merge({ linkedid: this.knex.raw('coalesce(recordings.linkedid, excluded.linkedid)'), call_id: this.knex.raw('coalesce(recordings.call_id, excluded.call_id)') });
+  }
+
+  /** The recording ended (stop, hangup, or a message finished): collect the file. */
+  finished(serverId: string, file: string, at: Date): Promise<void> {
+    const job = this.collect(serverId, file, at).finally(() => this.pending.delete(job));
+    this.pending.add(job);
+    return job;
+  }
+
+  /** Recordings of a call still marked as recording, e.g. when its caller hung up. */
+  async finishCall(serverId: string, linkedid: string, at: Date): Promise<void> {
+    const rows = await this.knex('recordings').where({ server_id: serverId, linkedid, state: 'recording' });
+    await Promise.all(rows.map((r: RecordingRow) => this.finished(serverId, r.name, at)));
+  }
+
+  async idle(): Promise<void> {
+    while (this.pending.size) await Promise.all([...this.pending]);
+  }
+
+  private async collect(serverId: string, file: string, at: Date): Promise<void> {
+    const src = this.sourcePath(serverId, file);
+    await this.knex('recordings').where({ server_id: serverId, name: file }).whereIn('state', ['recording']).update({ state: 'finished', finished_at: at });
+    // The call row may have been written after the recording started: link it now.
+    await this.knex('recordings')
+      .where({ server_id: serverId, name: file })
+      .whereNull('call_id')
+      .whereNotNull('linkedid')
+      .update({ call_id: this.knex('calls').select('id').where({ server_id: serverId }).andWhere('linkedid', this.knex.ref('recordings.linkedid')).limit(1) });
+    if (!src) {
+      this.log.warn({ serverId, file }, 'no recording source configured for this server; recording left in Asterisk');
+      return;
+    }
+    for (const delay of [0, ...this.retryDelaysMs]) {
+      if (delay) await new Promise((r) => setTimeout(r, delay));
+      if (!fs.existsSync(src)) continue;
+      const buf = await fs.promises.readFile(src);
+      const day = at.toISOString().slice(0, 10).replace(/-/g, '/');
+      const rel = path.join(day, serverId, file.startsWith('/') ? path.basename(file) : file);
+      const dest = path.join(this.recordingsDir, rel);
+      await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+      await fs.promises.writeFile(dest, buf);
+      await this.knex('recordings').where({ server_id: serverId, name: file }).update({
+        state: 'collected',
+        path: rel,
+        size_bytes: buf.length,
+        sha256: crypto.createHash('sha256').update(buf).digest('hex'),
+        duration_seconds: wavDurationSeconds(buf),
+      });
+      return;
+    }
+    await this.knex('recordings').where({ server_id: serverId, name: file }).update({ state: 'missing' });
+    this.log.warn({ serverId, file }, 'recording file never appeared');
+  }
+
+  /** The file of a collected recording, for serving; null if not collected. */
+  filePath(row: RecordingRow): string | null {
+    if (!row.path) return null;
+    const p = path.resolve(this.recordingsDir, row.path);
+    return p.startsWith(path.resolve(this.recordingsDir) + path.sep) && fs.existsSync(p) ? p : null;
+  }
+
+  async get(id: number): Promise<RecordingRow | null> {
+    return ((await this.knex('recordings').where({ id }).first()) as RecordingRow | undefined) ?? null;
+  }
+
+  async forCall(callId: number): Promise<RecordingRow[]> {
+    return this.knex('recordings').where({ call_id: callId }).orderBy('id');
+  }
+}

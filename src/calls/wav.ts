@@ -1,0 +1,19 @@
+/** Duration of a RIFF/WAVE file from its header (data bytes / byte rate); null when it is not one. */
+export function wavDurationSeconds(buf: Buffer): number | null {
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return null;
+  let offset = 12;
+  let byteRate = 0;
+  while (offset + 8 <= buf.length) {
+    const id = buf.toString('ascii', offset, offset + 4);
+    const size = buf.readUInt32LE(offset + 4);
+    if (id === 'fmt ' && offset + 16 <= buf.length) byteRate = buf.readUInt32LE(offset + 8 + 8);
+    if (id === 'data') {
+      if (!byteRate) return null;
+      // A file still being written may claim more than is there: count what is on disk.
+      const available = Math.min(size, buf.length - offset - 8);
+      return Math.round((available / byteRate) * 100) / 100;
+    }
+    offset += 8 + size + (size % 2);
+  }
+  return null;
+}
