@@ -70,6 +70,13 @@ export class EndpointRegistry {
 
   get(id: string): Endpoint | undefined { return this.endpoints.get(id); }
 
+  /** Add a phone endpoint at run time (scenario driver operators). */
+  add(id: string, context = 'operators-out', callerid?: { num: string; name: string }): Endpoint {
+    const ep: Endpoint = { id, context, callerid: callerid ?? { num: id, name: id }, setVars: [], aors: id, auth: id, registered: false, behaviour: { answerAfterMs: 10 } };
+    this.endpoints.set(id, ep);
+    return ep;
+  }
+
   isReachable(ep: Endpoint): boolean { return ep.registered || ep.staticContact !== undefined; }
 
   /** A softphone registers: the AMI events of capture 07, in its order. */
