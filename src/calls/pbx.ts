@@ -1,5 +1,6 @@
 import { TelephonyHub } from '../telephony';
 import { Logger } from '../logging/logger';
+import { unavailable } from '../http/errors';
 
 /**
  * What the calls capability asks of the Asterisk servers: AstDB keys the dialplan reads, queue
@@ -12,6 +13,9 @@ export interface PbxControl {
   dbDel(serverId: string, family: string, key: string): Promise<void>;
   /** Keys of an AstDB family (via the CLI `database show`), with their values. */
   dbList(serverId: string, family: string): Promise<Record<string, string>>;
+  queueAdd(serverId: string, p: { queue: string; memberInterface: string; memberName: string; paused?: boolean; reason?: string }): Promise<void>;
+  queueRemove(serverId: string, p: { queue: string; memberInterface: string }): Promise<void>;
+  queuePause(serverId: string, p: { memberInterface: string; paused: boolean; reason?: string }): Promise<void>;
 }
 
 export class HubPbxControl implements PbxControl {
@@ -30,6 +34,15 @@ export class HubPbxControl implements PbxControl {
       // Deleting a key that is already gone is not a failure for us.
       this.log.debug({ err: (err as Error).message, family }, 'AstDB delete refused');
     }
+  }
+  queueAdd(serverId: string, p: { queue: string; memberInterface: string; memberName: string; paused?: boolean; reason?: string }) {
+    return this.hub.ami(serverId).queueAdd({ ...p, stateInterface: p.memberInterface });
+  }
+  queueRemove(serverId: string, p: { queue: string; memberInterface: string }) {
+    return this.hub.ami(serverId).queueRemove(p);
+  }
+  queuePause(serverId: string, p: { memberInterface: string; paused: boolean; reason?: string }) {
+    return this.hub.ami(serverId).queuePause(p);
   }
   async dbList(serverId: string, family: string): Promise<Record<string, string>> {
     const frame = await this.hub.ami(serverId).raw({ action: 'Command', command: `database show ${family}` });
@@ -53,6 +66,15 @@ export class NoPbx implements PbxControl {
   async dbDel() {}
   async dbList() {
     return {};
+  }
+  async queueAdd(): Promise<void> {
+    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+  }
+  async queueRemove(): Promise<void> {
+    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+  }
+  async queuePause(): Promise<void> {
+    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
   }
 }
 

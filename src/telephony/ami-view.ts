@@ -37,12 +37,18 @@ export const MAPPED_EVENTS = new Set([
   'Newchannel', 'Newstate', 'Hangup', 'QueueCallerJoin', 'QueueCallerLeave', 'QueueCallerAbandon',
   'AgentCalled', 'AgentConnect', 'AgentComplete', 'BridgeEnter', 'BridgeLeave', 'MixMonitorStart',
   'MixMonitorStop', 'BlindTransfer', 'AttendedTransfer', 'QueueMemberAdded', 'QueueMemberRemoved',
-  'QueueMemberPause', 'QueueMemberStatus', 'PeerStatus', 'DTMFEnd', 'OriginateResponse',
+  'QueueMemberPause', 'QueueMemberStatus', 'PeerStatus', 'DTMFEnd', 'OriginateResponse', 'VarSet',
 ]);
+
+/**
+ * Variables whose VarSet becomes a `VariableSet` event: what the dialplan reports (HOTLINE_*), and
+ * MixMonitor's file name, which fills in `RecordingStarted.file` for recordings the dialplan started.
+ */
+export const WATCHED_VARIABLES = new Set(['HOTLINE_OUTCOME', 'HOTLINE_CENTRE', 'HOTLINE_QUEUE', 'HOTLINE_OVERFLOW', 'HOTLINE_TRANSFER_RESULT', 'HOTLINE_TICKET']);
 
 /** Events Asterisk 22 sends that we deliberately ignore (not "unknown", just not needed). */
 export const IGNORED_EVENTS = new Set([
-  'VarSet', 'DeviceStateChange', 'Newexten', 'NewConnectedLine', 'NewCallerid', 'DialBegin', 'DialEnd',
+  'DeviceStateChange', 'Newexten', 'NewConnectedLine', 'NewCallerid', 'DialBegin', 'DialEnd',
   'DialState', 'SoftHangupRequest', 'HangupRequest', 'RTCPSent', 'RTCPReceived', 'SuccessfulAuth',
   'ChallengeSent', 'FullyBooted', 'MusicOnHoldStart', 'MusicOnHoldStop', 'LocalBridge', 'BridgeCreate',
   'BridgeDestroy', 'BridgeMerge', 'ContactStatus', 'Hold', 'Unhold', 'DTMFBegin', 'RequestBadFormat',
@@ -172,6 +178,18 @@ export class AmiView {
         if (str(f, 'direction') !== 'Received') return true;
         this.out({ type: 'DtmfReceived', ...this.ref(f), digit: str(f, 'digit') ?? '' });
         return true;
+      case 'VarSet': {
+        const variable = str(f, 'variable') ?? '';
+        const chan = str(f, 'channel');
+        if (variable === 'MIXMONITOR_FILENAME' && chan) {
+          // A MixMonitor we started keeps the name we gave it; one the dialplan started takes Asterisk's path.
+          if (!this.pendingRecordingFiles.has(chan)) this.pendingRecordingFiles.set(chan, str(f, 'value') ?? '');
+          return true;
+        }
+        if (!WATCHED_VARIABLES.has(variable) || !chan) return true;
+        this.out({ type: 'VariableSet', ...this.ref(f), name: variable, value: str(f, 'value') ?? '' });
+        return true;
+      }
       case 'OriginateResponse':
         this.out({ type: 'OriginateResult', actionId: str(f, 'actionid') ?? '', success: str(f, 'response') === 'Success',
           channelId: str(f, 'uniqueid'), channel: str(f, 'channel'), reasonCode: num(f, 'reason') });

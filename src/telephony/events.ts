@@ -198,6 +198,15 @@ export interface OriginateResult extends Base {
   channel?: string;
   reasonCode?: number;
 }
+/**
+ * A channel variable the dialplan set that the service cares about (HOTLINE_OUTCOME and friends):
+ * how the dialplan tells us what happened on a call without depending on the service being up.
+ */
+export interface VariableSet extends Base, ChannelRef {
+  type: 'VariableSet';
+  name: string;
+  value: string;
+}
 export interface ConnectionStateChanged extends Base {
   type: 'ConnectionStateChanged';
   link: LinkKind;
@@ -215,7 +224,7 @@ export type TelephonyEvent =
   | QueueMemberAdded | QueueMemberRemoved | QueueMemberPaused | QueueMemberStatusChanged
   | EndpointReachable | EndpointUnreachable | DtmfReceived
   | StasisStarted | StasisEnded | PlaybackFinished | BridgeDestroyed | OriginateResult
-  | ConnectionStateChanged;
+  | VariableSet | ConnectionStateChanged;
 
 export type TelephonyEventType = TelephonyEvent['type'];
 export type EventOf<T extends TelephonyEventType> = Extract<TelephonyEvent, { type: T }>;

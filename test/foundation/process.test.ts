@@ -43,7 +43,7 @@ describe('the service as a process (npm start)', function () {
       const ready = await until(
         async () => {
           const r = await fetch(`http://127.0.0.1:${port}/readyz`);
-          const body = await r.json();
+          const body = (await r.json()) as { components: Record<string, { ok: boolean; details: Record<string, unknown> }> };
           return body.components.database.ok ? body : null;
         },
         { timeoutMs: 30_000, what: '/readyz' },

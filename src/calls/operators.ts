@@ -1,0 +1,197 @@
+import { Knex } from 'knex';
+import { AuthUser } from '../auth/roles';
+import { badRequest, conflict } from '../http/errors';
+import { Logger } from '../logging/logger';
+import { LiveStore } from '../live/store';
+import { TelephonyEvent } from '../telephony';
+import { CentreDirectory } from './centres';
+import { OperatorEvent, OperatorState, PAUSE_REASONS, PauseReason, allowedEvents, nextOperatorState } from './operator-state';
+import { PbxControl } from './pbx';
+
+export interface OperatorView {
+  userId: number;
+  username: string;
+  displayName: string;
+  interface: string;
+  serverId: string;
+  queues: string[];
+  state: OperatorState;
+  reason: PauseReason | null;
+  reasonLabel: string | null;
+  /** Epoch ms of the last state change. */
+  since: number;
+  /** A pause asked for during a call, applied when the call ends. */
+  pendingPause: PauseReason | null;
+}
+
+const KEY = (userId: number) => `op:${userId}`;
+const IFACE = (serverId: string, iface: string) => `opif:${serverId}:${iface}`;
+
+/**
+ * Operators on softphones: login/logout/ready/pause through REST and WebSocket, mirrored into
+ * Asterisk queue membership (QueueAdd/QueuePause with the reason), and kept in the live store so a
+ * restarted service (or another instance) knows every operator's state. Asterisk's member status
+ * drives ringing / on call; wrap-up (话后处理) follows each call.
+ */
+export class OperatorService {
+  private readonly wrapupTimers = new Map<number, NodeJS.Timeout>();
+  private readonly listeners: Array<(op: OperatorView) => void> = [];
+
+  constructor(
+    private readonly knex: Knex,
+    private readonly live: LiveStore,
+    private readonly pbx: PbxControl,
+    private readonly centres: CentreDirectory,
+    private readonly log: Logger,
+    private readonly wrapupSeconds: number,
+  ) {}
+
+  onChange(fn: (op: OperatorView) => void) {
+    this.listeners.push(fn);
+  }
+
+  async get(userId: number): Promise<OperatorView | null> {
+    const h = await this.live.hgetall(KEY(userId));
+    return h.userId ? (JSON.parse(h.json) as OperatorView) : null;
+  }
+
+  async list(): Promise<OperatorView[]> {
+    const keys = await this.live.keys('op:*');
+    const ops = await Promise.all(keys.map(async (k) => JSON.parse((await this.live.hgetall(k)).json ?? 'null') as OperatorView | null));
+    return ops.filter((o): o is OperatorView => !!o).sort((a, b) => a.userId - b.userId);
+  }
+
+  private serverFor(user: AuthUser): string {
+    const centre = this.centres.byCode(user.centre);
+    const id = centre?.serverId ?? this.pbx.serverIds()[0];
+    if (!id) throw conflict('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    return id;
+  }
+
+  async login(user: AuthUser, opts: { queues?: string[] } = {}): Promise<OperatorView> {
+    if (!user.extension) throw badRequest('operator.no_extension', 'This account is not bound to a softphone (extension)', { userId: user.id });
+    const existing = await this.get(user.id);
+    if (existing && existing.state !== 'logged_out') throw conflict('operator.already_logged_in', 'Already logged in', { state: existing.state });
+    const centre = this.centres.byCode(user.centre);
+    const known = this.centres.queues();
+    const queues = opts.queues?.length ? opts.queues : centre ? [centre.queue] : [];
+    const unknown = queues.filter((q) => !known.includes(q) && !q.startsWith('q-expert-'));
+    if (!queues.length || unknown.length) throw badRequest('operator.bad_queues', 'Unknown or no queues to log into', { unknown, known });
+    const serverId = this.serverFor(user);
+    for (const queue of queues) await this.pbx.queueAdd(serverId, { queue, memberInterface: user.extension, memberName: user.displayName });
+    const op: OperatorView = { userId: user.id, username: user.username, displayName: user.displayName, interface: user.extension, serverId, queues, state: 'logged_out', reason: null, reasonLabel: null, since: Date.now(), pendingPause: null };
+    await this.live.set(IFACE(serverId, user.extension), String(user.id));
+    return this.apply(op, 'login');
+  }
+
+  async logout(user: AuthUser): Promise<OperatorView> {
+    const op = await this.require(user.id, 'logout');
+    for (const queue of op.queues) await this.pbx.queueRemove(op.serverId, { queue, memberInterface: op.interface }).catch((err) => this.log.warn({ err: (err as Error).message, queue }, 'queue remove failed'));
+    await this.live.del(IFACE(op.serverId, op.interface));
+    return this.apply(op, 'logout', null);
+  }
+
+  async pause(user: AuthUser, reason: PauseReason): Promise<OperatorView> {
+    if (!(reason in PAUSE_REASONS)) throw badRequest('operator.bad_reason', 'Unknown pause reason', { allowed: Object.keys(PAUSE_REASONS) });
+    const op = await this.require(user.id, 'pause');
+    if (op.state === 'on_call') {
+      // Asterisk would pause at once; the caller stays connected and the pause starts after the call.
+      op.pendingPause = reason;
+      await this.save(op);
+      return op;
+    }
+    await this.pbx.queuePause(op.serverId, { memberInterface: op.interface, paused: true, reason: PAUSE_REASONS[reason] });
+    return this.apply(op, 'pause', reason);
+  }
+
+  async ready(user: AuthUser): Promise<OperatorView> {
+    const op = await this.require(user.id, 'ready');
+    await this.pbx.queuePause(op.serverId, { memberInterface: op.interface, paused: false });
+    op.pendingPause = null;
+    return this.apply(op, 'ready', null);
+  }
+
+  private async require(userId: number, event: OperatorEvent): Promise<OperatorView> {
+    const op = await this.get(userId);
+    if (!op || op.state === 'logged_out') throw conflict('operator.not_logged_in', 'Log in first', { state: 'logged_out' });
+    if (!nextOperatorState(op.state, event)) throw conflict('operator.illegal_transition', `Cannot ${event} while ${op.state}`, { state: op.state, allowed: allowedEvents(op.state) });
+    return op;
+  }
+
+  private async save(op: OperatorView) {
+    await this.live.hset(KEY(op.userId), { userId: String(op.userId), json: JSON.stringify(op) });
+  }
+
+  /** Apply a transition: log it, persist it, mirror it to the live store, tell listeners. */
+  private async apply(op: OperatorView, event: OperatorEvent, reason?: PauseReason | null): Promise<OperatorView> {
+    const to = nextOperatorState(op.state, event);
+    if (!to) return op;
+    const from = op.state;
+    op.state = to;
+    if (reason !== undefined) {
+      op.reason = reason;
+      op.reasonLabel = reason ? PAUSE_REASONS[reason] : null;
+    }
+    if (to !== 'paused' && to !== 'on_call' && to !== 'wrapup') {
+      op.reason = null;
+      op.reasonLabel = null;
+    }
+    op.since = Date.now();
+    if (to === 'logged_out') await this.live.del(KEY(op.userId));
+    else await this.save(op);
+    await this.knex('operator_states').insert({ user_id: op.userId, from_state: from, event, to_state: to, reason: op.reason });
+    this.log.info({ userId: op.userId, transition: `${from} -[${event}]-> ${to}`, reason: op.reason }, 'operator transition');
+    this.scheduleWrapup(op);
+    for (const l of this.listeners) l(op);
+    return op;
+  }
+
+  private scheduleWrapup(op: OperatorView) {
+    const t = this.wrapupTimers.get(op.userId);
+    if (t) clearTimeout(t);
+    this.wrapupTimers.delete(op.userId);
+    if (op.state !== 'wrapup') return;
+    const timer = setTimeout(() => void this.endWrapup(op.userId), Math.max(0, op.since + this.wrapupSeconds * 1000 - Date.now()));
+    timer.unref();
+    this.wrapupTimers.set(op.userId, timer);
+  }
+
+  private async endWrapup(userId: number) {
+    this.wrapupTimers.delete(userId);
+    const op = await this.get(userId);
+    if (!op || op.state !== 'wrapup') return;
+    if (op.pendingPause) {
+      const reason = op.pendingPause;
+      op.pendingPause = null;
+      await this.pbx.queuePause(op.serverId, { memberInterface: op.interface, paused: true, reason: PAUSE_REASONS[reason] }).catch(() => undefined);
+      await this.apply(op, 'pause', reason);
+    } else await this.apply(op, 'wrapup_done');
+  }
+
+  /** Asterisk's view of a member moves the operator: ringing, answered, call over. */
+  async onTelephony(e: TelephonyEvent): Promise<void> {
+    if (!('memberInterface' in e) || !e.memberInterface) return;
+    const id = await this.live.get(IFACE(e.serverId, e.memberInterface));
+    if (!id) return;
+    const op = await this.get(Number(id));
+    if (!op) return;
+    if (e.type === 'QueueMemberStatusChanged') {
+      if (e.status === 6 || e.status === 7) await this.apply(op, 'ring');
+      else if (e.status === 1 && op.state === 'ringing') await this.apply(op, 'ring_stopped');
+    } else if (e.type === 'OperatorAnswered') await this.apply(op, 'answer');
+    else if (e.type === 'CallCompleted') await this.apply(op, 'call_ended');
+    else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
+  }
+
+  /** After a restart: wrap-ups that ended while we were away end now; timers are re-armed. */
+  async rebuild(): Promise<number> {
+    const ops = await this.list();
+    for (const op of ops) this.scheduleWrapup(op);
+    return ops.length;
+  }
+
+  stop() {
+    for (const t of this.wrapupTimers.values()) clearTimeout(t);
+    this.wrapupTimers.clear();
+  }
+}

@@ -1,0 +1,223 @@
+import { Knex } from 'knex';
+import { LiveStore } from '../live/store';
+import { maskPhone } from '../logging/mask';
+import { TelephonyEvent } from '../telephony';
+import { OperatorView } from './operators';
+
+/** Answered within this many seconds counts toward the service level (GB/T 33358: 15 s). */
+export const SERVICE_LEVEL_SECONDS = 15;
+
+export interface WaitingCaller {
+  channelId: string;
+  caller: string;
+  since: number;
+  position: number;
+}
+
+export interface QueueCounters {
+  offered: number;
+  answered: number;
+  answeredWithinSl: number;
+  abandoned: number;
+  waitAnsweredSum: number;
+  talkSum: number;
+  completed: number;
+}
+
+export interface QueueBoard {
+  queue: string;
+  waiting: WaitingCaller[];
+  longestWaitSince: number | null;
+  inProgress: number;
+  counters: QueueCounters;
+  serviceLevel: number | null;
+  abandonRate: number | null;
+  averageSpeedOfAnswer: number | null;
+  averageHandlingTime: number | null;
+}
+
+export interface BoardDelta {
+  kind: 'caller_joined' | 'caller_left' | 'answered' | 'abandoned' | 'completed' | 'operator';
+  queue?: string;
+  /** Epoch ms when the adapter saw the Asterisk event (for event→screen latency). */
+  eventAt: number;
+  board?: QueueBoard;
+  operator?: OperatorView;
+  channelId?: string;
+}
+
+const empty = (): QueueCounters => ({ offered: 0, answered: 0, answeredWithinSl: 0, abandoned: 0, waitAnsweredSum: 0, talkSum: 0, completed: 0 });
+
+/** Today's date in Asia/Shanghai: counters reset at local midnight. */
+export function shanghaiDay(ms: number): string {
+  return new Date(ms + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/**
+ * The supervisors' live view of each queue: who waits and for how long, calls in progress,
+ * today's service level, abandon rate, ASA and AHT. Computed by the instance that ingests events
+ * (the leader), mirrored to the live store as a snapshot, and published as deltas that every
+ * instance fans out to its WebSocket clients.
+ */
+export class Wallboard {
+  private readonly boards = new Map<string, { waiting: Map<string, WaitingCaller>; inProgress: Set<string>; counters: QueueCounters }>();
+  private day = shanghaiDay(Date.now());
+
+  constructor(private readonly live: LiveStore, private readonly publish: (d: BoardDelta) => void) {}
+
+  private board(queue: string) {
+    let b = this.boards.get(queue);
+    if (!b) {
+      b = { waiting: new Map(), inProgress: new Set(), counters: empty() };
+      this.boards.set(queue, b);
+    }
+    return b;
+  }
+
+  private rollDay(at: number) {
+    const d = shanghaiDay(at);
+    if (d !== this.day) {
+      this.day = d;
+      for (const b of this.boards.values()) b.counters = empty();
+    }
+  }
+
+  view(queue: string): QueueBoard {
+    const b = this.board(queue);
+    const c = b.counters;
+    const waiting = [...b.waiting.values()].sort((x, y) => x.since - y.since);
+    const handled = c.answered + c.abandoned;
+    return {
+      queue,
+      waiting,
+      longestWaitSince: waiting.length ? waiting[0].since : null,
+      inProgress: b.inProgress.size,
+      counters: { ...c },
+      serviceLevel: handled ? c.answeredWithinSl / handled : null,
+      abandonRate: handled ? c.abandoned / handled : null,
+      averageSpeedOfAnswer: c.answered ? c.waitAnsweredSum / c.answered : null,
+      averageHandlingTime: c.completed ? c.talkSum / c.completed : null,
+    };
+  }
+
+  snapshot(): QueueBoard[] {
+    return [...this.boards.keys()].sort().map((q) => this.view(q));
+  }
+
+  /** Rebuild today's counters from the call records (after a restart or on a new leader). */
+  async loadToday(knex: Knex, now = Date.now()): Promise<void> {
+    this.day = shanghaiDay(now);
+    const since = new Date(`${this.day}T00:00:00+08:00`);
+    const rows = await knex('calls')
+      .where('started_at', '>=', since)
+      .whereNotNull('queue')
+      .select('queue')
+      .count({ offered: '*' })
+      .select(knex.raw(`count(*) filter (where answered_at is not null) as answered`))
+      .select(knex.raw(`count(*) filter (where answered_at is not null and wait_seconds <= ?) as within_sl`, [SERVICE_LEVEL_SECONDS]))
+      .select(knex.raw(`count(*) filter (where outcome = 'abandoned') as abandoned`))
+      .select(knex.raw(`coalesce(sum(wait_seconds) filter (where answered_at is not null), 0) as wait_sum`))
+      .select(knex.raw(`coalesce(sum(talk_seconds), 0) as talk_sum`))
+      .select(knex.raw(`count(talk_seconds) as completed`))
+      .groupBy('queue');
+    for (const r of rows as Array<Record<string, string>>) {
+      this.board(r.queue).counters = {
+        offered: Number(r.offered),
+        answered: Number(r.answered),
+        answeredWithinSl: Number(r.within_sl),
+        abandoned: Number(r.abandoned),
+        waitAnsweredSum: Number(r.wait_sum),
+        talkSum: Number(r.talk_sum),
+        completed: Number(r.completed),
+      };
+    }
+    await this.save();
+  }
+
+  handle(e: TelephonyEvent): void {
+    this.rollDay(e.at);
+    switch (e.type) {
+      case 'CallerJoinedQueue': {
+        const b = this.board(e.queue);
+        if (b.waiting.has(e.channelId)) return;
+        if (!e.synthetic) b.counters.offered++;
+        b.waiting.set(e.channelId, { channelId: e.channelId, caller: maskPhone(e.callerNumber), since: e.at, position: e.position });
+        return this.emit('caller_joined', e.queue, e.at, e.channelId);
+      }
+      case 'CallerAbandoned': {
+        const b = this.board(e.queue);
+        b.waiting.delete(e.channelId);
+        b.counters.abandoned++;
+        return this.emit('abandoned', e.queue, e.at, e.channelId);
+      }
+      case 'CallerLeftQueue': {
+        const b = this.board(e.queue);
+        if (!b.waiting.delete(e.channelId)) return;
+        return this.emit('caller_left', e.queue, e.at, e.channelId);
+      }
+      case 'OperatorAnswered': {
+        const b = this.board(e.queue);
+        const w = b.waiting.get(e.channelId);
+        b.waiting.delete(e.channelId);
+        if (b.inProgress.has(e.channelId)) return;
+        b.inProgress.add(e.channelId);
+        const wait = e.holdTimeSec ?? (w ? Math.round((e.at - w.since) / 1000) : 0);
+        b.counters.answered++;
+        b.counters.waitAnsweredSum += wait;
+        if (wait <= SERVICE_LEVEL_SECONDS) b.counters.answeredWithinSl++;
+        return this.emit('answered', e.queue, e.at, e.channelId);
+      }
+      case 'CallCompleted': {
+        const b = this.board(e.queue);
+        if (e.channelId) b.inProgress.delete(e.channelId);
+        else for (const id of b.inProgress) if (id && e.linkedId === id) b.inProgress.delete(id);
+        b.counters.completed++;
+        b.counters.talkSum += e.talkTimeSec ?? 0;
+        return this.emit('completed', e.queue, e.at, e.channelId);
+      }
+      case 'ChannelHungUp': {
+        // A caller gone while we were away (resync) leaves the board too.
+        for (const [queue, b] of this.boards) {
+          if (b.waiting.delete(e.channelId)) this.emit('caller_left', queue, e.at, e.channelId);
+          if (b.inProgress.delete(e.channelId)) this.emit('completed', queue, e.at, e.channelId);
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  operatorChanged(op: OperatorView) {
+    this.publish({ kind: 'operator', eventAt: op.since, operator: op });
+  }
+
+  private emit(kind: BoardDelta['kind'], queue: string, at: number, channelId?: string) {
+    this.publish({ kind, queue, eventAt: at, channelId, board: this.view(queue) });
+    void this.save();
+  }
+
+  private saving = false;
+  private dirty = false;
+  /** Mirror the snapshot to the live store (coalesced: at most one write in flight). */
+  private async save(): Promise<void> {
+    if (this.saving) {
+      this.dirty = true;
+      return;
+    }
+    this.saving = true;
+    try {
+      do {
+        this.dirty = false;
+        await this.live.set('board:snapshot', JSON.stringify(this.snapshot()));
+      } while (this.dirty);
+    } finally {
+      this.saving = false;
+    }
+  }
+
+  static async readSnapshot(live: LiveStore): Promise<QueueBoard[]> {
+    const raw = await live.get('board:snapshot');
+    return raw ? (JSON.parse(raw) as QueueBoard[]) : [];
+  }
+}
