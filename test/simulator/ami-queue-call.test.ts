@@ -77,6 +77,7 @@ describe('simulator queue call (capture 01) through asterisk-manager@0.2.0', () 
     for (const [role, seq] of want) expect(got.get(role), `events of ${role}`).to.deep.equal(seq);
 
     // 3. the library saw the same stream: the call's queue events, with lowercased keys
+    await until(() => libEvents.some((e) => e.event === 'BridgeDestroy'), { what: 'the library to receive BridgeDestroy' });
     const names = libEvents.map((e) => e.event);
     const order = ['QueueCallerJoin', 'AgentCalled', 'QueueCallerLeave', 'AgentConnect', 'BridgeCreate', 'AgentComplete', 'BridgeDestroy'];
     const idx = order.map((n) => names.indexOf(n));

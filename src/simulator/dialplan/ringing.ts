@@ -24,7 +24,16 @@ export interface RingOpts {
 export async function ringLegs(sim: SimContext, caller: Channel | undefined, legs: Leg[], o: RingOpts): Promise<{ winner?: Leg; status: DialStatus }> {
   const { pbx } = sim;
   const mine = new Set(legs.map((l) => l.ch));
-  const waker = (ch: Channel): void => { if (mine.has(ch)) { caller?.wake(); wakeLocal(); } };
+  const waker = (ch: Channel): void => {
+    if (!mine.has(ch)) return;
+    // report ringing as it happens, even if the answer follows before this loop runs again
+    const leg = legs.find((l) => l.ch === ch);
+    if (leg && !leg.status && !leg.ringingReported && ch.state === 5) {
+      leg.ringingReported = true;
+      dialEvent(sim, 'DialState', caller, ch, [['DialStatus', 'RINGING']]);
+    }
+    caller?.wake(); wakeLocal();
+  };
   let localWake: (() => void) | undefined;
   const wakeLocal = (): void => { localWake?.(); };
   pbx.on('chanstate', waker);
