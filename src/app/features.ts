@@ -1,5 +1,6 @@
 import { Feature } from './context';
 import { createKnowledgeFeature } from '../knowledge/feature';
+import { createTicketsFeature } from '../tickets/feature';
 
 /**
  * The capabilities this service runs, in dependency order. Each capability folder exports a
@@ -8,5 +9,6 @@ import { createKnowledgeFeature } from '../knowledge/feature';
 export function allFeatures(): Feature[] {
   return [
     createKnowledgeFeature(),
+    createTicketsFeature(),
   ];
 }

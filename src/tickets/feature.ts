@@ -1,0 +1,124 @@
+import { Feature, ServiceContext } from '../app/context';
+import { HOTLINE_STAFF, hasAnyRole } from '../auth/roles';
+import { SMS_SERVICE_KEY, SmsGateway } from '../sms/gateway';
+import { WorkCalendar } from './calendar/calendar';
+import { CalendarStore } from './calendar/store';
+import { seedUnits } from './catalogue';
+import { TicketLinks, RecordingRef } from './links';
+import { registerAdminRoutes } from './routes-admin';
+import { registerTicketRoutes } from './routes';
+import { Satisfaction } from './satisfaction';
+import { ActionInput, Actor, CreateTicketInput, SYSTEM_ACTOR, TicketService } from './service';
+import { SlaClock } from './sla/clock';
+import { createSmsGateway } from './sms';
+import { TicketTimer } from './timer';
+
+export const TICKETS_SERVICE_KEY = 'tickets';
+export const TICKETS_TOPIC = 'tickets';
+const CALENDAR_CHANNEL = 'tickets:calendar';
+
+/**
+ * What other features use (ctx.services.get('tickets')): the calls feature links calls and
+ * recordings by Asterisk linkedid; a recording that lands after its ticket exists is linked then.
+ */
+export interface TicketsApi {
+  create(input: CreateTicketInput, actor?: Actor): ReturnType<TicketService['create']>;
+  act(no: string, input: ActionInput, actor?: Actor): ReturnType<TicketService['act']>;
+  get(no: string): ReturnType<TicketService['get']>;
+  linkCall(ticketNo: string, linkedid: string, recordings?: RecordingRef[]): Promise<boolean>;
+  linkRecording(ticketNo: string, rec: RecordingRef): Promise<boolean>;
+  /** A finished recording of call `linkedid`: linked to every ticket of that call; returns their numbers. */
+  recordingLanded(rec: RecordingRef & { linkedid: string }): Promise<string[]>;
+  ticketsForCall(linkedid: string): Promise<string[]>;
+  /** The SLA clock (working-day calendar + office hours) for anyone computing deadlines. */
+  clock(): SlaClock;
+}
+
+export interface TicketsFeatureOptions {
+  /** The service's notion of now (tests drive the clock). */
+  now?: () => Date;
+  timerIntervalMs?: number;
+  centrePrefix?: string;
+  sms?: SmsGateway;
+}
+
+export interface TicketsFeature extends Feature {
+  /** Set after register(): for tests and the bench. */
+  internals?: { service: TicketService; links: TicketLinks; satisfaction: Satisfaction; timer: TicketTimer; sms: SmsGateway; reloadCalendar(): Promise<void> };
+}
+
+export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsFeature {
+  let ctxRef: ServiceContext | null = null;
+  let timer: TicketTimer | null = null;
+  let unsubscribe: (() => Promise<void>) | null = null;
+  let clock: SlaClock;
+  let calendarStore: CalendarStore;
+
+  const loadClock = async () => {
+    const ctx = ctxRef!;
+    clock = new SlaClock(WorkCalendar.fromDefaultFile(await calendarStore.list()), ctx.config.officeHours);
+  };
+
+  const feature: TicketsFeature = {
+    name: 'tickets',
+    async register(ctx) {
+      ctxRef = ctx;
+      const log = ctx.log.child({ component: 'tickets' });
+      calendarStore = new CalendarStore(ctx.knex);
+      const seeded = await seedUnits(ctx.knex);
+      if (seeded) log.info({ seeded }, 'handling units seeded');
+      await loadClock();
+
+      const sms = opts.sms ?? (ctx.services.get(SMS_SERVICE_KEY) as SmsGateway | undefined) ?? createSmsGateway(ctx.config, ctx.log);
+      if (!ctx.services.has(SMS_SERVICE_KEY)) ctx.services.set(SMS_SERVICE_KEY, sms);
+      const now = opts.now ?? (() => new Date());
+      const publish = (event: Record<string, unknown>) => ctx.ws.publish(TICKETS_TOPIC, event);
+
+      let satisfaction: Satisfaction | null = null;
+      const service = new TicketService({
+        knex: ctx.knex, audit: ctx.audit, log, clock: () => clock, now, centrePrefix: opts.centrePrefix ?? 'QY',
+        afterCommit: { resultSms: (t) => satisfaction!.sendResult(t), publish },
+      });
+      satisfaction = new Satisfaction(ctx.knex, service, sms, ctx.audit, log);
+      const links = new TicketLinks(ctx.knex, ctx.audit, now);
+      timer = new TicketTimer({ knex: ctx.knex, tickets: service, log, leader: ctx.leader, publish, intervalMs: opts.timerIntervalMs ?? 15_000 });
+
+      ctx.ws.registerTopic(TICKETS_TOPIC, {
+        roles: [...HOTLINE_STAFF, 'unit_handler', 'auditor'],
+        // A unit hears only about tickets dispatched to it.
+        filter: (user, ev) => hasAnyRole(user, [...HOTLINE_STAFF, 'auditor']) || (!!user.unitCode && ((ev as { units?: string[] }).units ?? []).includes(user.unitCode)),
+      });
+      const reloadCalendar = async () => {
+        await loadClock();
+        await ctx.live.publish(CALENDAR_CHANNEL, 'reload');
+      };
+      registerTicketRoutes(ctx.api, { tickets: service, links, satisfaction });
+      registerAdminRoutes(ctx.api, { knex: ctx.knex, config: ctx.config, clock: () => clock, calendar: calendarStore, reloadCalendar, satisfaction });
+
+      const api: TicketsApi = {
+        create: (input, actor = SYSTEM_ACTOR) => service.create(input, actor),
+        act: (no, input, actor = SYSTEM_ACTOR) => service.act(no, input, actor),
+        get: (no) => service.get(no),
+        linkCall: (no, linkedid, recordings) => links.linkCall(no, linkedid, recordings),
+        linkRecording: (no, rec) => links.linkRecording(no, rec),
+        recordingLanded: (rec) => links.recordingLanded(rec),
+        ticketsForCall: (linkedid) => links.ticketsForCall(linkedid),
+        clock: () => clock,
+      };
+      ctx.services.set(TICKETS_SERVICE_KEY, api);
+      feature.internals = { service, links, satisfaction, timer, sms, reloadCalendar };
+    },
+    async start() {
+      const ctx = ctxRef!;
+      unsubscribe = await ctx.live.subscribe(CALENDAR_CHANNEL, () => {
+        loadClock().catch((err) => ctx.log.warn({ err: (err as Error).message }, 'calendar reload failed'));
+      });
+      timer!.start();
+    },
+    async stop() {
+      await timer?.stop();
+      await unsubscribe?.();
+    },
+  };
+  return feature;
+}

@@ -1,0 +1,274 @@
+import { Knex } from 'knex';
+import { AuditStore } from '../audit/store';
+import { AuthUser, HOTLINE_STAFF } from '../auth/roles';
+import { AppError, notFound, unprocessable } from '../http/errors';
+import { Logger } from '../logging/logger';
+import { localDay } from './calendar/calendar';
+import { subdomainKnown, unknownUnits } from './catalogue';
+import { Deadlines } from './deadlines';
+import { Category, Channel, Domain, NOT_ACCEPTED_REASONS, TicketStatus, UNANSWERED } from './model';
+import { SlaClock } from './sla/clock';
+import { LIMITS } from './sla/policy';
+import { ActorKind, Effect, TicketEvent, allowedEvents, transition } from './state';
+import { TicketRecord, TicketStore } from './store';
+import { normalizePhone, searchTerms, similarity } from './text';
+
+/** Who acts: a logged-in user, or the service itself (timers, SMS webhook). */
+export interface Actor {
+  userId: number | null;
+  username: string;
+  roles: AuthUser['roles'];
+  unitCode: string | null;
+  centre?: string | null;
+  requestId?: string;
+}
+export const SYSTEM_ACTOR: Actor = { userId: null, username: 'system:tickets', roles: [], unitCode: null };
+export const actorOf = (u: AuthUser, requestId?: string): Actor => ({ userId: u.id, username: u.username, roles: u.roles, unitCode: u.unitCode, centre: u.centre, requestId });
+
+type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'actor'> : never;
+/** An action as the API receives it: a lifecycle event without time and actor kind, plus a free-text reason. */
+export type ActionInput = (Exclude<Distribute<TicketEvent>, { type: 'merge_into' }> | { type: 'merge_into'; into: string }) & { reason?: string | null };
+
+export interface CreateTicketInput {
+  channel: Channel;
+  callerName?: string | null;
+  callerPhone?: string | null;
+  confidential?: boolean;
+  content: string;
+  category: Category;
+  domain: Domain;
+  subdomain?: string | null;
+  matterTime?: Date | null;
+  matterPlace?: string | null;
+  emergency?: boolean;
+  /** Asterisk linkedid of the call this ticket is made during or after. */
+  linkedid?: string | null;
+  /** Decide acceptance now (默认): repeat detection, then 受理 or 不予受理 (第十七条(七)). */
+  accept?: boolean;
+}
+
+export interface TicketServiceDeps {
+  knex: Knex;
+  audit: AuditStore;
+  log: Logger;
+  clock: () => SlaClock;
+  now: () => Date;
+  /** Side effects after commit: SMS, live events. */
+  afterCommit: { resultSms(t: TicketRecord): Promise<void>; publish(event: Record<string, unknown>): Promise<void> };
+  centrePrefix: string;
+  /** Bigram similarity at or above which the same caller's matter counts as the same (第十七条(七)). */
+  repeatSimilarity?: number;
+}
+
+/** The ticket lifecycle with persistence: every accepted transition is one transaction, one event row, one audit entry. */
+export class TicketService {
+  readonly store: TicketStore;
+  readonly deadlines: Deadlines;
+
+  constructor(private readonly d: TicketServiceDeps) {
+    this.store = new TicketStore(d.knex);
+    this.deadlines = new Deadlines(d.clock);
+  }
+
+  now(): Date {
+    return this.d.now();
+  }
+
+  /** The actor's role toward this ticket, or null when a unit handler may not see it. */
+  actorKind(actor: Actor, t: Pick<TicketRecord, 'mainUnit' | 'coUnits'>): ActorKind | null {
+    if (actor.username.startsWith('system:')) return 'system';
+    if (actor.roles.some((r) => HOTLINE_STAFF.includes(r))) return 'hotline';
+    if (actor.unitCode && actor.unitCode === t.mainUnit) return 'unit_main';
+    if (actor.unitCode && t.coUnits.includes(actor.unitCode)) return 'unit_co';
+    return null;
+  }
+
+  async get(no: string): Promise<TicketRecord> {
+    const t = await this.store.get(no);
+    if (!t) throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+    return t;
+  }
+
+  async create(input: CreateTicketInput, actor: Actor): Promise<TicketRecord> {
+    if (input.subdomain && !subdomainKnown(input.domain, input.subdomain)) {
+      throw unprocessable('ticket.unknown_subdomain', `Unknown subdomain ${input.subdomain} of ${input.domain}`, { domain: input.domain, subdomain: input.subdomain });
+    }
+    const at = this.now();
+    const centre = actor.centre || this.d.centrePrefix;
+    const prefix = centre.replace(/[^A-Za-z0-9]/g, '').toUpperCase() || this.d.centrePrefix;
+    const post: Array<() => Promise<void>> = [];
+    const no = await this.d.knex.transaction(async (trx) => {
+      const no = await this.store.nextNumber(trx, prefix, localDay(at).replace(/-/g, ''));
+      await trx('tickets').insert({
+        no, centre, status: 'received', channel: input.channel, caller_name: input.callerName ?? null, caller_phone: normalizePhone(input.callerPhone),
+        confidential: input.confidential ?? false, content: input.content, category: input.category, domain: input.domain, subdomain: input.subdomain ?? null,
+        matter_time: input.matterTime ?? null, matter_place: input.matterPlace ?? null, emergency: input.emergency ?? false, flow: JSON.stringify({}),
+        version: 0, created_by: actor.userId, created_at: at, updated_at: at, search_terms: searchTerms(no, input.content, input.matterPlace),
+      });
+      await this.store.insertEvent(trx, { ticketNo: no, at, event: 'create', fromStatus: null, toStatus: 'received', actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: null, data: { channel: input.channel, category: input.category, emergency: input.emergency ?? false } });
+      await this.d.audit.record({ actorUserId: actor.userId, actor: actor.username, action: 'ticket.create', targetType: 'ticket', targetId: no, requestId: actor.requestId, details: { channel: input.channel } }, trx);
+      // 第二十一条(一): 受理后 2 个小时内形成文字工单并进行转派.
+      await this.deadlines.start(trx, no, 'dispatch', LIMITS.dispatch, at, at);
+      if (input.linkedid) await trx('ticket_calls').insert({ ticket_no: no, linkedid: input.linkedid, linked_at: at }).onConflict(['ticket_no', 'linkedid']).ignore();
+      if (input.accept !== false) {
+        const t = (await this.store.get(no, trx, true))!;
+        const repeat = await this.findRepeat({ callerPhone: t.callerPhone, content: t.content, excludeNo: no }, trx);
+        if (repeat) {
+          await trx('tickets').where({ no }).update({ repeat_of: repeat.no });
+          await this.applyInTrx(trx, { ...t, repeatOf: repeat.no }, { type: 'not_accept', reasonCode: 'duplicate_in_progress', reason: `同一诉求人同一事项,已由工单 ${repeat.no} 办理中` }, actor, at, post);
+        } else {
+          await this.applyInTrx(trx, t, { type: 'accept' }, actor, at, post);
+        }
+      }
+      return no;
+    });
+    post.push(() => this.d.afterCommit.publish({ type: 'created', ticketNo: no, at: at.toISOString(), units: [] }));
+    await this.runPost(post);
+    return this.get(no);
+  }
+
+  /**
+   * 第十七条(七): the same caller's same matter, already dispatched and still within its handling
+   * limit (or accepted and awaiting dispatch), is not accepted again but linked to the first ticket.
+   */
+  async findRepeat(q: { callerPhone: string | null; content: string; excludeNo?: string }, trx?: Knex.Transaction): Promise<{ no: string; similarity: number } | null> {
+    const phone = normalizePhone(q.callerPhone);
+    if (!phone) return null;
+    const db = trx ?? this.d.knex;
+    const now = this.now();
+    const rows = await db('tickets as t')
+      .where('t.caller_phone', phone)
+      .whereIn('t.status', ['accepted', 'dispatched', 'in_progress', 'return_requested'])
+      .whereNot('t.no', q.excludeNo ?? '')
+      .where((w) =>
+        w.where('t.status', 'accepted').orWhereExists(db('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where({ 'd.kind': 'handle', 'd.state': 'open' }).where('d.due_at', '>', now)),
+      )
+      .orderBy('t.created_at', 'desc')
+      .limit(50)
+      .select('t.no', 't.content');
+    let best: { no: string; similarity: number } | null = null;
+    for (const r of rows as Array<{ no: string; content: string }>) {
+      const s = similarity(r.content, q.content);
+      if (s >= (this.d.repeatSimilarity ?? 0.3) && (!best || s > best.similarity)) best = { no: r.no, similarity: s };
+    }
+    return best;
+  }
+
+  async act(no: string, input: ActionInput, actor: Actor): Promise<TicketRecord> {
+    const at = this.now();
+    const post: Array<() => Promise<void>> = [];
+    await this.d.knex.transaction(async (trx) => {
+      const t = await this.store.get(no, trx, true);
+      if (!t) throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+      await this.applyInTrx(trx, t, input, actor, at, post);
+    });
+    await this.runPost(post);
+    return this.get(no);
+  }
+
+  private async runPost(post: Array<() => Promise<void>>) {
+    for (const p of post) {
+      try {
+        await p();
+      } catch (err) {
+        this.d.log.warn({ err: (err as Error).message }, 'ticket side effect failed');
+      }
+    }
+  }
+
+  private async applyInTrx(trx: Knex.Transaction, t: TicketRecord, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>): Promise<void> {
+    const kind = this.actorKind(actor, t);
+    if (!kind) throw notFound('ticket.not_found', `No ticket ${t.no}`, { no: t.no });
+    const { reason, ...rest } = input;
+    let event: TicketEvent;
+    let target: TicketRecord | null = null;
+    if (rest.type === 'merge_into') {
+      if (rest.into === t.no) throw unprocessable('ticket.merge_into_itself', 'A ticket cannot be merged into itself');
+      target = await this.store.get(rest.into, trx, true);
+      if (!target) throw notFound('ticket.not_found', `No ticket ${rest.into}`, { no: rest.into });
+      event = { type: 'merge_into', targetStatus: target.status, at, actor: kind };
+    } else {
+      event = { ...rest, at, actor: kind } as TicketEvent;
+    }
+    if (event.type === 'dispatch') {
+      const bad = await unknownUnits(trx, [event.mainUnit, ...event.coUnits]);
+      if (bad.length) throw unprocessable('ticket.unknown_unit', `Unknown or inactive unit(s): ${bad.join(', ')}`, { units: bad });
+    }
+    if (event.type === 'request_return' && event.suggestedUnit && (await unknownUnits(trx, [event.suggestedUnit])).length) {
+      throw unprocessable('ticket.unknown_unit', `Unknown unit ${event.suggestedUnit}`, { units: [event.suggestedUnit] });
+    }
+    const snap = await this.store.snapshot(t, trx);
+    const r = transition(snap, event);
+    if (!r.ok) {
+      throw new AppError(r.refusal.status, r.refusal.id, r.refusal.message, { no: t.no, state: r.refusal.state, event: r.refusal.event, allowed: allowedEvents(r.refusal.state) });
+    }
+    const next = r.next;
+    for (const fx of r.effects) await this.applyEffect(trx, t, fx, at, post);
+    const update: Record<string, unknown> = {
+      status: next.status, main_unit: next.mainUnit, handle_limit: next.handleLimit, flow: JSON.stringify(next.flow), version: t.version + 1, updated_at: at,
+    };
+    if (event.type === 'not_accept') update.not_accepted_reason = event.reasonCode;
+    if (event.type === 'reply') Object.assign(update, { reply_text: event.text, replied_at: at });
+    if (event.type === 'close_immediately') Object.assign(update, { reply_text: event.resolution, replied_at: at });
+    if (next.status === 'closed') update.closed_at = at;
+    if (target) update.merged_into = target.no;
+    await trx('tickets').where({ no: t.no }).update(update);
+    const reasonText = reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : null);
+    const { at: _at, actor: _k, type, ...data } = event;
+    await this.store.insertEvent(trx, { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } });
+    await this.d.audit.record({ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: t.no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } }, trx);
+    if (target) await this.absorb(trx, t, target, actor, at);
+    const units = [next.mainUnit, ...next.coUnits, t.mainUnit, ...t.coUnits].filter((u): u is string => !!u);
+    post.push(() => this.d.afterCommit.publish({ type: 'transition', ticketNo: t.no, event: type, from: t.status, to: next.status, at: at.toISOString(), units: [...new Set(units)] }));
+  }
+
+  /** 并案: the merged ticket's calls and recordings follow it to the ticket that absorbs it. */
+  private async absorb(trx: Knex.Transaction, from: TicketRecord, into: TicketRecord, actor: Actor, at: Date) {
+    await trx.raw(`insert into ticket_calls (ticket_no, linkedid, linked_at) select ?, linkedid, ? from ticket_calls where ticket_no = ? on conflict do nothing`, [into.no, at, from.no]);
+    await trx.raw(`insert into ticket_recordings (ticket_no, recording_id, linkedid, meta, linked_at) select ?, recording_id, linkedid, meta, ? from ticket_recordings where ticket_no = ? on conflict do nothing`, [into.no, at, from.no]);
+    await this.store.insertEvent(trx, { ticketNo: into.no, at, event: 'merged_from', fromStatus: into.status, toStatus: into.status, actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: null, data: { from: from.no } });
+    await trx('tickets').where({ no: into.no }).update({ version: into.version + 1, updated_at: at });
+  }
+
+  private async applyEffect(trx: Knex.Transaction, t: TicketRecord, fx: Effect, at: Date, post: Array<() => Promise<void>>) {
+    switch (fx.type) {
+      case 'start_deadline':
+        await this.deadlines.start(trx, t.no, fx.kind, fx.limit, fx.from, at);
+        return;
+      case 'extend_deadline':
+        await this.deadlines.extend(trx, t.no, fx.kind, fx.extra, at);
+        return;
+      case 'meet_deadline':
+        await this.deadlines.end(trx, t.no, [fx.kind], at, 'met');
+        return;
+      case 'cancel_deadlines':
+        await this.deadlines.end(trx, t.no, fx.kinds, at, 'cancelled');
+        return;
+      case 'assign_units':
+        await trx('ticket_units').where({ ticket_no: t.no, active: true }).update({ active: false, released_at: at });
+        await trx('ticket_units').insert([
+          { ticket_no: t.no, unit_code: fx.main, role: 'main', active: true, assigned_at: at },
+          ...fx.co.map((c) => ({ ticket_no: t.no, unit_code: c, role: 'co', active: true, assigned_at: at })),
+        ]);
+        return;
+      case 'release_units':
+        await trx('ticket_units').where({ ticket_no: t.no, active: true }).update({ active: false, released_at: at });
+        return;
+      case 'send_result_sms':
+        post.push(async () => this.d.afterCommit.resultSms(await this.get(t.no)));
+        return;
+      case 'record_visit': {
+        const n = await trx('ticket_visits').where({ ticket_no: t.no }).count({ n: '*' }).first();
+        await trx('ticket_visits').insert({
+          ticket_no: t.no, round: Number(n?.n ?? 0) + 1, level: fx.level, channel: fx.channel, cause: fx.cause, category: t.category, main_unit: t.mainUnit, at,
+        });
+        return;
+      }
+    }
+  }
+
+  /** Tickets still unanswered (a merge target must be one, 第二十一条(一)). */
+  static unanswered(status: TicketStatus): boolean {
+    return UNANSWERED.includes(status);
+  }
+}

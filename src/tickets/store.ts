@@ -1,0 +1,179 @@
+import { Knex } from 'knex';
+import { Category, Channel, DeadlineKind, Domain, NotAcceptedReason, TicketStatus } from './model';
+import { Flow, TicketSnapshot } from './state';
+
+/** A ticket as stored (personal data unmasked: views mask it per reader). */
+export interface TicketRecord {
+  no: string;
+  centre: string;
+  status: TicketStatus;
+  channel: Channel;
+  callerName: string | null;
+  callerPhone: string | null;
+  confidential: boolean;
+  content: string;
+  category: Category;
+  domain: Domain;
+  subdomain: string | null;
+  matterTime: Date | null;
+  matterPlace: string | null;
+  emergency: boolean;
+  mainUnit: string | null;
+  coUnits: string[];
+  handleLimit: string | null;
+  notAcceptedReason: NotAcceptedReason | null;
+  repeatOf: string | null;
+  mergedInto: string | null;
+  replyText: string | null;
+  repliedAt: Date | null;
+  closedAt: Date | null;
+  flow: Flow;
+  version: number;
+  createdBy: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface DeadlineRow {
+  id: number;
+  ticketNo: string;
+  kind: DeadlineKind;
+  limit: string;
+  startedAt: Date;
+  dueAt: Date;
+  remindAt: Date;
+  state: 'open' | 'met' | 'cancelled';
+  endedAt: Date | null;
+  missed: boolean | null;
+  remindedAt: Date | null;
+  alertedAt: Date | null;
+}
+
+export interface EventRow {
+  id: number;
+  at: Date;
+  event: string;
+  fromStatus: string | null;
+  toStatus: string;
+  actor: string;
+  actorUserId: number | null;
+  actorUnit: string | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+}
+
+type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export function mapTicket(r: Row, coUnits: string[]): TicketRecord {
+  return {
+    no: r.no, centre: r.centre, status: r.status, channel: r.channel, callerName: r.caller_name, callerPhone: r.caller_phone,
+    confidential: r.confidential, content: r.content, category: r.category, domain: r.domain, subdomain: r.subdomain,
+    matterTime: r.matter_time, matterPlace: r.matter_place, emergency: r.emergency, mainUnit: r.main_unit, coUnits,
+    handleLimit: r.handle_limit, notAcceptedReason: r.not_accepted_reason, repeatOf: r.repeat_of, mergedInto: r.merged_into,
+    replyText: r.reply_text, repliedAt: r.replied_at, closedAt: r.closed_at, flow: r.flow ?? {}, version: r.version,
+    createdBy: r.created_by === null ? null : Number(r.created_by), createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+export function mapDeadline(r: Row): DeadlineRow {
+  return {
+    id: Number(r.id), ticketNo: r.ticket_no, kind: r.kind, limit: r.limit_spec, startedAt: r.started_at, dueAt: r.due_at, remindAt: r.remind_at,
+    state: r.state, endedAt: r.ended_at, missed: r.missed, remindedAt: r.reminded_at, alertedAt: r.alerted_at,
+  };
+}
+
+export class TicketStore {
+  constructor(readonly knex: Knex) {}
+
+  /** Race-free numbering: one atomic upsert per (prefix, day) hands out the next sequence. */
+  async nextNumber(trx: Knex.Transaction, prefix: string, day: string): Promise<string> {
+    const r = await trx.raw(
+      `insert into ticket_sequences (prefix, day, last) values (?, ?, 1)
+       on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`,
+      [prefix, day],
+    );
+    return `${prefix}${day}${String(r.rows[0].last).padStart(6, '0')}`;
+  }
+
+  async get(no: string, trx?: Knex.Transaction, forUpdate = false): Promise<TicketRecord | null> {
+    const q = (trx ?? this.knex)('tickets').where({ no }).first();
+    if (forUpdate) q.forUpdate();
+    const r = await q;
+    if (!r) return null;
+    return mapTicket(r, await this.coUnits(no, trx));
+  }
+
+  async coUnits(no: string, trx?: Knex.Transaction): Promise<string[]> {
+    const rows = await (trx ?? this.knex)('ticket_units').where({ ticket_no: no, role: 'co', active: true }).orderBy('id').select('unit_code');
+    return rows.map((x: Row) => x.unit_code);
+  }
+
+  async openDeadlines(no: string, trx?: Knex.Transaction): Promise<DeadlineRow[]> {
+    return (await (trx ?? this.knex)('ticket_deadlines').where({ ticket_no: no, state: 'open' }).orderBy('id')).map(mapDeadline);
+  }
+
+  async deadlines(no: string): Promise<DeadlineRow[]> {
+    return (await this.knex('ticket_deadlines').where({ ticket_no: no }).orderBy('id')).map(mapDeadline);
+  }
+
+  async snapshot(t: TicketRecord, trx?: Knex.Transaction): Promise<TicketSnapshot> {
+    const deadlines: TicketSnapshot['deadlines'] = {};
+    for (const d of await this.openDeadlines(t.no, trx)) deadlines[d.kind] = d.dueAt;
+    return {
+      status: t.status, emergency: t.emergency, category: t.category, channel: t.channel, mainUnit: t.mainUnit, coUnits: t.coUnits,
+      handleLimit: t.handleLimit, flow: t.flow, deadlines,
+    };
+  }
+
+  async events(no: string): Promise<EventRow[]> {
+    const rows = await this.knex('ticket_events').where({ ticket_no: no }).orderBy('id');
+    return rows.map((r: Row) => ({
+      id: Number(r.id), at: r.at, event: r.event, fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor,
+      actorUserId: r.actor_user_id === null ? null : Number(r.actor_user_id), actorUnit: r.actor_unit, reason: r.reason, data: r.data,
+    }));
+  }
+
+  async insertEvent(trx: Knex.Transaction, e: Omit<EventRow, 'id'> & { ticketNo: string }): Promise<number> {
+    const [row] = await trx('ticket_events')
+      .insert({
+        ticket_no: e.ticketNo, at: e.at, event: e.event, from_status: e.fromStatus, to_status: e.toStatus, actor: e.actor,
+        actor_user_id: e.actorUserId, actor_unit: e.actorUnit, reason: e.reason, data: JSON.stringify(e.data),
+      })
+      .returning('id');
+    return Number(row.id ?? row);
+  }
+
+  async calls(no: string): Promise<Array<{ linkedid: string; linkedAt: Date }>> {
+    return (await this.knex('ticket_calls').where({ ticket_no: no }).orderBy('linked_at')).map((r: Row) => ({ linkedid: r.linkedid, linkedAt: r.linked_at }));
+  }
+
+  async recordings(no: string): Promise<Array<{ recordingId: string; linkedid: string | null; meta: Record<string, unknown>; linkedAt: Date }>> {
+    return (await this.knex('ticket_recordings').where({ ticket_no: no }).orderBy(['linked_at', 'recording_id'])).map((r: Row) => ({
+      recordingId: r.recording_id, linkedid: r.linkedid, meta: r.meta, linkedAt: r.linked_at,
+    }));
+  }
+
+  async attachments(no: string) {
+    return (await this.knex('ticket_attachments').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
+      id: Number(r.id), fileName: r.file_name, contentType: r.content_type, sizeBytes: Number(r.size_bytes), storageKey: r.storage_key,
+      sha256: r.sha256, uploadedBy: r.uploaded_by, uploadedAt: r.uploaded_at,
+    }));
+  }
+
+  async visits(no: string) {
+    return (await this.knex('ticket_visits').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
+      id: Number(r.id), round: r.round, level: r.level, channel: r.channel, cause: r.cause, exclusion: r.exclusion, exclusionNote: r.exclusion_note, at: r.at,
+    }));
+  }
+
+  async unitAssignments(no: string) {
+    return (await this.knex('ticket_units').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
+      unitCode: r.unit_code, role: r.role, active: r.active, assignedAt: r.assigned_at, releasedAt: r.released_at,
+    }));
+  }
+
+  /** Whether a unit is (currently) dispatched this ticket, as main or co-unit: what a unit_handler may see. */
+  async unitSees(no: string, unitCode: string): Promise<boolean> {
+    return !!(await this.knex('ticket_units').where({ ticket_no: no, unit_code: unitCode, active: true }).first());
+  }
+}

@@ -1,0 +1,52 @@
+import { AuthUser, seesPersonalData } from '../auth/roles';
+import { maskName, maskPhone } from '../logging/mask';
+import { formatShanghai } from './calendar/calendar';
+import { CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, STATUS_LABELS } from './model';
+import { allowedEvents } from './state';
+import { DeadlineRow, TicketRecord, TicketStore } from './store';
+
+/**
+ * What a reader sees of a ticket. Caller name and number are personal data (第二十七条): shown in full
+ * only to roles that need them (seesPersonalData); masked for others; withheld entirely from them when
+ * the caller asked for confidentiality.
+ */
+export function callerView(t: Pick<TicketRecord, 'callerName' | 'callerPhone' | 'confidential'>, user: AuthUser | null) {
+  if (seesPersonalData(user)) return { name: t.callerName, phone: t.callerPhone, confidential: t.confidential, masked: false };
+  if (t.confidential) return { name: null, phone: null, confidential: true, masked: true };
+  return { name: t.callerName ? maskName(t.callerName) : null, phone: t.callerPhone ? maskPhone(t.callerPhone) : null, confidential: false, masked: true };
+}
+
+export function deadlineView(d: DeadlineRow) {
+  return {
+    kind: d.kind, label: DEADLINE_LABELS[d.kind], limit: d.limit, startedAt: d.startedAt.toISOString(), dueAt: d.dueAt.toISOString(), dueAtLocal: formatShanghai(d.dueAt),
+    state: d.state, endedAt: d.endedAt?.toISOString() ?? null, missed: d.missed, remindedAt: d.remindedAt?.toISOString() ?? null, alertedAt: d.alertedAt?.toISOString() ?? null,
+  };
+}
+
+export function ticketSummary(t: TicketRecord, user: AuthUser | null, openDeadlines: DeadlineRow[] = []) {
+  return {
+    no: t.no, centre: t.centre, status: t.status, statusLabel: STATUS_LABELS[t.status], channel: t.channel, channelLabel: CHANNEL_LABELS[t.channel],
+    caller: callerView(t, user), content: t.content, category: t.category, categoryLabel: CATEGORY_LABELS[t.category], domain: t.domain, subdomain: t.subdomain,
+    matterTime: t.matterTime?.toISOString() ?? null, matterPlace: t.matterPlace, emergency: t.emergency, mainUnit: t.mainUnit, coUnits: t.coUnits,
+    handleLimit: t.handleLimit, notAcceptedReason: t.notAcceptedReason, repeatOf: t.repeatOf, mergedInto: t.mergedInto, replyText: t.replyText,
+    repliedAt: t.repliedAt?.toISOString() ?? null, closedAt: t.closedAt?.toISOString() ?? null, flow: t.flow, version: t.version,
+    createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(), deadlines: openDeadlines.map(deadlineView),
+  };
+}
+
+export async function ticketDetail(store: TicketStore, t: TicketRecord, user: AuthUser | null) {
+  const [deadlines, events, calls, recordings, attachments, visits, units] = await Promise.all([
+    store.deadlines(t.no), store.events(t.no), store.calls(t.no), store.recordings(t.no), store.attachments(t.no), store.visits(t.no), store.unitAssignments(t.no),
+  ]);
+  return {
+    ...ticketSummary(t, user, deadlines.filter((d) => d.state === 'open')),
+    deadlineHistory: deadlines.map(deadlineView),
+    events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
+    calls: calls.map((c) => ({ linkedid: c.linkedid, linkedAt: c.linkedAt.toISOString() })),
+    recordings: recordings.map((r) => ({ ...r, linkedAt: r.linkedAt.toISOString() })),
+    attachments: attachments.map((a) => ({ ...a, uploadedAt: a.uploadedAt.toISOString() })),
+    visits: visits.map((v) => ({ ...v, at: v.at.toISOString() })),
+    units: units.map((u) => ({ ...u, assignedAt: u.assignedAt.toISOString(), releasedAt: u.releasedAt?.toISOString() ?? null })),
+    allowedEvents: allowedEvents(t.status),
+  };
+}

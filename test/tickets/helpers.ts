@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { startTestService, TestService } from '../support/service';
+import { createTicketsFeature, TicketsFeature } from '../../src/tickets/feature';
+import { LogSmsGateway } from '../../src/tickets/sms/log';
+import { silentLogger } from '../../src/logging/logger';
+import { TestDatabase } from '../support/db';
+
+/** A clock the test moves by hand: the SLA timer and every transition read it. */
+export class TestClock {
+  t: Date;
+  constructor(iso: string) {
+    this.t = new Date(iso);
+  }
+  now = () => this.t;
+  set(iso: string) {
+    this.t = new Date(iso);
+  }
+  advance(ms: number) {
+    this.t = new Date(this.t.getTime() + ms);
+  }
+}
+
+export interface TicketsHarness {
+  t: TestService;
+  feature: TicketsFeature;
+  clock: TestClock;
+  sms: LogSmsGateway;
+  tokens: { operator: string; supervisor: string; admin: string; auditor: string; zjj: string; scjgj: string; rsj: string };
+  create(body?: Record<string, unknown>, token?: string): Promise<any>;
+  act(no: string, action: string, body?: Record<string, unknown>, token?: string): Promise<{ status: number; body: any }>;
+  ok(no: string, action: string, body?: Record<string, unknown>, token?: string): Promise<any>;
+  get(no: string, token?: string): Promise<any>;
+  stop(): Promise<void>;
+}
+
+export const BASE_TICKET = {
+  channel: 'phone', callerName: '张三丰', callerPhone: '13800138000', content: '西峰区南大街某小区楼下烧烤店油烟扰民,晚上噪音很大', category: 'complaint',
+  domain: 'ecological_environment', subdomain: 'air', matterPlace: '西峰区南大街', emergency: false,
+};
+
+export async function startTickets(opts: { at?: string; env?: Record<string, string>; db?: TestDatabase; redisPrefix?: string } = {}): Promise<TicketsHarness> {
+  const clock = new TestClock(opts.at ?? '2026-09-30T16:00:00+08:00');
+  const sms = new LogSmsGateway(silentLogger());
+  const feature = createTicketsFeature({ now: clock.now, timerIntervalMs: 3_600_000, sms });
+  const env = { ...(opts.env ?? {}), ...(opts.redisPrefix ? { REDIS_PREFIX: opts.redisPrefix } : {}) };
+  const t = await startTestService({ features: [feature], env, db: opts.db });
+  const tokens = {
+    operator: await t.userToken(['operator']),
+    supervisor: await t.userToken(['supervisor']),
+    admin: await t.userToken(['admin']),
+    auditor: await t.userToken(['auditor']),
+    zjj: await t.userToken(['unit_handler'], { unitCode: 'QY-ZJJ' }),
+    scjgj: await t.userToken(['unit_handler'], { unitCode: 'QY-SCJGJ' }),
+    rsj: await t.userToken(['unit_handler'], { unitCode: 'QY-RSJ' }),
+  };
+  const act = async (no: string, action: string, body: Record<string, unknown> = {}, token = tokens.operator) => t.http('POST', `/api/tickets/${no}/${action}`, { token, body });
+  return {
+    t, feature, clock, sms, tokens, act,
+    async create(body = {}, token = tokens.operator) {
+      const r = await t.http('POST', '/api/tickets', { token, body: { ...BASE_TICKET, ...body } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      return r.body;
+    },
+    async ok(no, action, body = {}, token = tokens.operator) {
+      const r = await act(no, action, body, token);
+      expect(r.status, `${action}: ${JSON.stringify(r.body)}`).to.equal(200);
+      return r.body;
+    },
+    async get(no, token = tokens.operator) {
+      const r = await t.http('GET', `/api/tickets/${no}`, { token });
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      return r.body;
+    },
+    stop: () => t.stop(),
+  };
+}
+
+export const due = (ticket: any, kind: string): string | undefined => ticket.deadlines.find((d: any) => d.kind === kind)?.dueAtLocal;
+export const HOUR = 3_600_000;
