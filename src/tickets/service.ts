@@ -149,7 +149,7 @@ export class TicketService {
     let best: { no: string; similarity: number } | null = null;
     for (const r of rows as Array<{ no: string; content: string }>) {
       const s = similarity(r.content, q.content);
-      if (s >= (this.d.repeatSimilarity ?? 0.3) && (!best || s > best.similarity)) best = { no: r.no, similarity: s };
+      if (s >= (this.d.repeatSimilarity ?? 0.5) && (!best || s > best.similarity)) best = { no: r.no, similarity: s };
     }
     return best;
   }
@@ -179,16 +179,19 @@ export class TicketService {
   private async applyInTrx(trx: Knex.Transaction, t: TicketRecord, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>): Promise<void> {
     const kind = this.actorKind(actor, t);
     if (!kind) throw notFound('ticket.not_found', `No ticket ${t.no}`, { no: t.no });
-    const { reason, ...rest } = input;
+    // A unit acts only on tickets currently dispatched to it (a returned or withdrawn ticket is no longer its own).
+    if ((kind === 'unit_main' || kind === 'unit_co') && !(await this.store.unitSees(t.no, actor.unitCode!))) throw notFound('ticket.not_found', `No ticket ${t.no}`, { no: t.no });
+    const reason = input.reason ?? null;
     let event: TicketEvent;
     let target: TicketRecord | null = null;
-    if (rest.type === 'merge_into') {
-      if (rest.into === t.no) throw unprocessable('ticket.merge_into_itself', 'A ticket cannot be merged into itself');
-      target = await this.store.get(rest.into, trx, true);
-      if (!target) throw notFound('ticket.not_found', `No ticket ${rest.into}`, { no: rest.into });
+    if (input.type === 'merge_into') {
+      if (input.into === t.no) throw unprocessable('ticket.merge_into_itself', 'A ticket cannot be merged into itself');
+      target = await this.store.get(input.into, trx, true);
+      if (!target) throw notFound('ticket.not_found', `No ticket ${input.into}`, { no: input.into });
       event = { type: 'merge_into', targetStatus: target.status, at, actor: kind };
     } else {
-      event = { ...rest, at, actor: kind } as TicketEvent;
+      // Some events carry `reason` as their own field (退单理由, 撤单理由 …): it stays on the event.
+      event = { ...input, at, actor: kind } as TicketEvent;
     }
     if (event.type === 'dispatch') {
       const bad = await unknownUnits(trx, [event.mainUnit, ...event.coUnits]);
@@ -214,7 +217,8 @@ export class TicketService {
     if (target) update.merged_into = target.no;
     await trx('tickets').where({ no: t.no }).update(update);
     const reasonText = reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : null);
-    const { at: _at, actor: _k, type, ...data } = event;
+    const { at: _at, actor: _k, type, ...rawData } = event as TicketEvent & { reason?: unknown };
+    const { reason: _r, ...data } = rawData;
     await this.store.insertEvent(trx, { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } });
     await this.d.audit.record({ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: t.no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } }, trx);
     if (target) await this.absorb(trx, t, target, actor, at);

@@ -25,14 +25,17 @@ export function searchTerms(...parts: Array<string | null | undefined>): string 
   return [...new Set(parts.flatMap((p) => (p ? tokens(p) : [])))].join(' ');
 }
 
-/** Jaccard similarity of two texts' bigram sets, 0..1. */
+/**
+ * How much of the shorter text's bigrams the other contains (overlap coefficient), 0..1: a caller
+ * restating the same matter briefly ("烧烤店油烟扰民") still matches the longer first account.
+ */
 export function similarity(a: string, b: string): number {
   const A = new Set(tokens(a));
   const B = new Set(tokens(b));
   if (A.size === 0 || B.size === 0) return 0;
   let inter = 0;
   for (const t of A) if (B.has(t)) inter++;
-  return inter / (A.size + B.size - inter);
+  return inter / Math.min(A.size, B.size);
 }
 
 /** Caller numbers are compared without punctuation or the +86 country code. */
