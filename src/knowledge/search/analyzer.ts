@@ -3,7 +3,10 @@ import { SYNONYM_GROUPS } from './synonyms';
 /** Splits text into words. jieba when it loads; otherwise a dictionary max-match segmenter. */
 export interface Segmenter {
   readonly kind: 'jieba' | 'maxmatch';
+  /** Search mode: words and their sub-words (住房公积金, 住房, 公积金) — for indexing. */
   cut(text: string): string[];
+  /** Precise mode: one reading of the text — for queries, whose sub-words the index already holds. */
+  cutPrecise(text: string): string[];
 }
 
 /** Function words that carry no meaning for retrieval. Kept short on purpose: idf does the rest. */
@@ -28,7 +31,7 @@ function loadJieba(): Segmenter | null {
     // Our domain words (synonym variants) must stay whole words: 12345热线, 住房公积金 …
     const extra = SYNONYM_GROUPS.flat().filter((w) => w.length > 1).map((w) => `${normalize(w)} 50000 n`).join('\n');
     j.loadDict(Buffer.from(extra + '\n'));
-    return { kind: 'jieba', cut: (t) => j.cutForSearch(t, true) };
+    return { kind: 'jieba', cut: (t) => j.cutForSearch(t, true), cutPrecise: (t) => j.cut(t, true) };
   } catch {
     return null;
   }
@@ -45,6 +48,9 @@ export class MaxMatchSegmenter implements Segmenter {
   constructor(words: Iterable<string>) {
     this.words = new Set([...words].map(normalize));
     this.maxLen = Math.max(1, ...[...this.words].map((w) => w.length));
+  }
+  cutPrecise(text: string): string[] {
+    return this.cut(text);
   }
   cut(text: string): string[] {
     const out: string[] = [];
@@ -103,10 +109,11 @@ export class Analyzer {
     for (const list of this.variantsByFirst.values()) list.sort((a, b) => b.variant.length - a.variant.length);
   }
 
-  analyze(text: string, opts: { bigrams?: boolean } = {}): Analyzed {
+  /** `query`: precise cut, and bigrams only in the gaps between words (see below). */
+  analyze(text: string, opts: { bigrams?: boolean; query?: boolean } = {}): Analyzed {
     const t = normalize(text);
     const words: string[] = [];
-    for (const w of this.segmenter.cut(t)) {
+    for (const w of opts.query ? this.segmenter.cutPrecise(t) : this.segmenter.cut(t)) {
       const s = w.trim();
       if (!s || !WORD_CHAR.test(s) || STOPWORDS.has(s)) continue;
       words.push(s);
@@ -129,16 +136,20 @@ export class Analyzer {
     }
     const bigrams: string[] = [];
     if (opts.bigrams !== false) {
-      let run = '';
-      const flush = () => {
-        for (let i = 0; i + 1 < run.length; i++) bigrams.push('^' + run.slice(i, i + 2));
-        run = '';
-      };
-      for (const ch of t) {
-        if (CJK.test(ch)) run += ch;
-        else flush();
+      // Queries: only bigrams in the gaps between the segmenter's multi-character words,
+      // where it fell back to single characters (打/不/进去). Bigrams inside or across known words
+      // repeat the words (失业|人员 → 业人) and cost posting-list scans for nothing.
+      const covered = new Uint8Array(t.length);
+      if (opts.query) {
+        for (const w of words) {
+          if (w.length < 2) continue;
+          for (let i = t.indexOf(w); i >= 0; i = t.indexOf(w, i + 1)) covered.fill(1, i, i + w.length);
+        }
       }
-      flush();
+      for (let i = 0; i + 1 < t.length; i++) {
+        if (!CJK.test(t[i]) || !CJK.test(t[i + 1]) || covered[i] || covered[i + 1]) continue;
+        bigrams.push('^' + t.slice(i, i + 2));
+      }
     }
     return { words, concepts, bigrams, surfaces };
   }

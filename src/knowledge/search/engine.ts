@@ -60,7 +60,7 @@ export class SearchEngine {
   }
 
   queryTerms(text: string, maxTerms = 24): { terms: QueryTerm[]; surfaces: string[] } {
-    const a = this.analyzer.analyze(text);
+    const a = this.analyzer.analyze(text, { query: true });
     const weights = new Map<string, number>();
     const add = (t: string, w: number) => weights.set(t, Math.max(weights.get(t) ?? 0, w));
     for (const w of a.words) add(w, 1);

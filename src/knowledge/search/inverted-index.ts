@@ -34,8 +34,10 @@ export interface QueryTerm {
 }
 
 interface Posting {
+  /** Ascending (slots are only ever appended), so a slot can be found by binary search. */
   slots: number[];
   weights: number[];
+  maxWeight: number;
 }
 
 // Field weights: what a caller asks is best matched against the question an entry answers.
@@ -107,9 +109,10 @@ export class InvertedIndex {
     field([...ans.words, ...ans.concepts], FIELD.answer);
     for (const [t, w] of weights) {
       let p = this.postings.get(t);
-      if (!p) this.postings.set(t, (p = { slots: [], weights: [] }));
+      if (!p) this.postings.set(t, (p = { slots: [], weights: [], maxWeight: 0 }));
       p.slots.push(slot);
       p.weights.push(w);
+      if (w > p.maxWeight) p.maxWeight = w;
     }
   }
 
@@ -137,6 +140,25 @@ export class InvertedIndex {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
+  /** The k-th best score among accepted candidates (0 if fewer than k are accepted). */
+  private kthAccepted(touched: number[], accept: (e: IndexedEntry) => boolean, k: number): number {
+    const best: number[] = [];
+    for (const s of touched) {
+      const sc = this.scores[s];
+      if (best.length >= k && sc <= best[k - 1]) continue;
+      const e = this.slots[s];
+      if (!e || !accept(e)) continue;
+      let i = Math.min(best.length, k - 1);
+      best[i] = sc;
+      while (i > 0 && best[i - 1] < best[i]) {
+        [best[i - 1], best[i]] = [best[i], best[i - 1]];
+        i--;
+      }
+      best.length = Math.min(best.length, k);
+    }
+    return best.length >= k ? best[k - 1] : 0;
+  }
+
   /**
    * Rank live entries for the query terms; `accept` filters (validity window, region …) are applied
    * to scored candidates only, so the cost follows the posting lists, not the index size.
@@ -148,22 +170,66 @@ export class InvertedIndex {
     }
     const scores = this.scores;
     const seen = this.seen;
-    const touched: number[] = [];
+    let touched: number[] = [];
     const n = Math.max(1, this.slotById.size);
     // Terms in more than half the entries say little and cost the most: skip them unless nothing else is asked.
     const useful = terms.filter((t) => this.df(t.term) > 0);
     const rare = useful.filter((t) => this.df(t.term) * 2 <= n);
-    for (const t of rare.length ? rare : useful) {
-      const p = this.postings.get(t.term)!;
-      const idf = this.idf(t.term) * t.weight;
-      const { slots, weights } = p;
-      for (let i = 0; i < slots.length; i++) {
-        const s = slots[i];
-        if (!seen[s]) {
-          seen[s] = 1;
-          touched.push(s);
+    // MaxScore (term at a time): rare terms first; once the best `limit` accepted candidates score
+    // more than all remaining terms could add to an unseen entry, no unseen entry can enter the
+    // result, so the remaining (long) posting lists only update known candidates, by binary search.
+    const plan = (rare.length ? rare : useful)
+      .map((t) => {
+        const p = this.postings.get(t.term)!;
+        const f = this.idf(t.term) * t.weight;
+        return { p, f, ub: f * p.maxWeight };
+      })
+      .sort((a, b) => b.ub - a.ub);
+    const rest = new Array<number>(plan.length + 1).fill(0);
+    for (let i = plan.length - 1; i >= 0; i--) rest[i] = rest[i + 1] + plan[i].ub;
+    let closed = false;
+    for (let i = 0; i < plan.length; i++) {
+      const { p, f } = plan[i];
+      if (!closed && touched.length >= limit && i > 0) {
+        const kth = this.kthAccepted(touched, accept, limit);
+        if (kth > rest[i]) {
+          closed = true;
+          // Candidates that cannot reach the k-th score even with every remaining term are dropped.
+          touched = touched.filter((s) => {
+            if (scores[s] + rest[i] >= kth) return true;
+            scores[s] = 0;
+            seen[s] = 0;
+            return false;
+          });
         }
-        scores[s] += idf * weights[i];
+      }
+      const { slots, weights } = p;
+      if (!closed) {
+        for (let j = 0; j < slots.length; j++) {
+          const s = slots[j];
+          if (!seen[s]) {
+            seen[s] = 1;
+            touched.push(s);
+          }
+          scores[s] += f * weights[j];
+        }
+      } else if (touched.length * Math.log2(slots.length + 1) < slots.length) {
+        for (const s of touched) {
+          let lo = 0;
+          let hi = slots.length - 1;
+          while (lo <= hi) {
+            const mid = (lo + hi) >> 1;
+            const v = slots[mid];
+            if (v === s) {
+              scores[s] += f * weights[mid];
+              break;
+            }
+            if (v < s) lo = mid + 1;
+            else hi = mid - 1;
+          }
+        }
+      } else {
+        for (let j = 0; j < slots.length; j++) if (seen[slots[j]]) scores[slots[j]] += f * weights[j];
       }
     }
     // Bounded min-heap of the best `limit` candidates.
