@@ -53,6 +53,8 @@ export class Channel {
   pendingGoto?: { context: string; exten: string; priority: number | string };
   /** Set when the channel should leave the Stasis app without hanging up (continue/move). */
   stasisExit?: { kind: 'continue' | 'move'; app?: string; args?: string[] };
+  /** Where a transferee goes when its bridge dissolves (blind transfer); its owner must not hang it up. */
+  afterBridge?: { context: string; exten: string; priority: number };
   mixmonitors: MixMonitorRec[] = [];
   /** PJSIP endpoint name, for PJSIP channels. */
   endpoint?: string;

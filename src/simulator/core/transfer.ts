@@ -17,7 +17,12 @@ export function redirectChannel(sim: SimContext, ch: Channel, context: string, e
   sim.startDialplan(ch, context, exten, priority);
 }
 
-/** BlindTransfer moves the *other* party; the transferer is hung up (README, capture 05). */
+/**
+ * BlindTransfer moves the *other* party; the transferer leaves the bridge and is hung up. The
+ * transferees show their new dialplan location at once but leave the bridge only when it dissolves:
+ * after the transferer's hangup when a dialplan owns the transferer (capture 05), at once otherwise
+ * (a PJSIP queue member: BridgeLeave, BridgeLeave, BridgeDestroy, then its Hangup, capture 09).
+ */
 export function blindTransfer(sim: SimContext, transferer: Channel, context: string, exten: string, isExternal: boolean): boolean {
   const { pbx } = sim;
   const b = transferer.bridge;
@@ -27,9 +32,26 @@ export function blindTransfer(sim: SimContext, transferer: Channel, context: str
   pbx.ami('BlindTransfer', 'call', [['Result', 'Success'], ...transferer.snapshot('Transferer'), ...(others.length === 1 ? others[0].snapshot('Transferee') : []),
     ...b.snapshot(), ['IsExternal', isExternal ? 'Yes' : 'No'], ['Context', context], ['Extension', exten]]);
   pbx.ari('BridgeBlindTransfer', { result: 'Success', channel: transferer.toAri(), ...(others.length === 1 ? { transferee: others[0].toAri() } : {}), bridge: b.toAri(), is_external: isExternal, context, exten }, { channels: [transferer, ...others], bridges: [b] });
+  for (const o of others) { o.context = context; o.exten = exten; o.priority = 1; o.afterBridge = { context, exten, priority: 1 }; }
   b.onTransfer?.();
-  for (const o of others) redirectChannel(sim, o, context, exten, 1);
-  pbx.hangup(transferer, 16, 'soft');
+  bridgeRemove(pbx, b, transferer);
+  const dissolve = (): void => {
+    for (const o of others) {
+      if (o.bridge === b) bridgeRemove(pbx, b, o);
+      o.afterBridge = undefined;
+      if (o.hungup) continue;
+      if (o.pbxRunning) { o.pendingGoto = { context, exten, priority: 1 }; o.wake(); } else sim.startDialplan(o, context, exten, 1);
+    }
+    if (!b.destroyed && !b.channels.length) destroyBridge(pbx, b);
+  };
+  if (transferer.pbxRunning) {
+    const onGone = (c: Channel): void => { if (c === transferer) { pbx.off('destroyed', onGone); dissolve(); } };
+    pbx.on('destroyed', onGone);
+    pbx.hangup(transferer, 16, 'soft');
+  } else {
+    dissolve();
+    pbx.hangup(transferer, 16, 'silent');
+  }
   return true;
 }
 

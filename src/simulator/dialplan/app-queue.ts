@@ -193,7 +193,7 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   };
   if (ch.bridge === bridge) bridgeRemove(pbx, bridge, ch);
   endVars();
-  if (!agent.hungup && agent.bridge === bridge) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
+  if (!agent.hungup && agent.bridge === bridge && !agent.afterBridge) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
   if (!bridge.destroyed && !bridge.channels.length) destroyBridge(pbx, bridge);
   if (ch.pendingGoto) return 'jump';
   return ch.hungup ? 'hangup' : 'next';
