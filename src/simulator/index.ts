@@ -16,7 +16,7 @@ import { parseDialplan } from './dialplan/parser';
 import { startApplication, startDialplan } from './dialplan/executor';
 import { AmiServer } from './ami/server';
 import { AriServer } from './ari/server';
-import { sendDtmf } from './core/transfer';
+import { sendDtmf, blindTransfer } from './core/transfer';
 
 export interface SimulatorOptions {
   host?: string;
@@ -48,6 +48,11 @@ export interface Simulator {
   placeInboundCall(opts: { from: string; to: string; trunk?: string; variables?: Record<string, string> }): Promise<string>;
   hangup(channelIdOrName: string, cause?: number): void;
   sendDtmf(channelIdOrName: string, digits: string): void;
+  /**
+   * A phone sends a SIP REFER (its "transfer" key): a blind transfer of the other party to `exten` in
+   * the transferer endpoint's context, reported like AMI BlindTransfer with IsExternal Yes (capture 09 D).
+   */
+  phoneTransfer(channelIdOrName: string, exten: string): boolean;
   channels(): ReadonlyArray<ChannelInfo>;
   /** Who hears whom through ChanSpy/snoop (listen, whisper, barge). */
   audioPaths(): ReadonlyArray<AudioPath>;
@@ -145,6 +150,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     sendDtmf(idOrName, digits) {
       const ch = find(idOrName);
       for (const d of digits) sendDtmf(sim, ch, d);
+    },
+    phoneTransfer(idOrName, exten) {
+      const ch = find(idOrName);
+      const ep = ch.endpoint ? sim.endpoints.get(ch.endpoint) : undefined;
+      return blindTransfer(sim, ch, ep?.context ?? ch.context, exten, true);
     },
     channels: () => [...sim.pbx.channels.values()].map((c) => ({
       id: c.id, name: c.name, state: c.stateDesc, linkedid: c.linkedid, caller: c.caller.num, bridgeId: c.bridge?.id,

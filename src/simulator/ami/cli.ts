@@ -11,6 +11,15 @@ export function cliCommand(sim: SimContext, cmd: string): { ok: boolean; lines: 
     lines.push(`${sim.pbx.channels.size} active channel${sim.pbx.channels.size === 1 ? '' : 's'}`);
     return { ok: true, lines };
   }
+  // AstDB listing, formatted as Asterisk's `database show` ("%-50s: %-25s" per key, then a count).
+  const db = /^database show(?: (\S+)(?: (\S+))?)?$/.exec(c);
+  if (db) {
+    const prefix = [db[1], db[2]].filter(Boolean).join('/');
+    const keys = [...sim.astdb.keys()].filter((k) => !prefix || k === prefix || k.startsWith(prefix + '/')).sort();
+    const lines = keys.map((k) => `${('/' + k).padEnd(50)}: ${String(sim.astdb.get(k)).padEnd(25)}`);
+    lines.push(`${keys.length} result${keys.length === 1 ? '' : 's'} found.`);
+    return { ok: true, lines };
+  }
   const qs = /^queue show(?: (.+))?$/.exec(c);
   if (qs) {
     const lines: string[] = [];

@@ -55,6 +55,8 @@ export class Channel {
   stasisExit?: { kind: 'continue' | 'move'; app?: string; args?: string[] };
   /** Where a transferee goes when its bridge dissolves (blind transfer); its owner must not hang it up. */
   afterBridge?: { context: string; exten: string; priority: number };
+  /** Moved out of its Dial bridge by a Local optimisation: the Dial that called it must not hang it up. */
+  swappedOut = false;
   mixmonitors: MixMonitorRec[] = [];
   /** PJSIP endpoint name, for PJSIP channels. */
   endpoint?: string;

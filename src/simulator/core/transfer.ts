@@ -1,9 +1,8 @@
 /** Redirect, blind and attended transfer, DTMF: shared by AMI actions, ARI routes and the test API. */
 import type { Channel } from './channel';
 import type { SimContext } from './context';
-import { bridgeAdd, bridgeRemove, createBridge, destroyBridge } from './bridging';
-import { callOutgoing, createOutgoing, dialEvent, parseDialString } from './dial';
-import { newLeg, ringLegs } from '../dialplan/ringing';
+import { bridgeRemove, destroyBridge } from './bridging';
+export { attendedTransfer } from './atxfer';
 
 /** Send a channel elsewhere in the dialplan, whatever currently owns it. */
 export function redirectChannel(sim: SimContext, ch: Channel, context: string, exten: string, priority: string | number): void {
@@ -65,56 +64,4 @@ export function sendDtmf(sim: SimContext, ch: Channel, digit: string, direction:
     ch.dtmfBuffer += digit;
     ch.wake();
   }
-}
-
-/**
- * Atxfer: the features code `*2` and the target are injected as DTMF, the transferee hears MOH,
- * the transferer consults the target over a Local pair, and hanging up completes the transfer.
- */
-export async function attendedTransfer(sim: SimContext, transferer: Channel, context: string, exten: string): Promise<void> {
-  const { pbx } = sim;
-  const orig = transferer.bridge;
-  if (!orig) return;
-  for (const d of `*2${exten}`) pbx.ami('DTMFEnd', 'dtmf', [...transferer.snapshot(), ['Digit', d], ['DurationMs', '0'], ['Direction', 'Received']]);
-  const transferees = orig.channels.filter((c) => c !== transferer);
-  pbx.ami('Hold', 'call', transferer.snapshot());
-  for (const t of transferees) { t.moh = 'default'; pbx.ami('MusicOnHoldStart', 'call', [...t.snapshot(), ['Class', 'default']]); }
-  const target = createOutgoing(sim, `Local/${exten}@${context}`, { caller: transferer, appName: 'AppDial' });
-  const unhold = (): void => {
-    for (const t of transferees) if (t.moh !== undefined && !t.hungup) { t.moh = undefined; pbx.ami('MusicOnHoldStop', 'call', t.snapshot()); }
-  };
-  if (!target) { unhold(); return; }
-  dialEvent(sim, 'DialBegin', transferer, target, [['DialString', parseDialString(`Local/${exten}@${context}`)!.resource]]);
-  callOutgoing(sim, target, transferer);
-  const { winner } = await ringLegs(sim, undefined, [newLeg(target, exten)], { timeoutMs: 30000 * sim.timeScale });
-  if (!winner) { unhold(); pbx.ami('Unhold', 'call', transferer.snapshot()); return; }
-  const done = (): void => { orig.consulting = false; for (const c of orig.channels) c.wake(); };
-  orig.consulting = true;
-  bridgeRemove(pbx, orig, transferer);
-  const consult = createBridge(pbx, { kind: 'basic' });
-  bridgeAdd(pbx, consult, transferer);
-  bridgeAdd(pbx, consult, target);
-  const onGone = (c: unknown): void => {
-    if (c !== transferer && c !== target) return;
-    pbx.off('destroyed', onGone);
-    if (c === target || orig.destroyed) {
-      // consultation failed: the transferer goes back to the caller
-      unhold();
-      if (!consult.destroyed) destroyBridge(pbx, consult);
-      if (!transferer.hungup && !orig.destroyed) bridgeAdd(pbx, orig, transferer);
-      done();
-      return;
-    }
-    // the transferer hung up: merge the consultation into the original bridge
-    pbx.ami('BridgeMerge', 'call', [...orig.snapshot('To'), ...consult.snapshot('From')]);
-    pbx.ami('AttendedTransfer', 'call', [['Result', 'Success'], ...transferer.snapshot('OrigTransferer'), ...orig.snapshot('OrigBridge'),
-      ...transferer.snapshot('SecondTransferer'), ...consult.snapshot('SecondBridge'), ...target.snapshot('TransferTarget'),
-      ['IsExternal', 'No'], ['DestType', 'Bridge'], ['DestBridgeUniqueid', orig.id]]);
-    orig.onTransfer?.();
-    unhold();
-    if (!target.hungup) bridgeAdd(pbx, orig, target);
-    if (!consult.destroyed) destroyBridge(pbx, consult);
-    done();
-  };
-  pbx.on('destroyed', onGone);
 }

@@ -38,8 +38,8 @@ export async function dialApp(sim: SimContext, ch: Channel, data: string): Promi
   while (!ch.interrupted && !callee.hungup && ch.bridge === bridge && callee.bridge === bridge) await ch.sleep();
   const answered = winner.answeredAt ?? Date.now();
   if (ch.bridge === bridge) bridgeRemove(pbx, bridge, ch);
-  if (!callee.hungup) { if (callee.bridge === bridge) bridgeRemove(pbx, bridge, callee); pbx.hangup(callee, 16, 'soft'); }
-  destroyBridge(pbx, bridge);
+  if (!callee.hungup && !callee.swappedOut) { if (callee.bridge === bridge) bridgeRemove(pbx, bridge, callee); pbx.hangup(callee, 16, 'soft'); }
+  if (!bridge.channels.length) destroyBridge(pbx, bridge);
   if (!ch.hungup) {
     pbx.setVar(ch, 'ANSWEREDTIME', String(Math.round((Date.now() - answered) / 1000)));
     pbx.setVar(ch, 'DIALEDTIME', String(Math.round((Date.now() - started) / 1000)));

@@ -150,10 +150,11 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   bridge.dissolveOnLeave = true;
   const talkStart = Date.now();
   let reason: string | undefined;
-  const complete = (why: string, withChannels: boolean): void => {
+  /** `who`: both snapshots, the caller's only (the operator is gone), or none (the caller is gone too). */
+  const complete = (why: string, who: 'both' | 'caller' | 'none'): void => {
     const talk = String(sec(Date.now() - talkStart));
-    const who: Array<[string, string]> = withChannels ? [...ch.snapshot(), ...agent.snapshot('Dest')] : [];
-    pbx.ami('AgentComplete', 'agent', [...who, ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['TalkTime', talk], ['Reason', why]]);
+    const fields: Array<[string, string]> = who === 'none' ? [] : who === 'caller' ? ch.snapshot() : [...ch.snapshot(), ...agent.snapshot('Dest')];
+    pbx.ami('AgentComplete', 'agent', [...fields, ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['TalkTime', talk], ['Reason', why]]);
     m.inCall = false;
     m.callsTaken++;
     m.lastCall = Math.floor(Date.now() / 1000);
@@ -163,7 +164,7 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
     queues.updateQueueDevices(q);
   };
   // BlindTransfer (AMI or REFER) reports AgentComplete right after the BlindTransfer event.
-  bridge.onTransfer = () => { if (!reason) { reason = 'transfer'; complete('transfer', true); } };
+  bridge.onTransfer = () => { if (!reason) { reason = 'transfer'; complete('transfer', 'both'); } };
   bridgeAdd(pbx, bridge, agent);
   bridgeAdd(pbx, bridge, ch);
   for (;;) {
@@ -174,13 +175,23 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
     await ch.sleep();
   }
   if (!reason) {
-    if (ch.hungup) { reason = 'caller'; complete('caller', true); }
+    if (ch.hungup) { reason = 'caller'; complete('caller', 'both'); }
     else if (ch.pendingGoto) {
-      // Redirect: the operator is hung up at once; AgentComplete waits for the caller's final hangup (README).
+      // Redirect: AgentComplete waits until the call really ends (README). An operator redirected along
+      // with the caller (dual Redirect, capture 11) ends it with Reason=agent when he hangs up; one left
+      // behind is hung up at once and does not count, so the caller's final hangup ends it with
+      // Reason=caller. A PJSIP caller is still named then (capture 09 A), a Local ;2 is not (capture 05).
       reason = 'caller';
-      const onGone = (c: Channel): void => { if (c === ch) { pbx.off('destroyed', onGone); complete('caller', false); } };
+      const agentStays = agent.pbxRunning || agent.pendingGoto !== undefined;
+      const onHangup = (c: Channel): void => {
+        if (agentStays && c === agent && !ch.hungup) { off(); complete('agent', 'both'); }
+        else if (c === ch && ch.tech !== 'Local') { off(); complete('caller', 'caller'); }
+      };
+      const onGone = (c: Channel): void => { if (c === ch) { off(); complete('caller', 'none'); } };
+      const off = (): void => { pbx.off('hangupRequested', onHangup); pbx.off('destroyed', onGone); };
+      pbx.on('hangupRequested', onHangup);
       pbx.on('destroyed', onGone);
-    } else { reason = 'agent'; complete('agent', true); }
+    } else { reason = 'agent'; complete('agent', 'both'); }
   }
   const endVars = (): void => {
     if (ch.hungup && !ch.pbxRunning) return;
@@ -193,7 +204,7 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   };
   if (ch.bridge === bridge) bridgeRemove(pbx, bridge, ch);
   endVars();
-  if (!agent.hungup && agent.bridge === bridge && !agent.afterBridge) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
+  if (!agent.hungup && agent.bridge === bridge && !agent.afterBridge && !agent.pendingGoto) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
   if (!bridge.destroyed && !bridge.channels.length) destroyBridge(pbx, bridge);
   if (ch.pendingGoto) return 'jump';
   return ch.hungup ? 'hangup' : 'next';

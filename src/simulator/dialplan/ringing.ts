@@ -31,6 +31,8 @@ export async function ringLegs(sim: SimContext, caller: Channel | undefined, leg
     if (leg && !leg.status && !leg.ringingReported && ch.state === 5) {
       leg.ringingReported = true;
       dialEvent(sim, 'DialState', caller, ch, [['DialStatus', 'RINGING']]);
+      // the caller hears ringback: a Local ;2 caller shows Ringing on its ;1 (capture 09 C)
+      if (caller && caller.state !== 6) sim.pbx.ringing(caller);
     }
     caller?.wake(); wakeLocal();
   };
@@ -64,6 +66,7 @@ export async function ringLegs(sim: SimContext, caller: Channel | undefined, leg
         if (leg.ch.state === 5 && !leg.ringingReported) {
           leg.ringingReported = true;
           dialEvent(sim, 'DialState', caller, leg.ch, [['DialStatus', 'RINGING']]);
+          if (caller && caller.state !== 6) sim.pbx.ringing(caller);
         }
       }
       const live = legs.filter((l) => !l.status);
