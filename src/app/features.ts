@@ -1,6 +1,9 @@
 import { Feature } from './context';
 import { createKnowledgeFeature } from '../knowledge/feature';
 import { createTicketsFeature } from '../tickets/feature';
+import { createTelephonyFeature } from '../telephony/feature';
+import { createCallsFeature } from '../calls/feature';
+import { startDemoPbx } from './demo-pbx';
 
 /**
  * The capabilities this service runs, in dependency order. Each capability folder exports a
@@ -10,5 +13,10 @@ export function allFeatures(): Feature[] {
   return [
     createKnowledgeFeature(),
     createTicketsFeature(),
+    createTelephonyFeature({
+      // Demo mode without ASTERISK_SERVERS: the built-in simulator runs the project's dialplan.
+      demoPbx: (ctx) => startDemoPbx({ dataDir: ctx.config.dataDir, operators: ctx.config.simulatorOperators, callersPerMinute: ctx.config.simulatorCallersPerMinute, log: ctx.log }),
+    }),
+    createCallsFeature(),
   ];
 }

@@ -49,6 +49,11 @@ export class CallRecorder {
     return `${serverId}/${id}`;
   }
 
+  /** The linkedid of a channel we have seen, for events (recordings) that carry only the channel. */
+  linkedIdOf(serverId: string, channelId: string): string | undefined {
+    return this.channels.get(this.key(serverId, channelId))?.linkedId;
+  }
+
   private linkedOf(serverId: string, channelId: string | undefined, linkedId: string | undefined): string | undefined {
     if (linkedId) return linkedId;
     return channelId ? this.channels.get(this.key(serverId, channelId))?.linkedId : undefined;
@@ -112,7 +117,8 @@ export class CallRecorder {
         if (!linked) return;
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.store.endLeg(trx, e.serverId, e.channelId, new Date(e.at), e.cause);
-          if (call.caller_channel_id !== e.channelId) return null;
+          const isCaller = call.caller_channel_id === e.channelId || (!!e.synthetic && call.caller_channel_id === null && e.channelId === call.linkedid);
+          if (!isCaller) return null;
           await this.patch(trx, call, { ended_at: call.ended_at ?? new Date(e.at), hangup_cause: e.cause, reconciled: call.reconciled || !!e.synthetic });
           return this.transition(trx, call, e.synthetic ? 'reconciled_gone' : 'hangup', `hangup:${e.channelId}`, new Date(e.at));
         }, undefined, true);

@@ -1,7 +1,18 @@
 import { settings, Setting, Config } from './schema';
 
+import { z } from 'zod';
+
+const AsteriskServerSchema = z.object({
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/),
+  ami: z.object({ host: z.string().min(1), port: z.number().int().min(1).max(65535), username: z.string().min(1), password: z.string() }),
+  ari: z.object({ url: z.string().url(), username: z.string().min(1), password: z.string(), app: z.string().min(1).default('hotline') }),
+  /** Where this Asterisk's /var/spool/asterisk is visible to the service (a shared volume), for collecting recordings. */
+  spoolDir: z.string().min(1).optional(),
+});
+export type AsteriskServer = z.infer<typeof AsteriskServerSchema>;
+
 /** The validated configuration, with derived defaults filled in. */
-export type AppConfig = Omit<Config, 'demoMode'> & { demoMode: boolean };
+export type AppConfig = Omit<Config, 'demoMode' | 'asteriskServers'> & { demoMode: boolean; asteriskServers: AsteriskServer[] | undefined };
 
 /** A configuration problem: one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -26,7 +37,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     out[key] = parsed.data;
   }
   const partial = out as Config;
-  const config: AppConfig = { ...partial, demoMode: partial.demoMode ?? partial.nodeEnv !== 'production' };
+  let asteriskServers: AsteriskServer[] | undefined;
+  if (partial.asteriskServers !== undefined) {
+    let json: unknown;
+    try {
+      json = JSON.parse(partial.asteriskServers);
+    } catch {
+      throw new ConfigError('ASTERISK_SERVERS', settings.asteriskServers.expects + ' (it is not JSON)', '***');
+    }
+    const parsed = z.array(AsteriskServerSchema).min(1).safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError('ASTERISK_SERVERS', `${settings.asteriskServers.expects} (at ${issue.path.join('.') || 'top'}: ${issue.message})`, '***');
+    }
+    const ids = parsed.data.map((s) => s.id);
+    if (new Set(ids).size !== ids.length) throw new ConfigError('ASTERISK_SERVERS', 'unique server ids', ids.join(','));
+    asteriskServers = parsed.data;
+  }
+  const config: AppConfig = { ...partial, asteriskServers, demoMode: partial.demoMode ?? partial.nodeEnv !== 'production' };
   if (config.demoMode && config.nodeEnv === 'production') {
     throw new ConfigError('DEMO_MODE', 'false when NODE_ENV=production (demo users have published passwords)', 'true');
   }

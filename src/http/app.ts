@@ -30,6 +30,8 @@ export function createHttpApp(opts: { api: Api; log: Logger; metrics: HttpMetric
     pinoHttp({
       logger: opts.log,
       genReqId: (_req, res) => String(res.locals.requestId),
+      // Probes are polled every few seconds; logging each would drown the log.
+      autoLogging: { ignore: (req) => /^\/(healthz|readyz|metrics)(\?|$)/.test(req.url ?? '') },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'debug'),
       // Query strings can carry phone numbers or tokens: log the path only.
       serializers: {

@@ -6,7 +6,7 @@ export type Logger = pino.Logger;
 /** Keys whose values are caller personal data wherever they appear in a log object. */
 const PHONE_KEYS = new Set([
   'caller', 'callerNumber', 'callerPhone', 'phone', 'callerid', 'callerIdNum', 'calleridnum',
-  'connectedlinenum', 'ConnectedLineNum', 'CallerIDNum', 'from', 'to', 'number', 'msisdn',
+  'connectedlinenum', 'ConnectedLineNum', 'CallerIDNum', 'number', 'msisdn', 'toNumber', 'fromNumber',
 ]);
 const NAME_KEYS = new Set(['callerName', 'calleridname', 'CallerIDName', 'citizenName']);
 

@@ -1,0 +1,86 @@
+import { Knex } from 'knex';
+import { Logger } from '../logging/logger';
+import { maskPhone } from '../logging/mask';
+import { SmsGateway } from '../sms/gateway';
+import { PbxControl } from './pbx';
+import { RecordingCollector } from './recordings';
+
+export const OUTBOX_FAMILY = 'hotline-outbox';
+
+/** What the outbox needs of the tickets capability: a draft for a voice message, with its call linked. */
+export interface TicketDrafts {
+  createDraft(input: { callerPhone: string; content: string; linkedid: string }): Promise<string>;
+  linkRecording(ticketNo: string, rec: { recordingId: string; linkedid: string; meta?: Record<string, unknown> }): Promise<boolean>;
+}
+
+/**
+ * The busy fallback's follow-up (第二十条(二)). The dialplan writes what the caller chose into the
+ * AstDB family `hotline-outbox` (a durable outbox that outlives a stopped service); the service
+ * sends the link by SMS (key `sms-<linkedid>`) or turns a voice message into a ticket draft with its
+ * recording (key `message-<linkedid>`), then deletes the key. Each action is idempotent: the SMS is
+ * keyed in `sms_outbox`, the draft by the call's linkedid.
+ */
+export class FallbackOutbox {
+  constructor(
+    private readonly knex: Knex,
+    private readonly pbx: PbxControl,
+    private readonly sms: SmsGateway | null,
+    private readonly drafts: TicketDrafts | null,
+    private readonly recordings: RecordingCollector,
+    private readonly smsText: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Drain every key left in a server's outbox (after a connect or reconnect, and after each fallback call ends). */
+  async drain(serverId: string): Promise<number> {
+    const entries = await this.pbx.dbList(serverId, OUTBOX_FAMILY);
+    let done = 0;
+    for (const [key, caller] of Object.entries(entries)) {
+      const m = /^(sms|message)-(.+)$/.exec(key);
+      if (!m) continue;
+      try {
+        if (m[1] === 'sms') await this.sendLink(serverId, m[2], caller);
+        else if (!(await this.messageToDraft(serverId, m[2], caller))) continue; // recording not there yet: keep the key
+        await this.pbx.dbDel(serverId, OUTBOX_FAMILY, key);
+        done++;
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message, key: m[1], linkedid: m[2] }, 'fallback outbox entry failed; kept for the next pass');
+      }
+    }
+    return done;
+  }
+
+  async sendLink(serverId: string, linkedid: string, caller: string): Promise<void> {
+    const dedupe = `fallback-sms:${serverId}:${linkedid}`;
+    const [row] = await this.knex('sms_outbox').insert({ purpose: 'fallback-link', to_number: caller, body: this.smsText, dedupe_key: dedupe }).onConflict('dedupe_key').ignore().returning('id');
+    if (!row) {
+      const existing = await this.knex('sms_outbox').where({ dedupe_key: dedupe }).first();
+      if (existing?.status === 'sent') return;
+    }
+    if (!this.sms) throw new Error('no SMS gateway configured');
+    const result = await this.sms.send({ to: caller, body: this.smsText });
+    await this.knex('sms_outbox').where({ dedupe_key: dedupe }).update({ status: 'sent', provider_id: result.id, sent_at: this.knex.fn.now() });
+    this.log.info({ caller: maskPhone(caller), linkedid }, 'busy-fallback link sent by SMS');
+  }
+
+  /** True when the draft exists (made now or before); false while the message recording is not collected yet. */
+  async messageToDraft(serverId: string, linkedid: string, caller: string): Promise<boolean> {
+    if (!this.drafts) throw new Error('tickets are not available for voice messages');
+    const name = `/var/spool/asterisk/monitor/hotline-messages/${linkedid}.wav`;
+    const rec = await this.knex('recordings').where({ server_id: serverId, name }).first();
+    if (!rec || rec.state === 'recording' || rec.state === 'finished') {
+      if (!rec) await this.recordings.started({ serverId, file: name, linkedid, kind: 'message', at: new Date() });
+      await this.recordings.finished(serverId, name, new Date());
+      const again = await this.knex('recordings').where({ server_id: serverId, name }).first();
+      if (again?.state !== 'collected') return false;
+    }
+    const call = await this.knex('calls').where({ server_id: serverId, linkedid }).first();
+    if (call?.ticket_no) return true;
+    const ticketNo = await this.drafts.createDraft({ callerPhone: caller, linkedid, content: `【语音留言】线路繁忙时来电留言，请回听录音后补充诉求内容。来电时间：${new Date(call?.started_at ?? Date.now()).toISOString()}` });
+    const recording = await this.knex('recordings').where({ server_id: serverId, name }).first();
+    await this.drafts.linkRecording(ticketNo, { recordingId: String(recording.id), linkedid, meta: { kind: 'message', path: recording.path } });
+    await this.knex('calls').where({ server_id: serverId, linkedid }).update({ ticket_no: ticketNo });
+    this.log.info({ caller: maskPhone(caller), linkedid, ticketNo }, 'voice message became a ticket draft');
+    return true;
+  }
+}

@@ -1,0 +1,159 @@
+import { Feature, ServiceContext } from '../app/context';
+import { HOTLINE_STAFF } from '../auth/roles';
+import { SMS_SERVICE_KEY, SmsGateway } from '../sms/gateway';
+import { TelephonyEvent, TelephonyHub } from '../telephony';
+import { RECORDING_SOURCES_SERVICE, TELEPHONY_SERVICE } from '../telephony/feature';
+import { CallRecorder } from './call-recorder';
+import { CallStore } from './call-store';
+import { CentreDirectory } from './centres';
+import { FallbackOutbox, TicketDrafts } from './fallback-outbox';
+import { MissedCallService } from './missed-calls';
+import { OperatorService } from './operators';
+import { PAUSE_REASONS, PauseReason } from './operator-state';
+import { HubPbxControl, NoPbx, PbxControl } from './pbx';
+import { RecordingCollector, RecordingSource } from './recordings';
+import { RestrictionService } from './restrictions';
+import { registerCallRoutes } from './routes';
+import { Wallboard } from './wallboard';
+import { reconcileOpenCalls } from './reconcile';
+
+export const CALLS_SERVICE = 'calls';
+export const QUEUES_TOPIC = 'queues';
+
+export interface CallsInternals {
+  store: CallStore;
+  recorder: CallRecorder;
+  recordings: RecordingCollector;
+  restrictions: RestrictionService;
+  operators: OperatorService;
+  wallboard: Wallboard;
+  outbox: FallbackOutbox;
+  missed: MissedCallService;
+  pbx: PbxControl;
+  /** Resolves when everything handed in so far is written (tests, benches). */
+  idle(): Promise<void>;
+}
+
+/** Builds the tickets capability's draft interface if tickets are wired in. */
+function ticketDrafts(ctx: ServiceContext): TicketDrafts | null {
+  const t = ctx.services.get('tickets') as
+    | { create(i: Record<string, unknown>): Promise<{ no: string }>; linkRecording(no: string, rec: { recordingId: string; linkedid?: string | null; meta?: Record<string, unknown> }): Promise<boolean> }
+    | undefined;
+  if (!t) return null;
+  return {
+    async createDraft(i) {
+      const ticket = await t.create({ channel: 'phone', callerPhone: i.callerPhone, content: i.content, category: 'other', domain: 'public_service', linkedid: i.linkedid, accept: false });
+      return ticket.no;
+    },
+    linkRecording: (no, rec) => t.linkRecording(no, rec),
+  };
+}
+
+/**
+ * The 7×24 call path: call records from Asterisk events, recordings, operators, restricted callers,
+ * the busy fallback's follow-up, the callback list and the supervisors' live board.
+ */
+export function createCallsFeature(): Feature & { internals?: CallsInternals } {
+  let unsubscribe: (() => void) | null = null;
+  let drainTimer: NodeJS.Timeout | null = null;
+  const feature: Feature & { internals?: CallsInternals } = {
+    name: 'calls',
+    async register(ctx) {
+      const hub = ctx.services.get(TELEPHONY_SERVICE) as TelephonyHub | undefined;
+      const log = ctx.log.child({ component: 'calls' });
+      const pbx: PbxControl = hub ? new HubPbxControl(hub, log) : new NoPbx();
+      const centres = new CentreDirectory(ctx.knex);
+      await centres.load();
+      const store = new CallStore(ctx.knex);
+      const recorder = new CallRecorder(store, log, (q) => centres.byQueue(q)?.code ?? null);
+      const sources = (ctx.services.get(RECORDING_SOURCES_SERVICE) as RecordingSource[] | undefined) ?? [];
+      const recordings = new RecordingCollector(ctx.knex, ctx.config.recordingsDir, sources, log);
+      const restrictions = new RestrictionService(ctx.knex, pbx, ctx.audit, log);
+      const operators = new OperatorService(ctx.knex, ctx.live, pbx, centres, log, ctx.config.wrapupSeconds);
+      const wallboard = new Wallboard(ctx.live, (delta) => {
+        // Every instance computes the board; only the leader publishes, so clients get each delta once.
+        if (ctx.leader.isLeader) void ctx.ws.publish(QUEUES_TOPIC, delta);
+      });
+      operators.onChange((op) => wallboard.operatorChanged(op));
+      const missed = new MissedCallService(ctx.knex);
+      const sms = (ctx.services.get(SMS_SERVICE_KEY) as SmsGateway | undefined) ?? null;
+      const outbox = new FallbackOutbox(ctx.knex, pbx, sms, ticketDrafts(ctx), recordings, ctx.config.smsLinkText, log);
+      const internals: CallsInternals = {
+        store, recorder, recordings, restrictions, operators, wallboard, outbox, missed, pbx,
+        async idle() {
+          await recorder.idle();
+          await recordings.idle();
+        },
+      };
+      feature.internals = internals;
+      ctx.services.set(CALLS_SERVICE, internals);
+
+      registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit });
+      ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list() }) });
+      ctx.ws.registerTopic('operator', { roles: ['operator', 'expert'], snapshot: async (user) => (await operators.get(user.id)) ?? { state: 'logged_out' }, filter: (user, e) => (e as { operator?: { userId: number } }).operator?.userId === user.id });
+      const opRoles = ['operator', 'expert'] as const;
+      ctx.ws.registerCommand('operator.login', opRoles, (user, p) => operators.login(user, { queues: Array.isArray(p.queues) ? (p.queues as string[]) : undefined }));
+      ctx.ws.registerCommand('operator.logout', opRoles, (user) => operators.logout(user));
+      ctx.ws.registerCommand('operator.ready', opRoles, (user) => operators.ready(user));
+      ctx.ws.registerCommand('operator.pause', opRoles, (user, p) => operators.pause(user, String(p.reason) as PauseReason));
+      void PAUSE_REASONS;
+      void HOTLINE_STAFF;
+      operators.onChange((op) => void ctx.ws.publish('operator', { operator: op }));
+
+      if (!hub) return;
+      const afterHangup = async (serverId: string, linkedid: string) => {
+        await recorder.idle();
+        const call = await store.findCall(serverId, linkedid);
+        if (!call || call.caller_channel_id === null) return;
+        await recordings.finishCall(serverId, linkedid, new Date());
+        if (call.restricted && call.caller_number) await restrictions.recordHit(serverId, linkedid, call.caller_number, call.started_at);
+        if (call.fallback === 'sms' || call.fallback === 'message') await outbox.drain(serverId);
+        const tickets = ctx.services.get('tickets') as { recordingLanded?(r: { recordingId: string; linkedid: string }): Promise<string[]> } | undefined;
+        if (tickets?.recordingLanded) for (const r of await recordings.forCall(call.id)) await tickets.recordingLanded({ recordingId: String(r.id), linkedid });
+      };
+      const onEvent = (e: TelephonyEvent) => {
+        recorder.handle(e);
+        wallboard.handle(e);
+        if (ctx.leader.isLeader) void operators.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'operator update failed'));
+        if (e.type === 'VariableSet') recorder.handleVariable(e.serverId, e.channelId, e.linkedId, e.name, e.value, e.at);
+        if (e.type === 'RecordingStarted' && e.via === 'mixmonitor' && e.file) {
+          const linkedid = (e.channelId && recorder.linkedIdOf(e.serverId, e.channelId)) ?? undefined;
+          void recordings.started({ serverId: e.serverId, file: e.file, linkedid, kind: 'call', at: new Date(e.at) }).catch((err) => log.warn({ err: (err as Error).message }, 'recording row failed'));
+        }
+        if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file) void recordings.finished(e.serverId, e.file, new Date(e.at));
+        if (e.type === 'ChannelHungUp') {
+          const linkedid = e.linkedId ?? recorder.linkedIdOf(e.serverId, e.channelId) ?? e.channelId;
+          void afterHangup(e.serverId, linkedid).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed'));
+        }
+        if (e.type === 'ConnectionStateChanged' && e.link === 'ami' && e.state === 'resynced') {
+          void (async () => {
+            await recorder.idle();
+            const r = await restrictions.syncServer(e.serverId);
+            const ended = await reconcileOpenCalls(store, hub, e.serverId, recorder);
+            const drained = await outbox.drain(e.serverId);
+            log.info({ serverId: e.serverId, restrictionsPut: r.put, restrictionsDeleted: r.deleted, reconciledCalls: ended, outboxDrained: drained }, 'resynced with Asterisk');
+          })().catch((err) => log.warn({ err: (err as Error).message }, 'post-resync work failed'));
+        }
+      };
+      unsubscribe = hub.onEvent(onEvent);
+      await wallboard.loadToday(ctx.knex);
+      await operators.rebuild();
+    },
+    async start() {
+      const internals = feature.internals;
+      if (!internals) return;
+      // The outbox is drained after every fallback call; a periodic pass catches anything left over.
+      drainTimer = setInterval(() => {
+        for (const id of internals.pbx.serverIds()) void internals.outbox.drain(id).catch(() => undefined);
+      }, 60_000);
+      drainTimer.unref();
+    },
+    async stop() {
+      if (drainTimer) clearInterval(drainTimer);
+      unsubscribe?.();
+      feature.internals?.operators.stop();
+      await feature.internals?.idle();
+    },
+  };
+  return feature;
+}

@@ -1,0 +1,200 @@
+import { Api } from '../http/api';
+import { z } from '../http/zod';
+import { forbidden, notFound } from '../http/errors';
+import { AuditStore } from '../audit/store';
+import { AuthUser, hasAnyRole, seesPersonalData } from '../auth/roles';
+import { maskPhone } from '../logging/mask';
+import { CallRow, CallStore } from './call-store';
+import { CentreDirectory } from './centres';
+import { MissedCallService } from './missed-calls';
+import { OperatorService } from './operators';
+import { RecordingCollector, RecordingRow } from './recordings';
+import { RestrictionService } from './restrictions';
+import { Wallboard } from './wallboard';
+import { LiveStore } from '../live/store';
+import { CallListQuery, CallSchema, IdParams, LoginBody, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody } from './schemas';
+
+export interface CallsDeps {
+  calls: CallStore;
+  recordings: RecordingCollector;
+  operators: OperatorService;
+  restrictions: RestrictionService;
+  missed: MissedCallService;
+  centres: CentreDirectory;
+  live: LiveStore;
+  audit: AuditStore;
+}
+
+const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+
+export function callView(c: CallRow, user: AuthUser | null) {
+  return {
+    id: c.id,
+    serverId: c.server_id,
+    linkedid: c.linkedid,
+    // 第二十七条: numbers only for the roles that need them.
+    callerNumber: seesPersonalData(user) ? c.caller_number : c.caller_number ? maskPhone(c.caller_number) : null,
+    centre: c.centre,
+    queue: c.queue,
+    state: c.state,
+    outcome: c.outcome,
+    startedAt: iso(c.started_at)!,
+    queueEnteredAt: iso(c.queue_entered_at),
+    answeredAt: iso(c.answered_at),
+    endedAt: iso(c.ended_at),
+    waitSeconds: c.wait_seconds,
+    talkSeconds: c.talk_seconds,
+    operatorInterface: c.operator_interface,
+    transferred: c.transferred,
+    fallback: c.fallback,
+    ticketNo: c.ticket_no,
+    reconciled: c.reconciled,
+  };
+}
+
+function recordingView(r: RecordingRow) {
+  return {
+    id: Number(r.id),
+    callId: r.call_id === null ? null : Number(r.call_id),
+    linkedid: r.linkedid,
+    kind: r.kind,
+    format: r.format,
+    durationSeconds: r.duration_seconds === null ? null : Number(r.duration_seconds),
+    sizeBytes: r.size_bytes === null ? null : Number(r.size_bytes),
+    sha256: r.sha256,
+    state: r.state,
+  };
+}
+
+const RECORDING_ROLES = ['supervisor', 'auditor', 'operator', 'expert'] as const;
+
+export function registerCallRoutes(api: Api, d: CallsDeps) {
+  api.route({
+    method: 'get', path: '/api/calls', summary: 'Call records, newest first', tags: ['calls'],
+    roles: ['supervisor', 'auditor', 'admin'], query: CallListQuery, response: z.array(CallSchema),
+    handler: async ({ query, user }) => (await d.calls.list(query)).map((c) => callView(c, user)),
+  });
+  api.route({
+    method: 'get', path: '/api/calls/:id', summary: 'One call with its legs, transitions and recordings', tags: ['calls'],
+    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, errors: { 404: 'No such call' },
+    handler: async ({ params, user }) => {
+      const c = await d.calls.getCall(params.id);
+      if (!c) throw notFound('call.not_found', 'No such call', { id: params.id });
+      const legs = await d.calls.legs(c.id);
+      return { ...callView(c, user), legs, transitions: await d.calls.transitions(c.id), recordings: (await d.recordings.forCall(c.id)).map(recordingView) };
+    },
+  });
+
+  const mayHear = async (user: AuthUser, r: RecordingRow) => {
+    if (hasAnyRole(user, ['supervisor', 'auditor'])) return true;
+    // Operators and experts hear the calls they took part in.
+    if (!r.call_id || !user.extension) return false;
+    const leg = await d.calls.knex('call_legs').where({ call_id: r.call_id }).where('channel', 'like', `${user.extension}-%`).first('id');
+    return !!leg;
+  };
+  api.route({
+    method: 'get', path: '/api/recordings/:id', summary: 'Recording metadata (access audited)', tags: ['recordings'],
+    roles: RECORDING_ROLES, params: IdParams, response: RecordingSchema, errors: { 404: 'No such recording' },
+    handler: async ({ params, user, requestId }) => {
+      const r = await d.recordings.get(params.id);
+      if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
+      if (!(await mayHear(user!, r))) throw forbidden({ reason: 'not a party to this call' });
+      await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.metadata', targetType: 'recording', targetId: String(r.id), requestId });
+      return recordingView(r);
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/recordings/:id/file', summary: 'The recording audio (WAV), with HTTP range requests; every access audited', tags: ['recordings'],
+    roles: RECORDING_ROLES, params: IdParams, errors: { 404: 'No such recording or not collected yet', 416: 'Range not satisfiable' },
+    handler: async ({ params, user, requestId, req, res }) => {
+      const r = await d.recordings.get(params.id);
+      if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
+      if (!(await mayHear(user!, r))) throw forbidden({ reason: 'not a party to this call' });
+      const file = d.recordings.filePath(r);
+      if (!file) throw notFound('recording.not_collected', 'The recording file is not available (yet)', { id: params.id, state: r.state });
+      await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.access', targetType: 'recording', targetId: String(r.id), requestId, details: { range: req.header('range') ?? null, callId: r.call_id } });
+      res.setHeader('content-type', 'audio/wav');
+      res.setHeader('cache-control', 'private, no-store');
+      await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, lastModified: false, headers: { 'x-recording-sha256': r.sha256 ?? '' }, maxAge: 0 }, (err) => (err && !res.headersSent ? reject(err) : resolve())));
+      return undefined;
+    },
+  });
+
+  // ---- operators ----
+  api.route({
+    method: 'get', path: '/api/operators', summary: 'Every logged-in operator with state and pause reason', tags: ['operators'],
+    roles: ['supervisor', 'admin'], response: z.array(OperatorSchema), handler: () => d.operators.list(),
+  });
+  api.route({
+    method: 'get', path: '/api/operators/me', summary: 'My operator state', tags: ['operators'],
+    roles: ['operator', 'expert'], handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' },
+  });
+  api.route({
+    method: 'post', path: '/api/operators/me/login', summary: 'Log in to my centre queue (or the given queues)', tags: ['operators'],
+    roles: ['operator', 'expert'], body: LoginBody, response: OperatorSchema, errors: { 409: 'Already logged in', 503: 'No Asterisk' },
+    handler: ({ user, body }) => d.operators.login(user!, body),
+  });
+  api.route({
+    method: 'post', path: '/api/operators/me/logout', summary: 'Log out of every queue', tags: ['operators'],
+    roles: ['operator', 'expert'], response: OperatorSchema, errors: { 409: 'Not logged in' }, handler: ({ user }) => d.operators.logout(user!),
+  });
+  api.route({
+    method: 'post', path: '/api/operators/me/pause', summary: 'Pause with a reason (小休, 培训, 会议, 话后处理 …)', tags: ['operators'],
+    roles: ['operator', 'expert'], body: PauseBody, response: OperatorSchema, errors: { 409: 'Not logged in / illegal in this state' },
+    handler: ({ user, body }) => d.operators.pause(user!, body.reason),
+  });
+  api.route({
+    method: 'post', path: '/api/operators/me/ready', summary: 'Ready for calls', tags: ['operators'],
+    roles: ['operator', 'expert'], response: OperatorSchema, errors: { 409: 'Not logged in / illegal in this state' },
+    handler: ({ user }) => d.operators.ready(user!),
+  });
+
+  // ---- restricted callers (第三十三条) ----
+  api.route({
+    method: 'get', path: '/api/restrictions', summary: 'Active short-term caller restrictions', tags: ['restrictions'],
+    roles: ['supervisor', 'admin', 'auditor'],
+    handler: async ({ user }) => (await d.restrictions.listActive()).map((r) => ({ ...r, number: seesPersonalData(user) ? r.number : maskPhone(r.number) })),
+  });
+  api.route({
+    method: 'post', path: '/api/restrictions', summary: 'Restrict a caller for a short time, with a reason (第三十三条)', tags: ['restrictions'],
+    roles: ['supervisor'], body: RestrictionBody, status: 201, errors: { 400: 'Bad number or expiry' },
+    handler: ({ body, user, requestId }) => d.restrictions.add(body, user!, requestId),
+  });
+  api.route({
+    method: 'delete', path: '/api/restrictions/:id', summary: 'Lift a restriction', tags: ['restrictions'],
+    roles: ['supervisor'], params: IdParams, errors: { 404: 'No active restriction' },
+    handler: ({ params, user, requestId }) => d.restrictions.revoke(params.id, user!, requestId),
+  });
+  api.route({
+    method: 'get', path: '/api/restrictions/hits', summary: 'Every time a restricted caller was turned away', tags: ['restrictions'],
+    roles: ['supervisor', 'auditor'], query: z.object({ number: z.string().max(32).optional() }),
+    handler: async ({ query, user }) => (await d.restrictions.hits(query.number)).map((h: Record<string, unknown>) => ({ ...h, number: seesPersonalData(user) ? h.number : maskPhone(h.number as string) })),
+  });
+
+  // ---- missed-call callbacks (漏接回拨) ----
+  api.route({
+    method: 'get', path: '/api/missed-calls', summary: 'The callback list', tags: ['callbacks'],
+    roles: ['operator', 'supervisor'], query: z.object({ status: z.enum(['pending', 'claimed', 'done', 'unreachable']).optional(), centre: z.string().max(32).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
+    handler: ({ query }) => d.missed.list(query),
+  });
+  api.route({
+    method: 'post', path: '/api/missed-calls/:id/claim', summary: 'Take an entry to call back', tags: ['callbacks'],
+    roles: ['operator', 'supervisor'], params: IdParams, errors: { 404: 'No such entry', 409: 'Not pending' },
+    handler: ({ params, user }) => d.missed.claim(params.id, user!),
+  });
+  api.route({
+    method: 'post', path: '/api/missed-calls/:id/result', summary: 'Record the callback result', tags: ['callbacks'],
+    roles: ['operator', 'supervisor'], params: IdParams, body: MissedResultBody, errors: { 404: 'No such entry', 409: 'Not claimed by you' },
+    handler: ({ params, user, body }) => d.missed.result(params.id, user!, body.outcome, body.note),
+  });
+
+  // ---- centres and the live board ----
+  api.route({
+    method: 'get', path: '/api/centres', summary: 'Centres, their queues and shift profiles', tags: ['live'],
+    roles: ['operator', 'expert', 'supervisor', 'admin'], handler: () => d.centres.all(),
+  });
+  api.route({
+    method: 'get', path: '/api/live/queues', summary: 'Live queue board: waiting callers, longest wait, service level, abandon rate, ASA, AHT', tags: ['live'],
+    roles: ['supervisor', 'admin'], handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list() }),
+  });
+}

@@ -1,0 +1,78 @@
+import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import { startSimulator, Simulator } from '../../src/simulator';
+import { silentLogger } from '../../src/logging/logger';
+import { createTicketsFeature } from '../../src/tickets/feature';
+import { LogSmsGateway } from '../../src/tickets/sms/log';
+import { createTelephonyFeature } from '../../src/telephony/feature';
+import { createCallsFeature, CallsInternals } from '../../src/calls/feature';
+import { startTestService, TestService } from '../support/service';
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { testRedisPrefix } from '../support/redis';
+
+export const DIALPLAN = path.resolve(__dirname, '../../dialplan');
+
+export interface CallHarness {
+  sim: Simulator;
+  db: TestDatabase;
+  t: TestService;
+  sms: LogSmsGateway;
+  calls: CallsInternals;
+  recordingsDir: string;
+  redisPrefix: string;
+  /** Start the service again on the same database, Redis prefix and simulator (a restart). */
+  restart(): Promise<void>;
+  /** Stop only the service (the simulator and its calls carry on). */
+  stopService(): Promise<void>;
+  startService(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole call path for a test: the simulator running the project's dialplan/ on ephemeral ports,
+ * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
+ * through the real AMI/ARI adapters.
+ */
+export async function startCallHarness(opts: { timeScale?: number } = {}): Promise<CallHarness> {
+  const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger() });
+  const db = await createTestDatabase();
+  const redisPrefix = testRedisPrefix('calls');
+  const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-rec-'));
+  const sms = new LogSmsGateway(silentLogger());
+  const servers = JSON.stringify([
+    {
+      id: 'qy',
+      ami: { host: '127.0.0.1', port: sim.amiPort, username: 'hotline', password: 'hotline' },
+      ari: { url: `http://127.0.0.1:${sim.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' },
+      spoolDir: sim.spoolDir,
+    },
+  ]);
+  const h: Partial<CallHarness> & { sim: Simulator; db: TestDatabase } = { sim, db, sms, recordingsDir, redisPrefix };
+  const boot = async () => {
+    const calls = createCallsFeature();
+    h.t = await startTestService({
+      db,
+      features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls],
+      env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1' },
+    });
+    await (h.t.service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> }).whenResynced(10_000);
+    h.calls = calls.internals!;
+  };
+  await boot();
+  h.stopService = async () => {
+    await h.t!.service.stop();
+  };
+  h.startService = boot;
+  h.restart = async () => {
+    await h.stopService!();
+    await boot();
+  };
+  h.stop = async () => {
+    await h.t?.service.stop().catch(() => undefined);
+    await sim.stop();
+    await db.destroy();
+    fs.rmSync(recordingsDir, { recursive: true, force: true });
+  };
+  return h as CallHarness;
+}
