@@ -97,8 +97,11 @@ export class TicketService {
     const centre = actor.centre || this.d.centrePrefix;
     const prefix = centre.replace(/[^A-Za-z0-9]/g, '').toUpperCase() || this.d.centrePrefix;
     const post: Array<() => Promise<void>> = [];
-    const no = await this.d.knex.transaction(async (trx) => {
-      const no = await this.store.nextNumber(trx, prefix, localDay(at).replace(/-/g, ''));
+    // The number is taken in its own statement, outside the ticket's transaction, so the sequence row
+    // is locked only for that instant and creations do not queue behind each other (a failed creation
+    // leaves a gap in the day's numbers, never a duplicate).
+    const no = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''));
+    await this.d.knex.transaction(async (trx) => {
       await trx('tickets').insert({
         no, centre, status: 'received', channel: input.channel, caller_name: input.callerName ?? null, caller_phone: normalizePhone(input.callerPhone),
         confidential: input.confidential ?? false, content: input.content, category: input.category, domain: input.domain, subdomain: input.subdomain ?? null,
@@ -120,7 +123,6 @@ export class TicketService {
           await this.applyInTrx(trx, t, { type: 'accept' }, actor, at, post);
         }
       }
-      return no;
     });
     post.push(() => this.d.afterCommit.publish({ type: 'created', ticketNo: no, at: at.toISOString(), units: [] }));
     await this.runPost(post);

@@ -86,7 +86,7 @@ export class TicketStore {
   constructor(readonly knex: Knex) {}
 
   /** Race-free numbering: one atomic upsert per (prefix, day) hands out the next sequence. */
-  async nextNumber(trx: Knex.Transaction, prefix: string, day: string): Promise<string> {
+  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string): Promise<string> {
     const r = await trx.raw(
       `insert into ticket_sequences (prefix, day, last) values (?, ?, 1)
        on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`,
