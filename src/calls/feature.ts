@@ -56,6 +56,13 @@ function ticketDrafts(ctx: ServiceContext): TicketDrafts | null {
 export function createCallsFeature(): Feature & { internals?: CallsInternals } {
   let unsubscribe: (() => void) | null = null;
   let drainTimer: NodeJS.Timeout | null = null;
+  let stopping = false;
+  // Background work started by events, awaited on stop so nothing writes after the database closes.
+  const background = new Set<Promise<unknown>>();
+  const track = (p: Promise<unknown>) => {
+    background.add(p);
+    void p.finally(() => background.delete(p));
+  };
   const feature: Feature & { internals?: CallsInternals } = {
     name: 'calls',
     async register(ctx) {
@@ -82,6 +89,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         store, recorder, recordings, restrictions, operators, wallboard, outbox, missed, pbx,
         async idle() {
           await recorder.idle();
+          while (background.size) await Promise.allSettled([...background]);
           await recordings.idle();
         },
       };
@@ -112,27 +120,29 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if (tickets?.recordingLanded) for (const r of await recordings.forCall(call.id)) await tickets.recordingLanded({ recordingId: String(r.id), linkedid });
       };
       const onEvent = (e: TelephonyEvent) => {
+        if (stopping) return;
         recorder.handle(e);
         wallboard.handle(e);
-        if (ctx.leader.isLeader) void operators.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'operator update failed'));
+        if (ctx.leader.isLeader) track(operators.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'operator update failed')));
         if (e.type === 'VariableSet') recorder.handleVariable(e.serverId, e.channelId, e.linkedId, e.name, e.value, e.at);
         if (e.type === 'RecordingStarted' && e.via === 'mixmonitor' && e.file) {
           const linkedid = (e.channelId && recorder.linkedIdOf(e.serverId, e.channelId)) ?? undefined;
-          void recordings.started({ serverId: e.serverId, file: e.file, linkedid, kind: 'call', at: new Date(e.at) }).catch((err) => log.warn({ err: (err as Error).message }, 'recording row failed'));
+          track(recordings.started({ serverId: e.serverId, file: e.file, linkedid, kind: 'call', at: new Date(e.at) }).catch((err) => log.warn({ err: (err as Error).message }, 'recording row failed')));
         }
-        if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file) void recordings.finished(e.serverId, e.file, new Date(e.at));
+        if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file) track(recordings.finished(e.serverId, e.file, new Date(e.at)));
         if (e.type === 'ChannelHungUp') {
           const linkedid = e.linkedId ?? recorder.linkedIdOf(e.serverId, e.channelId) ?? e.channelId;
-          void afterHangup(e.serverId, linkedid).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed'));
+          track(afterHangup(e.serverId, linkedid).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed')));
         }
         if (e.type === 'ConnectionStateChanged' && e.link === 'ami' && e.state === 'resynced') {
-          void (async () => {
+          track((async () => {
             await recorder.idle();
             const r = await restrictions.syncServer(e.serverId);
             const ended = await reconcileOpenCalls(store, hub, e.serverId, recorder);
             const drained = await outbox.drain(e.serverId);
-            log.info({ serverId: e.serverId, restrictionsPut: r.put, restrictionsDeleted: r.deleted, reconciledCalls: ended, outboxDrained: drained }, 'resynced with Asterisk');
-          })().catch((err) => log.warn({ err: (err as Error).message }, 'post-resync work failed'));
+            const operatorsChanged = ctx.leader.isLeader ? await operators.reconcileWithAsterisk(e.serverId) : 0;
+            log.info({ serverId: e.serverId, restrictionsPut: r.put, restrictionsDeleted: r.deleted, reconciledCalls: ended, outboxDrained: drained, operatorsChanged }, 'resynced with Asterisk');
+          })().catch((err) => log.warn({ err: (err as Error).message }, 'post-resync work failed')));
         }
       };
       unsubscribe = hub.onEvent(onEvent);
@@ -149,6 +159,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       drainTimer.unref();
     },
     async stop() {
+      stopping = true;
       if (drainTimer) clearInterval(drainTimer);
       unsubscribe?.();
       feature.internals?.operators.stop();

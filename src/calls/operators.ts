@@ -183,6 +183,36 @@ export class OperatorService {
     else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
   }
 
+  /**
+   * After a (re)connect: what Asterisk says about each operator's membership wins over what we
+   * remembered. A call that ended while we were away ends now (wrap-up follows); a member removed
+   * elsewhere is logged out; a pause set on the phone is taken over.
+   */
+  async reconcileWithAsterisk(serverId: string): Promise<number> {
+    const members = this.pbx.members(serverId);
+    let changed = 0;
+    for (const op of await this.list()) {
+      if (op.serverId !== serverId) continue;
+      const mine = members.filter((m) => m.memberInterface.toLowerCase() === op.interface.toLowerCase());
+      const before = op.state;
+      if (!mine.length) {
+        await this.live.del(IFACE(op.serverId, op.interface));
+        await this.apply(op, 'logout', null);
+      } else {
+        const inCall = mine.some((m) => m.inCall || m.status === 2);
+        const ringing = mine.some((m) => m.status === 6 || m.status === 7);
+        const paused = mine.every((m) => m.paused);
+        if (op.state === 'on_call' && !inCall) await this.apply(op, 'call_ended');
+        else if (op.state === 'ringing' && !ringing) await this.apply(op, inCall ? 'answer' : 'ring_stopped');
+        else if ((op.state === 'ready' || op.state === 'wrapup') && inCall) await this.apply(op, 'answer');
+        else if (op.state === 'ready' && paused) await this.apply(op, 'pause', 'other');
+        else if (op.state === 'paused' && !paused) await this.apply(op, 'ready', null);
+      }
+      if (op.state !== before) changed++;
+    }
+    return changed;
+  }
+
   /** After a restart: wrap-ups that ended while we were away end now; timers are re-armed. */
   async rebuild(): Promise<number> {
     const ops = await this.list();

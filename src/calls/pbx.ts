@@ -16,6 +16,16 @@ export interface PbxControl {
   queueAdd(serverId: string, p: { queue: string; memberInterface: string; memberName: string; paused?: boolean; reason?: string }): Promise<void>;
   queueRemove(serverId: string, p: { queue: string; memberInterface: string }): Promise<void>;
   queuePause(serverId: string, p: { memberInterface: string; paused: boolean; reason?: string }): Promise<void>;
+  /** Queue members as Asterisk reported them at the last resync and since. */
+  members(serverId: string): MemberState[];
+}
+
+export interface MemberState {
+  queue: string;
+  memberInterface: string;
+  paused: boolean;
+  status: number;
+  inCall: boolean;
 }
 
 export class HubPbxControl implements PbxControl {
@@ -43,6 +53,9 @@ export class HubPbxControl implements PbxControl {
   }
   queuePause(serverId: string, p: { memberInterface: string; paused: boolean; reason?: string }) {
     return this.hub.ami(serverId).queuePause(p);
+  }
+  members(serverId: string): MemberState[] {
+    return [...this.hub.ami(serverId).view.members.values()];
   }
   async dbList(serverId: string, family: string): Promise<Record<string, string>> {
     const frame = await this.hub.ami(serverId).raw({ action: 'Command', command: `database show ${family}` });
@@ -75,6 +88,9 @@ export class NoPbx implements PbxControl {
   }
   async queuePause(): Promise<void> {
     throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+  }
+  members(): MemberState[] {
+    return [];
   }
 }
 

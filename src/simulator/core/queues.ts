@@ -9,6 +9,8 @@ import type { Channel, Fields } from './channel';
 export interface Member {
   iface: string; name: string; stateInterface: string; dynamic: boolean; penalty: number;
   callsTaken: number; lastCall: number; lastPause: number; loginTime: number; inCall: boolean;
+  /** Epoch ms of the last call's end (LastCall has whole seconds only). */
+  lastCallAt?: number;
   paused: boolean; pausedReason: string; wrapuptime: number; ringinuse: boolean;
   /** A caller's attempt is ringing this member. */
   ringing: boolean; lastStatus: number;

@@ -22,7 +22,7 @@ function queueVars(q: Queue): Array<[string, string]> {
 
 /** Members to ring now, by strategy; lower penalties first (higher tiers only when none is free). */
 export function pickMembers(sim: SimContext, q: Queue): Member[] {
-  const free = q.members.filter((m) => sim.queues.isAvailable(m) && !m.ringing && !m.inCall && !inWrapup(q, m));
+  const free = q.members.filter((m) => sim.queues.isAvailable(m) && !m.ringing && !m.inCall && !inWrapup(sim, q, m));
   if (!free.length) return [];
   const minPen = Math.min(...free.map((m) => m.penalty));
   const tier = free.filter((m) => m.penalty === minPen);
@@ -41,9 +41,11 @@ export function pickMembers(sim: SimContext, q: Queue): Member[] {
   }
 }
 
-function inWrapup(q: Queue, m: Member): boolean {
+/** Wrap-up is a wait like any other: it runs on the simulator's time scale. */
+function inWrapup(sim: SimContext, q: Queue, m: Member): boolean {
   const wrap = m.wrapuptime || q.wrapuptime;
-  return wrap > 0 && m.lastCall > 0 && Date.now() / 1000 < m.lastCall + wrap;
+  const last = m.lastCallAt ?? m.lastCall * 1000;
+  return wrap > 0 && last > 0 && Date.now() < last + wrap * 1000 * sim.timeScale;
 }
 
 function myTurn(sim: SimContext, q: Queue, e: Entry): boolean {
@@ -158,6 +160,7 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
     m.inCall = false;
     m.callsTaken++;
     m.lastCall = Math.floor(Date.now() / 1000);
+    m.lastCallAt = Date.now();
     q.completed++;
     q.holdtime = Math.round((q.holdtime * (q.completed - 1) + hold) / q.completed);
     q.talktime = Math.round((q.talktime * (q.completed - 1) + Number(talk)) / q.completed);

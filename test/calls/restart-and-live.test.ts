@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import WebSocket from 'ws';
+import { startCallHarness, CallHarness } from './harness';
+import { until } from '../support/until';
+
+describe('call records across a service restart, and the live queue feed', function () {
+  this.timeout(90_000);
+  let h: CallHarness;
+
+  before(async () => {
+    h = await startCallHarness();
+    h.sim.registerEndpoint('1001');
+    h.sim.setEndpointBehaviour('1001', { answerAfterMs: 100 });
+    const op = await h.t.userToken(['operator'], { username: 'op1001', extension: 'PJSIP/1001', centre: 'QY' });
+    expect((await h.t.http('POST', '/api/operators/me/login', { token: op, body: {} })).status).to.equal(200);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  const callOf = (linkedid: string) => h.db.knex('calls').where({ linkedid }).first();
+
+  it('given an answered call, when the service is stopped, the caller hangs up meanwhile, and the service starts again, then the record is complete and nothing is duplicated', async () => {
+    const id = await h.sim.placeInboundCall({ from: '13800001234', to: '12345', trunk: 'carrier' });
+    await until(async () => (await callOf(id))?.state === 'answered', { timeoutMs: 10_000, what: 'answered' });
+    await h.stopService();
+    // Asterisk carries the call on without us (fail open), then the citizen hangs up.
+    expect(h.sim.channels().some((c) => c.id === id)).to.equal(true);
+    h.sim.hangup(id);
+    await until(() => !h.sim.channels().some((c) => c.id === id), { what: 'the call to end in Asterisk' });
+    const started = Date.now();
+    await h.startService();
+    const call = await until(async () => {
+      const c = await callOf(id);
+      return c?.state === 'ended' ? c : null;
+    }, { timeoutMs: 5_000, what: 'the reconciled end' });
+    expect(Date.now() - started, 'resynced within 5 s').to.be.lessThan(5_000 + 2_000);
+    expect(call).to.include({ outcome: 'answered', reconciled: true });
+    expect(await h.db.knex('calls').where({ linkedid: id }).count({ n: '*' }).first()).to.deep.equal({ n: '1' });
+    const events = await h.db.knex('call_transitions').where({ call_id: call.id }).orderBy('id').pluck('event');
+    expect(events.filter((e: string) => e === 'answered')).to.have.length(1);
+    expect(events[events.length - 1]).to.equal('reconciled_gone');
+  });
+
+  it('given a call in progress across a restart, when the caller hangs up after the restart, then the live hangup completes it once', async () => {
+    const id = await h.sim.placeInboundCall({ from: '13800005678', to: '12345', trunk: 'carrier' });
+    // queues.conf gives every operator 10 s of wrap-up (话后处理) after the previous call.
+    await until(async () => (await callOf(id))?.state === 'answered', { timeoutMs: 20_000, what: 'answered' });
+    await h.restart();
+    expect((await callOf(id)).state).to.equal('answered');
+    // The operator is still on the call after the restart (rebuilt from Redis and Asterisk).
+    const op = await h.t.userToken(['supervisor']);
+    await until(async () => (await h.t.http('GET', '/api/operators', { token: op })).body[0]?.state === 'on_call', { what: 'the operator on the call' });
+    h.sim.hangup(id);
+    const call = await until(async () => {
+      const c = await callOf(id);
+      return c?.state === 'ended' ? c : null;
+    }, { timeoutMs: 10_000, what: 'the end' });
+    expect(call).to.include({ outcome: 'answered', reconciled: false });
+    const legs = await h.db.knex('call_legs').where({ call_id: call.id });
+    expect(new Set(legs.map((l: { channel_id: string }) => l.channel_id)).size).to.equal(legs.length);
+    expect(await h.db.knex('call_transitions').where({ call_id: call.id }).orderBy('id').pluck('event')).to.deep.equal(['queue_joined', 'queue_left', 'answered', 'hangup']);
+  });
+
+  it('given a supervisor on the live feed, when a caller waits and is answered, then the caller appears, waits, is answered, and the counters move', async () => {
+    h.sim.setEndpointBehaviour('1001', { answerAfterMs: 600 });
+    const sup = await h.t.userToken(['supervisor']);
+    const ws = new WebSocket(`ws://127.0.0.1:${h.t.service.port}/ws?token=${sup}`);
+    const frames: any[] = [];
+    ws.on('message', (d) => frames.push(JSON.parse(d.toString())));
+    await until(() => frames.some((f) => f.type === 'hello'));
+    ws.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
+    const snap = await until(() => frames.find((f) => f.type === 'snapshot'));
+    const before = snap.data.queues.find((q: { queue: string }) => q.queue === 'q-qy')?.counters ?? { offered: 0, answered: 0 };
+    const id = await h.sim.placeInboundCall({ from: '13800009999', to: '12345', trunk: 'carrier' });
+    const joined = await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'caller_joined' && f.data.channelId === id));
+    expect(joined.data.board.waiting.map((w: { channelId: string }) => w.channelId)).to.include(id);
+    expect(joined.data.board.waiting.find((w: { channelId: string }) => w.channelId === id).caller).to.equal('138****9999');
+    const answered = await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'answered' && f.data.channelId === id));
+    expect(answered.data.board.waiting.map((w: { channelId: string }) => w.channelId)).not.to.include(id);
+    expect(answered.data.board.counters.offered).to.equal(before.offered + 1);
+    expect(answered.data.board.counters.answered).to.equal(before.answered + 1);
+    expect(answered.data.board.serviceLevel).to.be.a('number');
+    // The operator's own state arrives on the same feed (published once the member change is applied).
+    await until(() => frames.some((f) => f.type === 'event' && f.data.kind === 'operator' && f.data.operator.state === 'on_call'), { what: 'the operator on_call frame' });
+    h.sim.hangup(id);
+    await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'completed'));
+    ws.close();
+  });
+});
