@@ -11,8 +11,9 @@ import { startDemoPbx } from './demo-pbx';
  */
 export function allFeatures(): Feature[] {
   return [
-    createKnowledgeFeature(),
+    // Tickets first: knowledge takes the tickets' working-day calendar for 知识提问 deadlines.
     createTicketsFeature(),
+    createKnowledgeFeature(),
     createTelephonyFeature({
       // Demo mode without ASTERISK_SERVERS: the built-in simulator runs the project's dialplan.
       demoPbx: (ctx) => startDemoPbx({ dataDir: ctx.config.dataDir, operators: ctx.config.simulatorOperators, callersPerMinute: ctx.config.simulatorCallersPerMinute, log: ctx.log }),

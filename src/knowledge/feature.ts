@@ -51,8 +51,13 @@ export function createKnowledgeFeature(opts: KnowledgeFeatureOptions = {}): Feat
       const store = new KnowledgeStore(c.knex);
       const search = new KnowledgeSearch(store, c.live, log, undefined, opts.resyncMs ?? 30_000);
       const service = new KnowledgeService(c.knex, store, c.audit, search, log);
+      // The tickets' clock (working-day calendar with its database overrides, reloaded when they change)
+      // is asked at each use, so a holiday update applies to 知识提问 deadlines too.
+      const tickets = c.services.get('tickets') as { clock?: () => WorkingCalendar } | undefined;
       const shared = c.services.get('tickets.clock');
-      const calendar = opts.calendar ?? (isCalendar(shared) ? shared : ticketsWorkingCalendar(c.config.officeHours));
+      const calendar: WorkingCalendar =
+        opts.calendar ??
+        (tickets?.clock ? { addWorkingDays: (from: Date, n: number) => tickets.clock!().addWorkingDays(from, n) } : isCalendar(shared) ? shared : ticketsWorkingCalendar(c.config.officeHours));
       const questions = new KnowledgeQuestions(c.knex, calendar, c.audit);
       const flags = new KnowledgeFlags(c.knex, store, c.audit, c.ws);
       const imports = new ImportJobs(c.knex, service, c.live, c.ws, log);
