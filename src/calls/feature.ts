@@ -16,6 +16,7 @@ import { RestrictionService } from './restrictions';
 import { registerCallRoutes } from './routes';
 import { Wallboard } from './wallboard';
 import { reconcileOpenCalls } from './reconcile';
+import { BusyMonitor } from './busy-monitor';
 
 export const CALLS_SERVICE = 'calls';
 export const QUEUES_TOPIC = 'queues';
@@ -57,6 +58,8 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
   let unsubscribe: (() => void) | null = null;
   let drainTimer: NodeJS.Timeout | null = null;
   let stopping = false;
+  let busyCheck: (() => void) | null = null;
+  let busyTimer: NodeJS.Timeout | null = null;
   // Background work started by events, awaited on stop so nothing writes after the database closes.
   const background = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -123,6 +126,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if (stopping) return;
         recorder.handle(e);
         wallboard.handle(e);
+        if (e.type === 'CallerJoinedQueue' || e.type === 'CallerLeftQueue' || e.type === 'CallerAbandoned') busyCheck?.();
         if (ctx.leader.isLeader) track(operators.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'operator update failed')));
         if (e.type === 'VariableSet') recorder.handleVariable(e.serverId, e.channelId, e.linkedId, e.name, e.value, e.at);
         if (e.type === 'RecordingStarted' && e.via === 'mixmonitor' && e.file) {
@@ -138,6 +142,8 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
           track((async () => {
             await recorder.idle();
             const r = await restrictions.syncServer(e.serverId);
+            // The dialplan's queue timeout follows the configured threshold (a global it reads).
+            await hub.ami(e.serverId).setVar({ variable: 'FALLBACK_WAIT', value: String(ctx.config.fallbackWaitSeconds) });
             const ended = await reconcileOpenCalls(store, hub, e.serverId, recorder);
             const drained = await outbox.drain(e.serverId);
             const operatorsChanged = ctx.leader.isLeader ? await operators.reconcileWithAsterisk(e.serverId) : 0;
@@ -146,6 +152,14 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         }
       };
       unsubscribe = hub.onEvent(onEvent);
+      // The leader keeps each queue's busy mark in AstDB in step with the predicted wait.
+      const busy = new BusyMonitor(pbx, ctx.config.fallbackWaitSeconds, log);
+      let evaluating = false;
+      busyCheck = () => {
+        if (!ctx.leader.isLeader || evaluating || stopping) return;
+        evaluating = true;
+        track(operators.list().then((ops) => busy.evaluate(wallboard.snapshot(), ops)).catch((err) => log.warn({ err: (err as Error).message }, 'busy check failed')).finally(() => { evaluating = false; }));
+      };
       await wallboard.loadToday(ctx.knex);
       await operators.rebuild();
     },
@@ -157,10 +171,13 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         for (const id of internals.pbx.serverIds()) void internals.outbox.drain(id).catch(() => undefined);
       }, 60_000);
       drainTimer.unref();
+      busyTimer = setInterval(() => busyCheck?.(), 2_000);
+      busyTimer.unref();
     },
     async stop() {
       stopping = true;
       if (drainTimer) clearInterval(drainTimer);
+      if (busyTimer) clearInterval(busyTimer);
       unsubscribe?.();
       feature.internals?.operators.stop();
       await feature.internals?.idle();
