@@ -6,7 +6,7 @@ import { Logger } from '../logging/logger';
 import { localDay } from './calendar/calendar';
 import { subdomainKnown, unknownUnits } from './catalogue';
 import { Deadlines } from './deadlines';
-import { Category, Channel, Domain, NOT_ACCEPTED_REASONS, TicketStatus, UNANSWERED } from './model';
+import { Category, Channel, Domain, NOT_ACCEPTED_REASONS } from './model';
 import { SlaClock } from './sla/clock';
 import { LIMITS } from './sla/policy';
 import { ActorKind, Effect, TicketEvent, allowedEvents, transition } from './state';
@@ -271,10 +271,5 @@ export class TicketService {
         return;
       }
     }
-  }
-
-  /** Tickets still unanswered (a merge target must be one, 第二十一条(一)). */
-  static unanswered(status: TicketStatus): boolean {
-    return UNANSWERED.includes(status);
   }
 }
