@@ -12,7 +12,8 @@
 import net = require('net');
 import { EventEmitter } from 'events';
 import { Logger, silentLogger } from '../logging/logger';
-import { AmiFrame, AmiFrameParser, str } from './ami-frames';
+import { AmiFrame, AmiFrameParser, FramePeek, str } from './ami-frames';
+import { FRAME_PEEKS } from './ami-view';
 import { Backoff, BackoffOptions, RateLimitedLog } from './backoff';
 import { disconnected, notConnected, rejected, timedOut } from './errors';
 import { ConnectionState } from './events';
@@ -120,6 +121,11 @@ export abstract class AmiConnection extends EventEmitter {
   protected abstract onEventFrame(frame: AmiFrame): void;
   /** Names of events that must be parsed; all others are skipped after their first line. */
   protected abstract wantsEvent(name: string): boolean;
+  /**
+   * For a wanted event, an optional check on its raw text that may still skip it unparsed. By default
+   * the view's peeks (VarSet: only the variables it maps); not while a list action collects items.
+   */
+  protected peekEvent(name: string): FramePeek | undefined { return this.listsPending > 0 ? undefined : FRAME_PEEKS[name]; }
   /** Called once per session after Login; must end in `resynced` (or throw to drop the session). */
   protected abstract onSession(): Promise<void>;
   protected abstract onStateChange(state: ConnectionState, previous: ConnectionState, error?: string): void;
@@ -241,7 +247,7 @@ export abstract class AmiConnection extends EventEmitter {
       skipped: (name) => this.onSkipped(name),
       garbage: (sample, why) => this.onGarbage(sample, why),
       banner: () => undefined,
-    }, (name) => this.listsPending > 0 || this.wantsEvent(name));
+    }, (name) => this.listsPending > 0 || this.wantsEvent(name), undefined, (name) => this.peekEvent(name));
     socket.on('data', (chunk: string) => parser.push(chunk));
     let lastError: string | undefined;
     socket.on('error', (e) => { lastError = e.message; });

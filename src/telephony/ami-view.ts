@@ -2,7 +2,7 @@
  * The AMI adapter's view of one Asterisk: live channels, queue callers, members, endpoints, and the
  * mapping of AMI frames to domain events. Resync (ami-resync.ts) diffs a fresh snapshot against it.
  */
-import { AmiFrame, num, str } from './ami-frames';
+import { AmiFrame, FramePeek, num, str } from './ami-frames';
 import { deviceStatusText, TelephonyEvent } from './events';
 
 export interface ChannelView {
@@ -45,6 +45,25 @@ export const MAPPED_EVENTS = new Set([
  * MixMonitor's file name, which fills in `RecordingStarted.file` for recordings the dialplan started.
  */
 export const WATCHED_VARIABLES = new Set(['HOTLINE_OUTCOME', 'HOTLINE_CENTRE', 'HOTLINE_QUEUE', 'HOTLINE_OVERFLOW', 'HOTLINE_TRANSFER_RESULT', 'HOTLINE_TICKET']);
+
+/**
+ * VarSet is more than half of a real stream and almost all of it is noise (BRIDGEPEER, RTPAUDIOQOS,
+ * QUEUE*, MEMBER*…): decide from the `Variable:` line alone and leave the rest of the frame unparsed.
+ * A frame written differently (lowercase key, no space) is parsed in full, to be safe.
+ */
+export function peekVarSet(buf: string, start: number, end: number): boolean {
+  const at = buf.indexOf('\nVariable: ', start);
+  if (at < 0 || at >= end) return true;
+  const from = at + 11;
+  let to = buf.indexOf('\n', from);
+  if (to < 0 || to > end) to = end;
+  if (buf.charCodeAt(to - 1) === 13) to--;
+  const name = buf.slice(from, to);
+  return name === 'MIXMONITOR_FILENAME' || WATCHED_VARIABLES.has(name);
+}
+
+/** Wanted events the frame parser may still skip after a look at their raw text. */
+export const FRAME_PEEKS: Record<string, FramePeek> = { VarSet: peekVarSet };
 
 /** Events Asterisk 22 sends that we deliberately ignore (not "unknown", just not needed). */
 export const IGNORED_EVENTS = new Set([
