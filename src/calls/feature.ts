@@ -17,6 +17,7 @@ import { registerCallRoutes } from './routes';
 import { Wallboard } from './wallboard';
 import { reconcileOpenCalls } from './reconcile';
 import { BusyMonitor } from './busy-monitor';
+import { Linkage, registerLinkage } from './linkage';
 
 export const CALLS_SERVICE = 'calls';
 export const QUEUES_TOPIC = 'queues';
@@ -60,6 +61,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
   let stopping = false;
   let busyCheck: (() => void) | null = null;
   let busyTimer: NodeJS.Timeout | null = null;
+  let linkage: Linkage | null = null;
   // Background work started by events, awaited on stop so nothing writes after the database closes.
   const background = new Set<Promise<unknown>>();
   const track = (p: Promise<unknown>) => {
@@ -100,6 +102,8 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       ctx.services.set(CALLS_SERVICE, internals);
 
       registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit });
+      // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
+      linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log });
       ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list() }) });
       ctx.ws.registerTopic('operator', { roles: ['operator', 'expert'], snapshot: async (user) => (await operators.get(user.id)) ?? { state: 'logged_out' }, filter: (user, e) => (e as { operator?: { userId: number } }).operator?.userId === user.id });
       const opRoles = ['operator', 'expert'] as const;
@@ -125,6 +129,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       const onEvent = (e: TelephonyEvent) => {
         if (stopping) return;
         recorder.handle(e);
+        linkage?.handle(e);
         wallboard.handle(e);
         if (e.type === 'CallerJoinedQueue' || e.type === 'CallerLeftQueue' || e.type === 'CallerAbandoned') busyCheck?.();
         if (ctx.leader.isLeader) track(operators.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'operator update failed')));
@@ -179,6 +184,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       if (drainTimer) clearInterval(drainTimer);
       if (busyTimer) clearInterval(busyTimer);
       unsubscribe?.();
+      await linkage?.idle();
       feature.internals?.operators.stop();
       await feature.internals?.idle();
     },

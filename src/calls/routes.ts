@@ -81,7 +81,9 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
       const c = await d.calls.getCall(params.id);
       if (!c) throw notFound('call.not_found', 'No such call', { id: params.id });
       const legs = await d.calls.legs(c.id);
-      return { ...callView(c, user), legs, transitions: await d.calls.transitions(c.id), recordings: (await d.recordings.forCall(c.id)).map(recordingView) };
+      // Transfer attempts (issue 5): kept even when they failed, so the record shows every try.
+      const transfers = await d.calls.knex('call_transfers').where({ call_id: c.id }).orderBy('id').select('id', 'line_code', 'mode', 'emergency', 'status', 'result', 'ticket_no', 'started_at', 'answered_at', 'ended_at');
+      return { ...callView(c, user), legs, transitions: await d.calls.transitions(c.id), recordings: (await d.recordings.forCall(c.id)).map(recordingView), transfers };
     },
   });
 

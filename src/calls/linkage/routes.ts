@@ -1,0 +1,88 @@
+import { Api } from '../../http/api';
+import { z } from '../../http/zod';
+import { badRequest } from '../../http/errors';
+import { AuthUser, Role } from '../../auth/roles';
+import { WsGateway } from '../../live/ws-gateway';
+import { LINE_KINDS, LineDirectory } from './lines';
+import { TransferService } from './transfers';
+import { ConferenceService } from './conference';
+import { MonitoringService } from './monitoring';
+import { EMERGENCY_SERVICES, EmergencyLinkage } from './emergency';
+
+export interface LinkageServices {
+  lines: LineDirectory;
+  transfers: TransferService;
+  conferences: ConferenceService;
+  monitoring: MonitoringService;
+  emergency: EmergencyLinkage;
+}
+
+const READ: Role[] = ['operator', 'expert', 'supervisor', 'admin', 'auditor', 'unit_handler'];
+const ACT: Role[] = ['operator', 'supervisor', 'admin'];
+const SUP: Role[] = ['supervisor', 'admin'];
+
+const Id = z.object({ id: z.coerce.number().int().positive() });
+const Code = z.object({ code: z.string().min(1).max(32) });
+const LineBody = z.object({
+  code: z.string().regex(/^[A-Za-z0-9-]{1,32}$/), name: z.string().min(1).max(64), kind: z.enum(LINE_KINDS as [string, ...string[]]),
+  centre: z.string().max(32).nullable().default(null), dial: z.string().regex(/^(PJSIP|Local|IAX2|DAHDI)\/[^\s,|&]+$/, 'an Asterisk dial string such as PJSIP/trunk-hx'),
+  hours: z.enum(['24x7', 'office']).default('24x7'), reachable: z.boolean().default(true), ticketUnit: z.string().max(32).nullable().default(null),
+  sort: z.number().int().default(100), note: z.string().max(500).nullable().default(null),
+});
+const LinePatch = LineBody.omit({ code: true }).partial();
+export const TransferBody = z.object({ line: z.string().min(1).max(32), mode: z.enum(['blind', 'consult']).default('blind'), ticketNo: z.string().max(32).nullish(), summary: z.string().max(200).nullish() });
+export const ConferenceBody = z.object({ line: z.string().min(1).max(32), ticketNo: z.string().max(32).nullish() });
+export const EmergencyBody = z.object({ service: z.enum(EMERGENCY_SERVICES), mode: z.enum(['transfer', 'three_way']).default('transfer'), ticketNo: z.string().max(32).nullish(), summary: z.string().max(200).nullish() });
+export const MonitorBody = z.object({ mode: z.enum(['listen', 'whisper', 'barge']) });
+export const AnswerBody = z.object({ text: z.string().min(1).max(4000), close: z.boolean().default(false) });
+const ERR = { 404: 'No such call / line / transfer (call.not_found, line.not_found …)', 409: 'The call has ended or is in the wrong state (call.ended, call.not_connected, transfer.in_progress, line.closed …)' };
+
+export function registerLinkageRoutes(api: Api, s: LinkageServices) {
+  api.route({ method: 'get', path: '/api/lines', summary: 'Directory of lines: city, county, branch, 双号并行, expert seats, emergency (第十九条, 第十二条)', tags: ['linkage'], roles: READ, query: z.object({ kind: z.enum(LINE_KINDS as [string, ...string[]]).optional() }), handler: ({ query }) => s.lines.list({ kind: query.kind as never }) });
+  api.route({ method: 'get', path: '/api/lines/:code', summary: 'One line', tags: ['linkage'], roles: READ, params: Code, errors: { 404: 'line.not_found' }, handler: ({ params }) => s.lines.get(params.code) });
+  api.route({ method: 'post', path: '/api/lines', summary: 'Add a line', tags: ['linkage'], roles: ['admin'], body: LineBody, status: 201, errors: { 409: 'line.exists' }, handler: ({ body }) => s.lines.create(body as never) });
+  api.route({ method: 'patch', path: '/api/lines/:code', summary: 'Change a line (dial string, hours, reachable …)', tags: ['linkage'], roles: ['admin'], params: Code, body: LinePatch, errors: { 404: 'line.not_found' }, handler: ({ params, body }) => s.lines.update(params.code, body as never) });
+  api.route({ method: 'delete', path: '/api/lines/:code', summary: 'Remove a line', tags: ['linkage'], roles: ['admin'], params: Code, errors: { 404: 'line.not_found' }, handler: async ({ params }) => { await s.lines.remove(params.code); return { deleted: params.code }; } });
+
+  api.route({ method: 'post', path: '/api/calls/:id/transfer', summary: 'One-key transfer of a live call (blind or consult) with its ticket (第十九条)', tags: ['linkage'], roles: ACT, params: Id, body: TransferBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.transfers.start(user!, params.id, body, requestId) });
+  api.route({ method: 'get', path: '/api/calls/:id/transfers', summary: 'Transfer attempts of a call', tags: ['linkage'], roles: READ, params: Id, handler: ({ params }) => s.transfers.forCall(params.id) });
+  api.route({ method: 'get', path: '/api/transfers', summary: 'Transfers to a line, newest first (the receiving centre\'s view)', tags: ['linkage'], roles: READ, query: z.object({ line: z.string().max(32) }), handler: ({ query }) => s.transfers.toLine(query.line) });
+  api.route({ method: 'get', path: '/api/transfers/:id', summary: 'One transfer attempt', tags: ['linkage'], roles: READ, params: Id, errors: { 404: 'transfer.not_found' }, handler: ({ params }) => s.transfers.get(params.id) });
+  api.route({ method: 'post', path: '/api/transfers/:id/complete', summary: 'Complete a consult transfer (the operator drops out)', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.transfers.complete(user!, params.id) });
+  api.route({ method: 'post', path: '/api/transfers/:id/cancel', summary: 'Cancel a consult transfer (back to the caller)', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.transfers.cancel(user!, params.id) });
+
+  api.route({ method: 'post', path: '/api/calls/:id/conference', summary: 'Three-way call with an expert seat (第二十条(三), 第十条(六))', tags: ['linkage'], roles: ACT, params: Id, body: ConferenceBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.conferences.start(user!, params.id, body, requestId) });
+  api.route({ method: 'get', path: '/api/conferences/:id', summary: 'A three-way call and its legs', tags: ['linkage'], roles: READ, params: Id, errors: { 404: 'conference.not_found' }, handler: ({ params }) => s.conferences.get(params.id) });
+  api.route({ method: 'post', path: '/api/conferences/:id/operator/leave', summary: 'The operator leaves; caller and expert carry on', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.conferences.operatorLeave(user!, params.id) });
+  api.route({ method: 'post', path: '/api/conferences/:id/operator/rejoin', summary: 'Ring the operator back into the three-way call', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.conferences.operatorRejoin(user!, params.id) });
+  api.route({ method: 'post', path: '/api/conferences/:id/legs/:legId/hangup', summary: 'Drop one party (expert, operator) from the three-way call', tags: ['linkage'], roles: ACT, params: z.object({ id: z.coerce.number().int().positive(), legId: z.coerce.number().int().positive() }), errors: ERR, handler: ({ user, params }) => s.conferences.hangupLegById(user!, params.id, params.legId) });
+  api.route({ method: 'post', path: '/api/conferences/:id/answer', summary: 'The expert adds an answer to the ticket (optionally 即时办结)', tags: ['linkage'], roles: ['expert', 'operator', 'supervisor', 'admin'], params: Id, body: AnswerBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.conferences.answer(user!, params.id, body, requestId) });
+
+  api.route({ method: 'post', path: '/api/calls/:id/emergency', summary: 'Emergency linkage with 110/119/120/122: transfer or three-way (第十二条, 第十七条(四))', tags: ['linkage'], roles: ACT, params: Id, body: EmergencyBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.emergency.link(user!, params.id, body, requestId) });
+
+  api.route({ method: 'post', path: '/api/calls/:id/monitor', summary: 'Supervisor listen / whisper / barge on a live call (audited)', tags: ['linkage'], roles: SUP, params: Id, body: MonitorBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.monitoring.start(user!, params.id, body.mode, requestId) });
+  api.route({ method: 'get', path: '/api/calls/:id/monitor', summary: 'Monitoring sessions of a call', tags: ['linkage'], roles: [...SUP, 'auditor'], params: Id, handler: ({ params }) => s.monitoring.forCall(params.id) });
+  api.route({ method: 'delete', path: '/api/monitor/:id', summary: 'Stop a monitoring session', tags: ['linkage'], roles: SUP, params: Id, errors: { 404: 'monitor.not_found', 409: 'monitor.ended' }, handler: ({ user, params, requestId }) => s.monitoring.stop(user!, params.id, requestId) });
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.infer<T> {
+  const r = schema.safeParse(payload);
+  if (!r.success) throw badRequest('validation.failed', 'Invalid command payload', { issues: r.error.issues });
+  return r.data;
+}
+const num = (p: Record<string, unknown>, k: string) => parse(z.coerce.number().int().positive(), p[k]);
+
+/** The same actions as WebSocket commands (issue 5 §6); errors come back with the same stable ids. */
+export function registerLinkageCommands(ws: WsGateway, s: LinkageServices) {
+  const cmd = (name: string, roles: Role[], fn: (u: AuthUser, p: Record<string, unknown>) => Promise<unknown>) => ws.registerCommand(name, roles, fn);
+  cmd('linkage.transfer', ACT, (u, p) => s.transfers.start(u, num(p, 'callId'), parse(TransferBody, p)));
+  cmd('linkage.transfer.complete', ACT, (u, p) => s.transfers.complete(u, num(p, 'transferId')));
+  cmd('linkage.transfer.cancel', ACT, (u, p) => s.transfers.cancel(u, num(p, 'transferId')));
+  cmd('linkage.conference', ACT, (u, p) => s.conferences.start(u, num(p, 'callId'), parse(ConferenceBody, p)));
+  cmd('linkage.conference.leave', ACT, (u, p) => s.conferences.operatorLeave(u, num(p, 'conferenceId')));
+  cmd('linkage.conference.rejoin', ACT, (u, p) => s.conferences.operatorRejoin(u, num(p, 'conferenceId')));
+  cmd('linkage.conference.answer', ['expert', 'operator', 'supervisor', 'admin'], (u, p) => s.conferences.answer(u, num(p, 'conferenceId'), parse(AnswerBody, p)));
+  cmd('linkage.emergency', ACT, (u, p) => s.emergency.link(u, num(p, 'callId'), parse(EmergencyBody, p)));
+  cmd('linkage.monitor', SUP, (u, p) => s.monitoring.start(u, num(p, 'callId'), parse(MonitorBody, p).mode));
+  cmd('linkage.monitor.stop', SUP, (u, p) => s.monitoring.stop(u, num(p, 'sessionId')));
+}
