@@ -14,6 +14,9 @@ import type { Logger } from '../../logging/logger';
 export interface AmiEvent { name: string; privilege: string; fields: Fields }
 export interface AriEvent { type: string; body: Record<string, unknown>; channels: Channel[]; bridges: Bridge[]; endpoints: string[] }
 
+/** astspooldir on a default install: the paths Asterisk reports start with it (README "Paths"). */
+export const AST_SPOOL = '/var/spool/asterisk/';
+
 export type HangupHow = 'soft' | 'remote' | 'remote-nocause' | 'silent';
 
 /** Q.850 cause texts as Asterisk prints them in Hangup Cause-txt / ARI cause_txt. */
@@ -214,16 +217,25 @@ export class PbxCore extends EventEmitter {
   }
 
   // ---------------------------------------------------------------- recordings
-  resolveMonitorPath(file: string): string {
-    return isAbsolute(file) ? file : join(this.spoolDir, 'monitor', file);
+  /**
+   * A file name as Asterisk reports it (MIXMONITOR_FILENAME): a relative name lands under its
+   * monitor directory, an absolute one is kept as given (captures 03, 12).
+   */
+  reportedMonitorPath(file: string): string {
+    return isAbsolute(file) ? file : `${AST_SPOOL}monitor/${file}`;
+  }
+
+  /** Where a file Asterisk names is really written: its spool maps to `spoolDir`, other paths stay. */
+  localPath(asteriskPath: string): string {
+    return asteriskPath.startsWith(AST_SPOOL) ? join(this.spoolDir, asteriskPath.slice(AST_SPOOL.length)) : asteriskPath;
   }
 
   startMixMonitor(ch: Channel, file: string, options: string): string {
-    const path = this.resolveMonitorPath(file);
-    ch.mixmonitors.push({ file: path, options, startedAt: Date.now(), bridgedMs: 0, bridgedSince: ch.bridge ? Date.now() : undefined });
-    this.setVar(ch, 'MIXMONITOR_FILENAME', path);
+    const reported = this.reportedMonitorPath(file);
+    ch.mixmonitors.push({ file: this.localPath(reported), options, startedAt: Date.now(), bridgedMs: 0, bridgedSince: ch.bridge ? Date.now() : undefined });
+    this.setVar(ch, 'MIXMONITOR_FILENAME', reported);
     this.ami('MixMonitorStart', 'call', ch.snapshot());
-    return path;
+    return reported;
   }
 
   /** StopMixMonitor: the only way to get a MixMonitorStop event (README). */

@@ -35,6 +35,9 @@ export class QueueManager {
   }
 
   load(sections: ConfSection[]): void {
+    // [general] autofill is the default for every queue (app_queue's autofill_default).
+    const general = sections.find((s) => s.name === 'general' && !s.isTemplate);
+    const autofillDefault = general ? confBool(confGet(general.resolved, 'autofill'), false) : false;
     for (const s of sections) {
       if (s.isTemplate || s.name === 'general') continue;
       const e = s.resolved;
@@ -43,7 +46,7 @@ export class QueueManager {
         name: s.name, strategy: confGet(e, 'strategy') ?? 'ringall', timeout: num('timeout', 15), retry: num('retry', 5),
         wrapuptime: num('wrapuptime', 0), maxlen: num('maxlen', 0), joinempty: confBool(confGet(e, 'joinempty'), true),
         leavewhenempty: confBool(confGet(e, 'leavewhenempty'), false), ringinuse: confBool(confGet(e, 'ringinuse'), true),
-        autofill: confBool(confGet(e, 'autofill'), false), musicclass: confGet(e, 'musicclass') ?? 'default',
+        autofill: confBool(confGet(e, 'autofill'), autofillDefault), musicclass: confGet(e, 'musicclass') ?? 'default',
         setinterfacevar: confBool(confGet(e, 'setinterfacevar'), false), setqueuevar: confBool(confGet(e, 'setqueuevar'), false),
         setqueueentryvar: confBool(confGet(e, 'setqueueentryvar'), false), weight: num('weight', 0), servicelevel: num('servicelevel', 0),
         members: [], entries: [], completed: 0, abandoned: 0, holdtime: 0, talktime: 0, rr: 0,

@@ -1,5 +1,6 @@
 /** Media applications: Playback, Background, Read, WaitExten, Record, MusicOnHold, ChanSpy, ConfBridge. */
-import { join, isAbsolute } from 'path';
+import { isAbsolute } from 'path';
+import { AST_SPOOL } from '../core/pbx';
 import type { Channel } from '../core/channel';
 import type { SimContext } from '../core/context';
 import { writeWav } from '../core/wav';
@@ -108,7 +109,9 @@ export async function readApp(sim: SimContext, ch: Channel, data: string): Promi
 export async function recordApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
   const [spec, , maxS] = splitArgs(data);
   const file = spec.replace(/\.(wav|gsm|ulaw|alaw)$/i, '') + '.wav';
-  const path = isAbsolute(file) ? file : join(sim.pbx.spoolDir, 'recording', file);
+  // reported as Asterisk names it; written under spoolDir when that name is in Asterisk's spool
+  const reported = isAbsolute(file) ? file : `${AST_SPOOL}recording/${file}`;
+  const path = sim.pbx.localPath(reported);
   if (ch.state !== 6) sim.pbx.answer(ch);
   const start = Date.now();
   const max = Number(maxS) > 0 ? Number(maxS) * 1000 * sim.timeScale : undefined;
@@ -119,7 +122,7 @@ export async function recordApp(sim: SimContext, ch: Channel, data: string): Pro
   }
   ch.dtmfBuffer = ch.dtmfBuffer.replace('#', '');
   writeWav(path, Date.now() - start);
-  sim.pbx.setVar(ch, 'RECORDED_FILE', path.replace(/\.wav$/, ''));
+  sim.pbx.setVar(ch, 'RECORDED_FILE', reported.replace(/\.wav$/, ''));
   sim.pbx.setVar(ch, 'RECORD_STATUS', ch.hungup ? 'HANGUP' : 'DTMF');
   return 'next';
 }

@@ -127,7 +127,7 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
   }
 }
 
-async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg: Leg & { member: Member }, leave: () => void, _options: string): Promise<AppResult> {
+async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg: Leg & { member: Member }, leave: () => void, options: string): Promise<AppResult> {
   const { pbx, queues } = sim;
   const agent = leg.ch;
   const m = leg.member;
@@ -210,5 +210,11 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   if (!agent.hungup && agent.bridge === bridge && !agent.afterBridge && !agent.pendingGoto) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
   if (!bridge.destroyed && !bridge.channels.length) destroyBridge(pbx, bridge);
   if (ch.pendingGoto) return 'jump';
+  // Without option c, Asterisk hangs the caller up when the operator leaves (SoftHangupRequest Cause=16
+  // then Hangup Cause=16, capture 08b); with c the caller continues in the dialplan.
+  if (!ch.hungup && reason === 'agent' && !options.includes('c')) {
+    pbx.hangup(ch, 16, 'soft');
+    return 'hangup';
+  }
   return ch.hungup ? 'hangup' : 'next';
 }
