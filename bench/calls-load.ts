@@ -1,0 +1,105 @@
+/**
+ * Issue 4 load figures: new calls per second and concurrent calls through the simulator running the
+ * project dialplan, into the real service (real PostgreSQL and Redis). Prints the achieved rates,
+ * event→WebSocket latency p50/p99 on the supervisors' live feed, and the count of lost call records.
+ *
+ *   npx tsx bench/calls-load.ts [--rate 200] [--seconds 12] [--talk-ms 10000] [--operators 2200]
+ *
+ * Measures; asserts nothing. The simulator runs in a child process; the service and the WebSocket
+ * client share this process (so latency includes our own event loop under load).
+ */
+import { fork } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { createTestDatabase } from '../test/support/db';
+import { testRedisPrefix, TEST_REDIS_URL } from '../test/support/redis';
+import { loadConfig } from '../src/config/load';
+import { startService } from '../src/app/service';
+import { createLogger } from '../src/logging/logger';
+import { createTelephonyFeature } from '../src/telephony/feature';
+import { createCallsFeature } from '../src/calls/feature';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const rate = arg('rate', 200);
+const seconds = arg('seconds', 12);
+const talkMs = arg('talk-ms', 10_000);
+const operators = arg('operators', 2200);
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function main() {
+  const child = fork(path.join(__dirname, 'support/sim-load-child.ts'), [String(operators), String(talkMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const ready = await new Promise<{ amiPort: number; ariPort: number; spoolDir: string }>((resolve) => child.once('message', (m) => resolve(m as never)));
+  const db = await createTestDatabase();
+  const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rec-'));
+  const config = loadConfig({
+    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, DEMO_MODE: 'false', LOG_LEVEL: 'error',
+    REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix('bench'), RECORDINGS_DIR: recordingsDir,
+    ASTERISK_SERVERS: JSON.stringify([{ id: 'qy', ami: { host: '127.0.0.1', port: ready.amiPort, username: 'hotline', password: 'hotline' }, ari: { url: `http://127.0.0.1:${ready.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' }, spoolDir: ready.spoolDir }]),
+  });
+  const calls = createCallsFeature();
+  const service = await startService(config, createLogger({ level: 'error' }), { features: [createTelephonyFeature(), calls] });
+  const hub = service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> };
+  await hub.whenResynced(15_000);
+  await service.ctx.auth.createUser({ username: 'bench-sup', displayName: 'bench', password: 'bench-password-1', roles: ['supervisor'] }, { username: 'bench' });
+  const { token } = await service.ctx.auth.login('bench-sup', 'bench-password-1');
+
+  const latencies: number[] = [];
+  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/ws?token=${token}`);
+  await new Promise((r) => ws.once('open', r));
+  ws.on('message', (d) => {
+    const f = JSON.parse(d.toString());
+    if (f.type === 'event' && f.topic === 'queues' && f.data.kind !== 'operator') latencies.push(Date.now() - f.data.eventAt);
+  });
+  ws.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
+  await new Promise((r) => setTimeout(r, 300));
+
+  console.log(`placing ${rate} calls/s for ${seconds} s (talk ${talkMs} ms, ${operators} operators) …`);
+  const t0 = Date.now();
+  child.send({ type: 'run', rate, seconds });
+  const done = await new Promise<{ ids: string[]; placedSeconds: number; maxChannels: number; stats: Record<string, number> }>((resolve) => child.on('message', (m) => (m as { type: string }).type === 'done' && resolve(m as never)));
+  const simSeconds = (Date.now() - t0) / 1000;
+  // Let the service finish writing what it has received, then count.
+  const settleStart = Date.now();
+  let ended = 0;
+  for (;;) {
+    await calls.internals!.idle();
+    const r = await db.knex('calls').whereIn('linkedid', done.ids).where('state', 'ended').count({ n: '*' }).first();
+    ended = Number(r?.n ?? 0);
+    if (ended >= done.ids.length || Date.now() - settleStart > 60_000) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const rows = Number((await db.knex('calls').whereIn('linkedid', done.ids).count({ n: '*' }).first())?.n ?? 0);
+  const dupes = Number((await db.knex.raw(`select count(*) as n from (select linkedid from calls group by server_id, linkedid having count(*) > 1) d`)).rows[0].n);
+  const answered = Number((await db.knex('calls').whereIn('linkedid', done.ids).where('outcome', 'answered').count({ n: '*' }).first())?.n ?? 0);
+
+  const outcomes = await db.knex('calls').whereIn('linkedid', done.ids).select('outcome').count({ n: '*' }).groupBy('outcome');
+  console.log('');
+  console.log(`outcomes:                ${outcomes.map((o: { outcome: string | null; n: string }) => `${o.outcome ?? 'open'}=${o.n}`).join(', ')}`);
+  console.log(`calls placed:            ${done.ids.length} in ${done.placedSeconds.toFixed(1)} s = ${(done.ids.length / done.placedSeconds).toFixed(0)} new calls/s (goal 200)`);
+  console.log(`peak concurrent channels: ${done.maxChannels} (caller + operator legs; concurrent calls ≈ ${Math.round(done.maxChannels / 2)}, goal 2,000)`);
+  console.log(`simulator run:           ${simSeconds.toFixed(1)} s until every call ended; service settled ${((Date.now() - settleStart) / 1000).toFixed(1)} s later`);
+  console.log(`call records:            ${rows} rows, ${ended} ended, ${answered} answered, ${dupes} duplicated linkedids`);
+  console.log(`lost records:            ${done.ids.length - ended} (goal 0)`);
+  console.log(`event→WebSocket latency: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${pct(latencies, 100)} ms over ${latencies.length} live-feed events (goal p99 < 50 ms)`);
+
+  ws.close();
+  await service.stop();
+  child.send({ type: 'stop' });
+  await db.destroy();
+  fs.rmSync(recordingsDir, { recursive: true, force: true });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
