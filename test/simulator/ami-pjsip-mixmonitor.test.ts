@@ -48,6 +48,8 @@ describe('simulator MixMonitor on a PJSIP queue call (capture 12)', () => {
     const started = Date.now();
     await until(() => Date.now() - started >= 300); // audio to record: the files' lengths are the point here
     expect((await s.action({ action: 'StopMixMonitor', actionid: 'smm-caller', channel: caller })).response).to.equal('Success');
+    const stopped = Date.now();
+    await until(() => Date.now() - stopped >= 200); // as recorded, the operator hangs up a while after the stop
     sim.hangup(op);
     await until(() => sim.channels().length === 0, { what: 'the call to end' });
     await s.waitFor('Hangup', (e) => fld(e, 'Channel') === caller);
@@ -67,7 +69,8 @@ describe('simulator MixMonitor on a PJSIP queue call (capture 12)', () => {
     const callerWav = readFileSync(join(sim.spoolDir, 'monitor', 'hotline-pjsip-caller.wav'));
     const opWav = readFileSync(localAbsolute);
     for (const w of [callerWav, opWav]) expect([w.toString('ascii', 0, 4), w.readUInt16LE(22), w.readUInt32LE(24), w.readUInt16LE(34)]).to.deep.equal(['RIFF', 1, 8000, 16]);
-    expect(opWav.length).to.be.greaterThan(callerWav.length); // the operator's ran until his hangup
+    // the operator's ran on until his hangup, at least the 200 ms after the caller's stop (16 bytes per ms)
+    expect(opWav.length - callerWav.length).to.be.greaterThan(150 * 16);
     expect(existsSync(join(sim.spoolDir, 'var'))).to.equal(false);
     expect(statSync(join(sim.spoolDir, 'monitor', 'hotline-pjsip-caller.wav')).size).to.be.greaterThan(44);
 
