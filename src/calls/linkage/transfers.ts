@@ -54,7 +54,7 @@ const normalise = (r: Record<string, unknown>): TransferRow => ({ ...(r as unkno
  */
 export class TransferService {
   private readonly users = new Map<number, AuthUser>();
-  /** Whether any attempt is dialing, re-read at most once a second: most channel events are not ours. */
+  /** Whether any attempt is open, re-read at most once a second: most channel events are not ours. */
   private dialing = { at: 0, any: false };
 
   constructor(private readonly d: LinkageDeps, private readonly live: LiveCalls) {}
@@ -110,7 +110,8 @@ export class TransferService {
     this.users.set(user.id, user);
     try {
       if (req.mode === 'blind') {
-        const vars: Record<string, string> = { HOTLINE_TRANSFER_DIAL: line.dial, HOTLINE_TICKET: ticketNo ?? '', HOTLINE_TRANSFER_SUMMARY: summary ?? '', HOTLINE_TRANSFER_BACK: iface };
+        // `__`: inherited by the target's channel, where the pre-dial handler turns them into SIP headers.
+        const vars: Record<string, string> = { HOTLINE_TRANSFER_DIAL: line.dial, __HOTLINE_TICKET: ticketNo ?? '', __HOTLINE_TRANSFER_SUMMARY: summary ?? '', HOTLINE_TRANSFER_BACK: iface };
         for (const [variable, value] of Object.entries(vars)) await lc.ami.setVar({ channel: lc.caller.channel, variable, value });
         await lc.ami.redirect({ channel: lc.caller.channel, context: 'hotline-transfer', exten: exten(t.id), priority: 1 });
       } else {
@@ -202,14 +203,19 @@ export class TransferService {
   /** Telephony events that move attempts on. */
   async handle(e: TelephonyEvent): Promise<void> {
     if (e.type === 'VariableSet' && e.name === 'HOTLINE_TRANSFER_RESULT') return this.onResult(e.channelId, e.channel, e.value);
-    if ((e.type === 'ChannelCreated' || e.type === 'ChannelStateChanged') && !(await this.anyDialing())) return;
+    if ((e.type === 'ChannelCreated' || e.type === 'ChannelStateChanged' || e.type === 'ChannelHungUp') && !(await this.anyDialing())) return;
     if (e.type === 'ChannelCreated' && e.linkedId) return this.onTargetCreated(e.serverId, e.linkedId, e.channelId, e.channel);
     if (e.type === 'ChannelStateChanged' && e.state === 'Up') return this.onTargetUp(e.serverId, e.channelId);
+    if (e.type === 'ChannelHungUp') {
+      // A landed blind transfer is over when either end hangs up (the dialplan never reaches its Set then).
+      const rows = await this.d.knex('call_transfers').where({ server_id: e.serverId, status: 'answered' }).where((q) => q.where({ caller_channel_id: e.channelId }).orWhere({ target_channel_id: e.channelId }));
+      for (const r of rows) await this.finish(Number(r.id), ['answered'], 'completed', 'ANSWER');
+    }
   }
 
   private async anyDialing(): Promise<boolean> {
     if (Date.now() - this.dialing.at > 1000) {
-      const any = !!(await this.d.knex('call_transfers').where({ status: 'dialing' }).first('id'));
+      const any = !!(await this.d.knex('call_transfers').whereIn('status', ['dialing', 'answered']).first('id'));
       this.dialing = { at: Date.now(), any };
     }
     return this.dialing.any;
