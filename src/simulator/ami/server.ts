@@ -101,7 +101,8 @@ export class AmiServer {
     const session = new AmiSession(sock, this);
     this.sessions.add(session);
     sock.setNoDelay(true);
-    sock.setEncoding('latin1');
+    // Asterisk keeps the bytes it is sent; channel variables carry UTF-8 (Chinese summaries) both ways.
+    sock.setEncoding('utf8');
     const parser = new AmiParser();
     sock.write(BANNER);
     sock.on('data', (chunk: string) => {
