@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Logger, silentLogger } from '../logging/logger';
-import { PbxCore } from './core/pbx';
+import { PbxCore, SipMessage } from './core/pbx';
 import { EndpointRegistry, EndpointBehaviour, parseCallerId } from './core/endpoints';
 import { QueueManager } from './core/queues';
 import { ConfBridgeManager } from './core/confbridge';
@@ -54,6 +54,8 @@ export interface Simulator {
    */
   phoneTransfer(channelIdOrName: string, exten: string): boolean;
   channels(): ReadonlyArray<ChannelInfo>;
+  /** SIP messages Asterisk sent that no AMI/ARI event reports: ARI /redirect's 302 and REFER. */
+  sipMessages(): ReadonlyArray<SipMessage>;
   /** Who hears whom through ChanSpy/snoop (listen, whisper, barge). */
   audioPaths(): ReadonlyArray<AudioPath>;
   faults: {
@@ -160,6 +162,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       id: c.id, name: c.name, state: c.stateDesc, linkedid: c.linkedid, caller: c.caller.num, bridgeId: c.bridge?.id,
       context: c.context, exten: c.exten, app: c.app,
     })),
+    sipMessages: () => [...sim.pbx.sipLog],
     audioPaths: () => [...sim.pbx.channels.values()].filter((c) => c.spying).map((c) => ({ listener: c.id, target: c.spying!.target, mode: c.spying!.mode })),
     faults: {
       dropAmiConnections: () => ami.dropAll(),
@@ -181,3 +184,4 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   };
   return api;
 }
+export type { SipMessage } from './core/pbx';

@@ -89,19 +89,29 @@ export function channelRoutes(ari: AriServer): Route[] {
     const endpoint = r.query.endpoint;
     if (!endpoint) fail(400, 'Not Found', "Required parameter 'endpoint' not provided.");
     if (!ch.stasisApp) fail(409, 'Conflict', 'Channel not in Stasis application');
-    const [tech, res = ''] = endpoint.split('/');
+    const slash = endpoint.indexOf('/');
+    const tech = slash < 0 ? endpoint : endpoint.slice(0, slash);
+    const res = slash < 0 ? '' : endpoint.slice(slash + 1);
     if (tech.toLowerCase() !== ch.tech.toLowerCase()) fail(422, 'Unprocessable Entity', `Endpoint technology '${tech}' does not match channel technology '${ch.tech}'`);
     if (!res) fail(422, 'Unprocessable Entity', `No resource provided in endpoint parameter '${endpoint}'`);
     // Local: 204 and nothing happens ("Unsupported transfer"); PJSIP unanswered: 302 and the call ends;
-    // PJSIP answered: an in-dialog REFER whose outcome ARI never reports.
+    // PJSIP answered: an in-dialog REFER whose outcome ARI never reports (capture ari/09).
     return noContent(() => {
-      if (ch.tech === 'PJSIP' && ch.state !== 6) {
+      if (ch.tech !== 'PJSIP' || ch.hungup) return;
+      // an endpoint name becomes that endpoint's registered contact; a URI is used as given
+      const ep = sim().endpoints.get(res);
+      const target = ep?.contactUri ?? (ep ? `sip:${res}@127.0.0.1` : res);
+      if (ch.state !== 6) {
+        sim().pbx.sipMessage(ch, '302 Moved Temporarily', { Contact: `<${target}>`, Reason: 'Q.850;cause=0' });
         ch.hungup = true;
         ch.hangupCause = 23;
         sim().pbx.ari('ChannelHangupRequest', { cause: 23, tech_cause: 302, channel: ch.toAri() }, { channels: [ch] });
         ch.wake();
         if (!ch.pbxRunning) sim().pbx.destroy(ch);
+        return;
       }
+      // Asterisk does not hang up after the transferee's NOTIFY 200: the far end must send BYE.
+      sim().pbx.sipMessage(ch, 'REFER', { 'Refer-To': target, 'Referred-By': '<sip:12345@127.0.0.1>' });
     });
   };
 

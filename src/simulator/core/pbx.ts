@@ -17,6 +17,8 @@ export interface AriEvent { type: string; body: Record<string, unknown>; channel
 /** astspooldir on a default install: the paths Asterisk reports start with it (README "Paths"). */
 export const AST_SPOOL = '/var/spool/asterisk/';
 
+export interface SipMessage { channelId: string; channel: string; message: string; headers: Record<string, string>; at: number }
+
 export type HangupHow = 'soft' | 'remote' | 'remote-nocause' | 'silent';
 
 /** Q.850 cause texts as Asterisk prints them in Hangup Cause-txt / ARI cause_txt. */
@@ -263,6 +265,15 @@ export class PbxCore extends EventEmitter {
       if (bridged && m.bridgedSince === undefined) m.bridgedSince = now;
       if (!bridged && m.bridgedSince !== undefined) { m.bridgedMs += now - m.bridgedSince; m.bridgedSince = undefined; }
     }
+  }
+
+  /** SIP requests/responses Asterisk sent to a PJSIP party that no AMI/ARI event reports (302, REFER). */
+  readonly sipLog: SipMessage[] = [];
+  sipMessage(ch: Channel, message: string, headers: Record<string, string>): void {
+    const m: SipMessage = { channelId: ch.id, channel: ch.name, message, headers, at: Date.now() };
+    this.sipLog.push(m);
+    if (this.sipLog.length > 1000) this.sipLog.shift();
+    this.emit('sip', m);
   }
 
   newBridgeId(): string { return randomUUID(); }

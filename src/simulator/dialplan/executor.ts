@@ -53,7 +53,11 @@ async function run(sim: SimContext, ch: Channel, body: () => Promise<void>): Pro
   } finally {
     ch.pbxRunning = false;
     // a channel whose dialplan was running when the far end hung up is soft-hung-up as the PBX unwinds (capture 01)
-    if (ch.hangupHow === 'remote' && sim.pbx.channels.has(ch.id)) sim.pbx.ami('SoftHangupRequest', 'call', [...ch.snapshot(), ['Cause', '16']]);
+    if (ch.hangupHow === 'remote' && sim.pbx.channels.has(ch.id)) {
+      sim.pbx.ami('SoftHangupRequest', 'call', [...ch.snapshot(), ['Cause', '16']]);
+      // ARI shows the same second request, soft this time (captures ari/04, ari/05: op-A-2)
+      sim.pbx.ari('ChannelHangupRequest', { cause: 16, soft: true, channel: ch.toAri() }, { channels: [ch] });
+    }
     sim.pbx.destroy(ch);
   }
 }
