@@ -26,7 +26,8 @@ interface ChannelInfo {
  */
 export class CallRecorder {
   private readonly channels = new Map<string, ChannelInfo>();
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly queues = new Map<string, CallQueue>();
+  private readonly dirty = new WeakMap<CallRow, CallPatch & { state?: CallState }>();
   private readonly listeners: Array<(c: CallChange) => void> = [];
   errors = 0;
 
@@ -42,7 +43,16 @@ export class CallRecorder {
 
   /** Wait until everything handed in so far is written (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size) await Promise.all([...this.chains.values()]);
+    while (this.queues.size) await Promise.all([...this.queues.values()].map((q) => q.running ?? Promise.resolve()));
+  }
+
+  /** Wait until the work already queued for one call is written. */
+  async idleFor(serverId: string, linkedId: string): Promise<void> {
+    for (;;) {
+      const q = this.queues.get(this.key(serverId, linkedId));
+      if (!q?.running) return;
+      await q.running;
+    }
   }
 
   private key(serverId: string, id: string) {
@@ -156,15 +166,16 @@ export class CallRecorder {
     await this.store.upsertLeg(trx, { callId: call.id, serverId, channelId, channel, role: 'caller', startedAt: at });
   }
 
-  private async patch(trx: Knex.Transaction, call: CallRow, patch: CallPatch): Promise<null> {
-    const changed: CallPatch = {};
+  /** Record field changes on the row; they are written once, at the end of the batch. */
+  private async patch(_trx: Knex.Transaction, call: CallRow, patch: CallPatch): Promise<null> {
+    const dirty = this.dirty.get(call) ?? {};
     for (const [k, v] of Object.entries(patch) as [keyof CallPatch, unknown][]) {
-      if (v !== undefined && (call as unknown as Record<string, unknown>)[k] !== v) (changed as Record<string, unknown>)[k] = v;
+      if (v !== undefined && (call as unknown as Record<string, unknown>)[k] !== v) {
+        (dirty as Record<string, unknown>)[k] = v;
+        (call as unknown as Record<string, unknown>)[k] = v;
+      }
     }
-    if (Object.keys(changed).length) {
-      await this.store.updateCall(trx, call.id, changed);
-      Object.assign(call, changed);
-    }
+    if (Object.keys(dirty).length) this.dirty.set(call, dirty);
     return null;
   }
 
@@ -190,39 +201,70 @@ export class CallRecorder {
           .ignore();
       }
     }
-    await this.store.updateCall(trx, call.id, patch);
-    Object.assign(call, patch);
+    await this.patch(trx, call, patch);
     this.log.info({ callId: call.id, linkedid: call.linkedid, caller: maskPhone(call.caller_number), transition: `${from} -[${event}]-> ${to}` }, 'call transition');
     return event;
   }
 
-  /** Serialise the work of one call; each step runs in its own transaction. */
-  private enqueue(serverId: string, linkedId: string, fn: (trx: Knex.Transaction, call: CallRow) => Promise<unknown>, startedAt?: Date, onlyIfExists = false): void {
+  /**
+   * Queue the work of one call. Steps of one call run in order; the steps that piled up while the
+   * previous batch was being written run together in one transaction (one row lock, one update), so
+   * the cost per call stays flat under load.
+   */
+  private enqueue(serverId: string, linkedId: string, fn: Step['fn'], startedAt?: Date, onlyIfExists = false): void {
     const k = this.key(serverId, linkedId);
-    const prev = this.chains.get(k) ?? Promise.resolve();
-    const next = prev
-      .then(async () => {
-        let result: unknown = null;
-        let row: CallRow | null = null;
-        await this.store.knex.transaction(async (trx) => {
-          if (onlyIfExists) {
-            const existing = await trx('calls').where({ server_id: serverId, linkedid: linkedId }).forUpdate().first();
-            if (!existing) return;
-          }
-          row = await this.store.ensureCall(trx, serverId, linkedId, startedAt ?? new Date());
-          result = await fn(trx, row);
-        });
-        if (row) for (const l of this.listeners) l({ call: row, event: (result as CallEvent | null) ?? 'updated' });
-      })
-      .catch((err) => {
-        this.errors++;
-        this.log.error({ err: (err as Error).message, linkedid: linkedId }, 'call record write failed');
-      })
-      .finally(() => {
-        if (this.chains.get(k) === next) this.chains.delete(k);
-      });
-    this.chains.set(k, next);
+    let q = this.queues.get(k);
+    if (!q) {
+      q = { serverId, linkedId, steps: [], running: null };
+      this.queues.set(k, q);
+    }
+    q.steps.push({ fn, startedAt, onlyIfExists });
+    if (!q.running) q.running = this.drain(k, q);
   }
+
+  private async drain(k: string, q: CallQueue): Promise<void> {
+    while (q.steps.length) {
+      const batch = q.steps.splice(0);
+      const changes: CallChange[] = [];
+      try {
+        await this.store.knex.transaction(async (trx) => {
+          let row: CallRow | null = await this.store.lockCall(trx, q.serverId, q.linkedId);
+          for (const step of batch) {
+            if (!row) {
+              if (step.onlyIfExists) continue;
+              row = await this.store.ensureCall(trx, q.serverId, q.linkedId, step.startedAt ?? new Date());
+            }
+            const result = await step.fn(trx, row);
+            changes.push({ call: row, event: (result as CallEvent | null) ?? 'updated' });
+          }
+          if (row) {
+            const dirty = this.dirty.get(row);
+            this.dirty.delete(row);
+            if (dirty) await this.store.updateCall(trx, row.id, dirty);
+          }
+        });
+        for (const c of changes) for (const l of this.listeners) l(c);
+      } catch (err) {
+        this.errors++;
+        this.log.error({ err: (err as Error).message, linkedid: q.linkedId }, 'call record write failed');
+      }
+    }
+    q.running = null;
+    if (!q.steps.length && this.queues.get(k) === q) this.queues.delete(k);
+  }
+}
+
+interface Step {
+  fn: (trx: Knex.Transaction, call: CallRow) => Promise<unknown>;
+  startedAt?: Date;
+  onlyIfExists: boolean;
+}
+
+interface CallQueue {
+  serverId: string;
+  linkedId: string;
+  steps: Step[];
+  running: Promise<void> | null;
 }
 
 function secondsSince(from: Date | null, atMs: number): number | null {

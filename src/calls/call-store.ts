@@ -43,6 +43,12 @@ export class CallStore {
     return normalise(row);
   }
 
+  /** The call of a linkedid locked for this transaction, or null when there is none yet. */
+  async lockCall(trx: Knex.Transaction, serverId: string, linkedid: string): Promise<CallRow | null> {
+    const row = await trx('calls').where({ server_id: serverId, linkedid }).forUpdate().first();
+    return row ? normalise(row) : null;
+  }
+
   async findCall(serverId: string, linkedid: string): Promise<CallRow | null> {
     const row = await this.knex('calls').where({ server_id: serverId, linkedid }).first();
     return row ? normalise(row) : null;

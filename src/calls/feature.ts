@@ -116,10 +116,12 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       operators.onChange((op) => void ctx.ws.publish('operator', { operator: op }));
 
       if (!hub) return;
-      const afterHangup = async (serverId: string, linkedid: string) => {
-        await recorder.idle();
+      // Work that follows the caller's hangup only (not every leg's): recordings, restriction hits,
+      // the fallback outbox, and linking recordings to the call's tickets.
+      const afterHangup = async (serverId: string, linkedid: string, channelId: string) => {
+        await recorder.idleFor(serverId, linkedid);
         const call = await store.findCall(serverId, linkedid);
-        if (!call || call.caller_channel_id === null) return;
+        if (!call || call.caller_channel_id !== channelId) return;
         await recordings.finishCall(serverId, linkedid, new Date());
         if (call.restricted && call.caller_number) await restrictions.recordHit(serverId, linkedid, call.caller_number, call.started_at);
         if (call.fallback === 'sms' || call.fallback === 'message') await outbox.drain(serverId);
@@ -141,7 +143,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file) track(recordings.finished(e.serverId, e.file, new Date(e.at)));
         if (e.type === 'ChannelHungUp') {
           const linkedid = e.linkedId ?? recorder.linkedIdOf(e.serverId, e.channelId) ?? e.channelId;
-          track(afterHangup(e.serverId, linkedid).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed')));
+          track(afterHangup(e.serverId, linkedid, e.channelId).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed')));
         }
         if (e.type === 'ConnectionStateChanged' && e.link === 'ami' && e.state === 'resynced') {
           track((async () => {

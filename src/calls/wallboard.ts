@@ -36,12 +36,20 @@ export interface QueueBoard {
   averageHandlingTime: number | null;
 }
 
+/** A queue's figures without the list of waiting callers (deltas carry only what changed). */
+export type QueueStats = Omit<QueueBoard, 'waiting'> & { waitingCount: number };
+
+/**
+ * One change on the board. Clients keep the snapshot's `waiting` list and apply deltas to it:
+ * `caller_joined` adds `caller`, `caller_left` / `abandoned` / `answered` remove `channelId`.
+ */
 export interface BoardDelta {
   kind: 'caller_joined' | 'caller_left' | 'answered' | 'abandoned' | 'completed' | 'operator';
   queue?: string;
   /** Epoch ms when the adapter saw the Asterisk event (for event→screen latency). */
   eventAt: number;
-  board?: QueueBoard;
+  stats?: QueueStats;
+  caller?: WaitingCaller;
   operator?: OperatorView;
   channelId?: string;
 }
@@ -100,6 +108,25 @@ export class Wallboard {
     };
   }
 
+  /** The figures of a queue in O(1): deltas are sent on every event, so they must stay cheap. */
+  stats(queue: string): QueueStats {
+    const b = this.board(queue);
+    const c = b.counters;
+    const first = b.waiting.values().next();
+    const handled = c.answered + c.abandoned;
+    return {
+      queue,
+      waitingCount: b.waiting.size,
+      longestWaitSince: first.done ? null : first.value.since,
+      inProgress: b.inProgress.size,
+      counters: { ...c },
+      serviceLevel: handled ? c.answeredWithinSl / handled : null,
+      abandonRate: handled ? c.abandoned / handled : null,
+      averageSpeedOfAnswer: c.answered ? c.waitAnsweredSum / c.answered : null,
+      averageHandlingTime: c.completed ? c.talkSum / c.completed : null,
+    };
+  }
+
   snapshot(): QueueBoard[] {
     return [...this.boards.keys()].sort().map((q) => this.view(q));
   }
@@ -141,8 +168,9 @@ export class Wallboard {
         const b = this.board(e.queue);
         if (b.waiting.has(e.channelId)) return;
         if (!e.synthetic) b.counters.offered++;
-        b.waiting.set(e.channelId, { channelId: e.channelId, caller: maskPhone(e.callerNumber), since: e.at, position: e.position });
-        return this.emit('caller_joined', e.queue, e.at, e.channelId);
+        const caller = { channelId: e.channelId, caller: maskPhone(e.callerNumber), since: e.at, position: e.position };
+        b.waiting.set(e.channelId, caller);
+        return this.emit('caller_joined', e.queue, e.at, e.channelId, caller);
       }
       case 'CallerAbandoned': {
         const b = this.board(e.queue);
@@ -192,9 +220,20 @@ export class Wallboard {
     this.publish({ kind: 'operator', eventAt: op.since, operator: op });
   }
 
-  private emit(kind: BoardDelta['kind'], queue: string, at: number, channelId?: string) {
-    this.publish({ kind, queue, eventAt: at, channelId, board: this.view(queue) });
-    void this.save();
+  private emit(kind: BoardDelta['kind'], queue: string, at: number, channelId?: string, caller?: WaitingCaller) {
+    this.publish({ kind, queue, eventAt: at, channelId, caller, stats: this.stats(queue) });
+    this.scheduleSave();
+  }
+
+  private saveTimer: NodeJS.Timeout | null = null;
+  /** The snapshot in the live store is refreshed at most every 250 ms: a late joiner's snapshot is that fresh, deltas do the rest. */
+  private scheduleSave() {
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = null;
+      void this.save();
+    }, 250);
+    this.saveTimer.unref();
   }
 
   private saving = false;

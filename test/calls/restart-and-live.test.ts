@@ -74,13 +74,21 @@ describe('call records across a service restart, and the live queue feed', funct
     const before = snap.data.queues.find((q: { queue: string }) => q.queue === 'q-qy')?.counters ?? { offered: 0, answered: 0 };
     const id = await h.sim.placeInboundCall({ from: '13800009999', to: '12345', trunk: 'carrier' });
     const joined = await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'caller_joined' && f.data.channelId === id));
-    expect(joined.data.board.waiting.map((w: { channelId: string }) => w.channelId)).to.include(id);
-    expect(joined.data.board.waiting.find((w: { channelId: string }) => w.channelId === id).caller).to.equal('138****9999');
+    expect(joined.data.caller).to.include({ channelId: id, caller: '138****9999' });
+    expect(joined.data.stats.waitingCount).to.equal(1);
+    expect(joined.data.stats.longestWaitSince).to.equal(joined.data.caller.since);
     const answered = await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'answered' && f.data.channelId === id));
-    expect(answered.data.board.waiting.map((w: { channelId: string }) => w.channelId)).not.to.include(id);
-    expect(answered.data.board.counters.offered).to.equal(before.offered + 1);
-    expect(answered.data.board.counters.answered).to.equal(before.answered + 1);
-    expect(answered.data.board.serviceLevel).to.be.a('number');
+    expect(answered.data.stats.waitingCount).to.equal(0);
+    expect(answered.data.stats.counters.offered).to.equal(before.offered + 1);
+    expect(answered.data.stats.counters.answered).to.equal(before.answered + 1);
+    expect(answered.data.stats.serviceLevel).to.be.a('number');
+    // A late joiner's snapshot agrees with the deltas.
+    const snapshot = await until(async () => {
+      const r = await h.t.http('GET', '/api/live/queues', { token: sup });
+      const q = r.body.queues.find((x: { queue: string }) => x.queue === 'q-qy');
+      return q && q.counters.answered === before.answered + 1 ? q : null;
+    }, { what: 'the stored snapshot' });
+    expect(snapshot.waiting).to.deep.equal([]);
     // The operator's own state arrives on the same feed (published once the member change is applied).
     await until(() => frames.some((f) => f.type === 'event' && f.data.kind === 'operator' && f.data.operator.state === 'on_call'), { what: 'the operator on_call frame' });
     h.sim.hangup(id);
