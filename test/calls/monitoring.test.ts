@@ -24,6 +24,10 @@ describe('supervisor listen / whisper / barge', function () {
     await h?.stop();
   });
   beforeEach(() => waitReady(h, op));
+  // a failed assertion must not leave the operator on a call for the next test
+  afterEach(() => {
+    for (const c of h.sim.channels()) if (c.name.startsWith('PJSIP/carrier-')) h.sim.hangup(c.id);
+  });
 
   const spyPaths = () => h.sim.audioPaths().filter((p) => h.sim.channels().find((c) => c.id === p.listener)?.name.startsWith('PJSIP/1003-'));
 

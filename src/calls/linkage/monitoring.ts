@@ -68,12 +68,13 @@ export class MonitoringService {
   }
 
   private async end(user: AuthUser, s: MonitorRow, why: string, requestId?: string) {
+    // Closed first, so the spy's own hangup event does not report the same stop again.
+    const n = await this.d.knex('call_monitor_sessions').where({ id: s.id }).whereNull('ended_at').update({ ended_at: new Date() });
+    if (!n) return;
     const call = await this.live.call(s.call_id);
     const ami = this.live.ami(call.server_id);
     const spy = ami.view.channels.get(s.spy_channel_id);
     if (spy) await ami.hangup(spy.channel).catch((err) => this.d.log.warn({ err: (err as Error).message }, 'spy hangup failed'));
-    const n = await this.d.knex('call_monitor_sessions').where({ id: s.id }).whereNull('ended_at').update({ ended_at: new Date() });
-    if (!n) return;
     await this.d.audit.record({ actorUserId: user.id, actor: user.username, action: 'call.monitor.stop', targetType: 'call', targetId: String(s.call_id), requestId, details: { sessionId: s.id, mode: s.mode, why } });
     this.notify(s, 'monitor.stopped', `值班长结束${MODE_TEXT[s.mode]}`);
   }
@@ -87,7 +88,7 @@ export class MonitoringService {
     if (e.type !== 'ChannelHungUp' || !e.channelId.startsWith('spy')) return;
     const r = await this.d.knex('call_monitor_sessions').where({ spy_channel_id: e.channelId }).whereNull('ended_at').first();
     if (!r) return;
-    await this.d.knex('call_monitor_sessions').where({ id: r.id }).whereNull('ended_at').update({ ended_at: new Date() });
+    if (!(await this.d.knex('call_monitor_sessions').where({ id: r.id }).whereNull('ended_at').update({ ended_at: new Date() }))) return;
     await this.d.audit.record({ actorUserId: Number(r.supervisor_user_id), actor: `user:${r.supervisor_user_id}`, action: 'call.monitor.stop', targetType: 'call', targetId: String(r.call_id), details: { sessionId: Number(r.id), mode: r.mode, why: 'hangup' } });
     this.notify(row(r), 'monitor.stopped', `值班长结束${MODE_TEXT[r.mode as SpyMode]}`);
   }
