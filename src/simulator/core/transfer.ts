@@ -4,16 +4,26 @@ import type { SimContext } from './context';
 import { bridgeRemove, destroyBridge } from './bridging';
 export { attendedTransfer } from './atxfer';
 
-/** Send a channel elsewhere in the dialplan, whatever currently owns it. */
+/**
+ * Send a channel elsewhere in the dialplan, whatever currently owns it. A channel no dialplan owns
+ * (a queue member, a dialled phone) is marked at once, so its bridge's owner leaves it alone, and
+ * moved a moment later: with a dual Redirect the first channel leaves and lands first (capture 11).
+ */
 export function redirectChannel(sim: SimContext, ch: Channel, context: string, exten: string, priority: string | number): void {
   if (ch.hungup) return;
-  if (ch.pbxRunning) {
-    ch.pendingGoto = { context, exten, priority };
-    ch.wake();
-    return;
-  }
-  if (ch.bridge) bridgeRemove(sim.pbx, ch.bridge, ch);
-  sim.startDialplan(ch, context, exten, priority);
+  ch.pendingGoto = { context, exten, priority };
+  if (ch.pbxRunning) { ch.wake(); return; }
+  setImmediate(() => {
+    const g = ch.pendingGoto;
+    if (!g || ch.hungup || ch.pbxRunning) return;
+    ch.pendingGoto = undefined;
+    const b = ch.bridge;
+    if (b) {
+      bridgeRemove(sim.pbx, b, ch);
+      if (b.dissolveOnLeave && !b.channels.length && !b.destroyed) destroyBridge(sim.pbx, b);
+    }
+    sim.startDialplan(ch, g.context, g.exten, g.priority);
+  });
 }
 
 /**

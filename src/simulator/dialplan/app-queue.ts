@@ -186,14 +186,17 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
       // Reason=caller. A PJSIP caller is still named then (capture 09 A), a Local ;2 is not (capture 05).
       reason = 'caller';
       const agentStays = agent.pbxRunning || agent.pendingGoto !== undefined;
+      // the operator's end: leaving the conference room (ConfbridgeLeave, then AgentComplete), else his hangup
+      const onAgentLeaves = (c: Channel): void => { if (agentStays && c === agent && !ch.hungup) { off(); complete('agent', 'both'); } };
       const onHangup = (c: Channel): void => {
-        if (agentStays && c === agent && !ch.hungup) { off(); complete('agent', 'both'); }
+        if (c === agent && agent.bridge?.kind !== 'confbridge') onAgentLeaves(c);
         else if (c === ch && ch.tech !== 'Local') { off(); complete('caller', 'caller'); }
       };
       const onGone = (c: Channel): void => { if (c === ch) { off(); complete('caller', 'none'); } };
-      const off = (): void => { pbx.off('hangupRequested', onHangup); pbx.off('destroyed', onGone); };
+      const off = (): void => { pbx.off('hangupRequested', onHangup); pbx.off('destroyed', onGone); pbx.off('confbridgeLeave', onAgentLeaves); };
       pbx.on('hangupRequested', onHangup);
       pbx.on('destroyed', onGone);
+      pbx.on('confbridgeLeave', onAgentLeaves);
     } else { reason = 'agent'; complete('agent', 'both'); }
   }
   const endVars = (): void => {
