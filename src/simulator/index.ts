@@ -36,7 +36,12 @@ export interface SimulatorOptions {
 }
 
 export interface ChannelInfo { id: string; name: string; state: string; linkedid: string; caller: string; bridgeId?: string; context: string; exten: string; app: string }
-export interface AudioPath { listener: string; target: string; mode: 'listen' | 'whisper' | 'barge' }
+/**
+ * One spying channel: `hears` are the channels whose audio reaches the spy (the target and whoever
+ * is bridged with it), `heardBy` those who hear the spy: nobody when listening, the target when
+ * whispering, the target and its bridge peers when barging.
+ */
+export interface AudioPath { listener: string; target: string; mode: 'listen' | 'whisper' | 'barge'; hears: string[]; heardBy: string[] }
 
 export interface Simulator {
   readonly amiPort: number; readonly ariPort: number;
@@ -163,7 +168,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       context: c.context, exten: c.exten, app: c.app,
     })),
     sipMessages: () => [...sim.pbx.sipLog],
-    audioPaths: () => [...sim.pbx.channels.values()].filter((c) => c.spying).map((c) => ({ listener: c.id, target: c.spying!.target, mode: c.spying!.mode })),
+    audioPaths: () => [...sim.pbx.channels.values()].filter((c) => c.spying).map((c) => {
+      const { target, mode } = c.spying!;
+      const t = sim.pbx.channels.get(target);
+      const peers = t?.bridge ? t.bridge.channels.filter((p) => p !== t).map((p) => p.id) : [];
+      const heardBy = mode === 'listen' ? [] : mode === 'whisper' ? [target] : [target, ...peers];
+      return { listener: c.id, target, mode, hears: [target, ...peers], heardBy };
+    }),
     faults: {
       dropAmiConnections: () => ami.dropAll(),
       dropAriConnections: () => ari.dropAll(),

@@ -43,6 +43,8 @@ export class Channel {
   answeredAt?: number;
   hungup = false;
   hangupCause = 0;
+  /** Cause 0 (Unknown) is the real cause, not "none set yet" (a ChanSpy supervisor's hangup). */
+  causeUnknown = false;
   /** How the hangup was requested: a remote request still gets a SoftHangupRequest when the PBX unwinds. */
   hangupHow?: string;
   /** Stasis application this channel is in, if any. */

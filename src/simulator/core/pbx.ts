@@ -179,14 +179,22 @@ export class PbxCore extends EventEmitter {
     // the other Local half hears about it at once (HangupRequest ;2 right after the request on ;1)
     const peer = ch.localPeer;
     if (peer && !peer.hungup) this.hangup(peer, cause, 'remote');
-    if (!ch.pbxRunning) this.destroy(ch);
+    if (ch.pbxRunning) return;
+    // A party of a Queue/Dial bridge that hangs up is taken out by the bridge's owner, which reports
+    // the end first (HangupRequest, AgentComplete, BridgeLeave …, then its Hangup: captures 08b, 10).
+    if (how !== 'silent' && ch.bridge?.dissolveOnLeave && !ch.bridge.destroyed) {
+      for (const c of ch.bridge.channels) c.wake();
+      setImmediate(() => this.destroy(ch));
+      return;
+    }
+    this.destroy(ch);
   }
 
   /** Final teardown: leave the bridge, finish recordings, Hangup/ChannelDestroyed, then the Local peer. */
   destroy(ch: Channel): void {
     if (this.channels.get(ch.id) !== ch) return;
     ch.hungup = true;
-    if (!ch.hangupCause) ch.hangupCause = 16;
+    if (!ch.hangupCause && !ch.causeUnknown) ch.hangupCause = 16;
     if (ch.bridge) bridgeRemove(this, ch.bridge, ch);
     this.finishMixMonitors(ch);
     if (ch.stasisApp) this.emit('stasisEnd', ch);

@@ -37,6 +37,7 @@ export async function dialApp(sim: SimContext, ch: Channel, data: string): Promi
   bridgeAdd(pbx, bridge, ch);
   while (!ch.interrupted && !callee.hungup && ch.bridge === bridge && callee.bridge === bridge) await ch.sleep();
   const answered = winner.answeredAt ?? Date.now();
+  if (callee.hungup && callee.bridge === bridge) bridgeRemove(pbx, bridge, callee); // the party that hung up leaves first
   if (ch.bridge === bridge) bridgeRemove(pbx, bridge, ch);
   if (!callee.hungup && !callee.swappedOut) { if (callee.bridge === bridge) bridgeRemove(pbx, bridge, callee); pbx.hangup(callee, 16, 'soft'); }
   if (!bridge.channels.length) destroyBridge(pbx, bridge);

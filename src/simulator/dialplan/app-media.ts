@@ -161,7 +161,9 @@ export async function chanSpyApp(sim: SimContext, ch: Channel, data: string): Pr
   sim.pbx.ami('ChanSpyStop', 'call', fields());
   ch.spying = undefined;
   sim.pbx.emit('audioChanged');
-  return 'next';
+  // a supervisor who hangs up while spying ends with cause 0 (Unknown), not 16 (capture 10)
+  if (ch.hungup) { ch.hangupCause = 0; ch.causeUnknown = true; }
+  return ch.hungup ? 'hangup' : 'next';
 }
 
 export async function confBridgeApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {

@@ -208,6 +208,8 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
     pbx.setVar(ch, 'DIALEDTIME', String(sec(Date.now() - entry.joinedAt)));
     pbx.setVar(ch, 'DIALEDTIME_MS', String(Date.now() - entry.joinedAt));
   };
+  // the party that hung up leaves first
+  if (agent.hungup && agent.bridge === bridge) bridgeRemove(pbx, bridge, agent);
   if (ch.bridge === bridge) bridgeRemove(pbx, bridge, ch);
   endVars();
   if (!agent.hungup && agent.bridge === bridge && !agent.afterBridge && !agent.pendingGoto) { bridgeRemove(pbx, bridge, agent); pbx.hangup(agent, 16, 'silent'); }
