@@ -82,9 +82,11 @@ async function main() {
   const dupes = Number((await db.knex.raw(`select count(*) as n from (select linkedid from calls group by server_id, linkedid having count(*) > 1) d`)).rows[0].n);
   const answered = Number((await db.knex('calls').whereIn('linkedid', done.ids).where('outcome', 'answered').count({ n: '*' }).first())?.n ?? 0);
 
+  const waits = (await db.knex('calls').whereIn('linkedid', done.ids).whereNotNull('answered_at').select(db.knex.raw('extract(epoch from answered_at - queue_entered_at) * 1000 as ms'))).map((r: { ms: string }) => Number(r.ms));
   const outcomes = await db.knex('calls').whereIn('linkedid', done.ids).select('outcome').count({ n: '*' }).groupBy('outcome');
   console.log('');
   console.log(`outcomes:                ${outcomes.map((o: { outcome: string | null; n: string }) => `${o.outcome ?? 'open'}=${o.n}`).join(', ')}`);
+  console.log(`queue wait until answer:  p50 ${pct(waits, 50).toFixed(0)} ms, p99 ${pct(waits, 99).toFixed(0)} ms (simulated operators answer after 200 ms)`);
   console.log(`calls placed:            ${done.ids.length} in ${done.placedSeconds.toFixed(1)} s = ${(done.ids.length / done.placedSeconds).toFixed(0)} new calls/s (goal 200)`);
   console.log(`peak concurrent channels: ${done.maxChannels} (caller + operator legs; concurrent calls ≈ ${Math.round(done.maxChannels / 2)}, goal 2,000)`);
   console.log(`simulator run:           ${simSeconds.toFixed(1)} s until every call ended; service settled ${((Date.now() - settleStart) / 1000).toFixed(1)} s later`);

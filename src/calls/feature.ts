@@ -188,6 +188,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       unsubscribe?.();
       await linkage?.idle();
       feature.internals?.operators.stop();
+      feature.internals?.wallboard.stop();
       await feature.internals?.idle();
     },
   };

@@ -216,6 +216,11 @@ export class Wallboard {
     }
   }
 
+  stop() {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+  }
+
   operatorChanged(op: OperatorView) {
     this.publish({ kind: 'operator', eventAt: op.since, operator: op });
   }
@@ -231,7 +236,8 @@ export class Wallboard {
     if (this.saveTimer) return;
     this.saveTimer = setTimeout(() => {
       this.saveTimer = null;
-      void this.save();
+      // A failed write is retried by the next change; the snapshot is a convenience, deltas are the feed.
+      this.save().catch(() => undefined);
     }, 250);
     this.saveTimer.unref();
   }
