@@ -16,8 +16,13 @@ const talkMs = Number(process.argv[3] ?? 10_000);
   const driver = new ScenarioDriver(sim, { operators, callersPerMinute: 0, queue: 'q-qy', prefix: 'load', answerDelayMs: 200, talkTimeMs: talkMs, patienceMs: 600_000 });
   driver.start();
   let maxChannels = 0;
+  let maxCalls = 0;
   const sampler = setInterval(() => {
     maxChannels = Math.max(maxChannels, sim.context.pbx.channels.size);
+    // A call is its caller's channel from the carrier trunk, whatever it is doing (queue, talk, prompt).
+    let calls = 0;
+    for (const ch of sim.context.pbx.channels.values()) if (ch.name.startsWith('PJSIP/carrier-')) calls++;
+    maxCalls = Math.max(maxCalls, calls);
   }, 50);
   process.send!({ type: 'ready', amiPort: sim.amiPort, ariPort: sim.ariPort, spoolDir: sim.spoolDir });
   process.on('message', async (m: { type: string; rate?: number; seconds?: number }) => {
@@ -44,7 +49,7 @@ const talkMs = Number(process.argv[3] ?? 10_000);
       const placedSeconds = (Date.now() - started) / 1000;
       // Wait until every call has ended in the simulator.
       while (sim.context.pbx.channels.size > 0) await new Promise((r) => setTimeout(r, 100));
-      process.send!({ type: 'done', ids, placedSeconds, maxChannels, stats: driver.stats });
+      process.send!({ type: 'done', ids, placedSeconds, maxChannels, maxCalls, stats: driver.stats });
     } else if (m.type === 'stop') {
       clearInterval(sampler);
       driver.stop();
