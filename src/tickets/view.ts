@@ -12,6 +12,9 @@ import { DeadlineRow, TicketRecord, TicketStore } from './store';
  */
 export function callerView(t: Pick<TicketRecord, 'callerName' | 'callerPhone' | 'confidential'>, user: AuthUser | null) {
   if (seesPersonalData(user)) return { name: t.callerName, phone: t.callerPhone, confidential: t.confidential, masked: false };
+  // 第二十一条(一): the handling unit must contact the caller, so a unit handler (who only ever sees the
+  // tickets dispatched to their unit) gets the contact in full, unless the caller asked for confidentiality.
+  if (user?.roles.includes('unit_handler') && !t.confidential) return { name: t.callerName, phone: t.callerPhone, confidential: false, masked: false };
   if (t.confidential) return { name: null, phone: null, confidential: true, masked: true };
   return { name: t.callerName ? maskName(t.callerName) : null, phone: t.callerPhone ? maskPhone(t.callerPhone) : null, confidential: false, masked: true };
 }

@@ -26,11 +26,12 @@ describe('tickets: lifecycle over HTTP (第十四条–第二十二条)', functi
     expect(d.deadlineHistory.find((x: any) => x.kind === 'dispatch')).to.include({ state: 'met', missed: false });
   });
 
-  it('given a dispatched ticket, when units look, then only the main and co-units see it and a unit sees the caller masked (第二十七条)', async () => {
+  it('given a dispatched ticket, when units look, then only the main and co-units see it, with the caller contact they need (第二十一条(一)), and an auditor sees it masked (第二十七条)', async () => {
     const c = await h.create({ content: '小区电梯经常故障停运,物业不维修', subdomain: null, domain: 'social_management', callerPhone: '13912345678' });
     await h.ok(c.no, 'dispatch', { mainUnit: 'QY-ZJJ', coUnits: ['QY-SCJGJ'] });
     const asMain = await h.get(c.no, h.tokens.zjj);
-    expect(asMain.caller).to.deep.equal({ name: '张**', phone: '139****5678', confidential: false, masked: true });
+    expect(asMain.caller).to.deep.equal({ name: '张三丰', phone: '13912345678', confidential: false, masked: false });
+    expect((await h.get(c.no, h.tokens.auditor)).caller).to.deep.equal({ name: '张**', phone: '139****5678', confidential: false, masked: true });
     expect((await h.get(c.no, h.tokens.scjgj)).no).to.equal(c.no);
     expect((await h.t.http('GET', `/api/tickets/${c.no}`, { token: h.tokens.rsj })).status).to.equal(404);
     const list = await h.t.http('GET', '/api/tickets?limit=200', { token: h.tokens.rsj });
