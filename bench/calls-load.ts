@@ -83,7 +83,7 @@ async function main() {
   const answered = Number((await db.knex('calls').whereIn('linkedid', done.ids).where('outcome', 'answered').count({ n: '*' }).first())?.n ?? 0);
 
   const waits = (await db.knex('calls').whereIn('linkedid', done.ids).whereNotNull('answered_at').select(db.knex.raw('extract(epoch from answered_at - queue_entered_at) * 1000 as ms'))).map((r: { ms: string }) => Number(r.ms));
-  const outcomes = await db.knex('calls').whereIn('linkedid', done.ids).select('outcome').count({ n: '*' }).groupBy('outcome');
+  const outcomes = (await db.knex('calls').whereIn('linkedid', done.ids).select('outcome').count({ n: '*' }).groupBy('outcome')) as unknown as Array<{ outcome: string | null; n: string }>;
   console.log('');
   console.log(`outcomes:                ${outcomes.map((o: { outcome: string | null; n: string }) => `${o.outcome ?? 'open'}=${o.n}`).join(', ')}`);
   console.log(`queue wait until answer:  p50 ${pct(waits, 50).toFixed(0)} ms, p99 ${pct(waits, 99).toFixed(0)} ms (simulated operators answer after 200 ms)`);
