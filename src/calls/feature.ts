@@ -17,6 +17,8 @@ import { registerCallRoutes } from './routes';
 import { Wallboard } from './wallboard';
 import { reconcileOpenCalls } from './reconcile';
 import { BusyMonitor } from './busy-monitor';
+import { SatisfactionCalls } from './satisfaction-call';
+import { z } from '../http/zod';
 import { Linkage, registerLinkage } from './linkage';
 
 export const CALLS_SERVICE = 'calls';
@@ -101,6 +103,18 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       feature.internals = internals;
       ctx.services.set(CALLS_SERVICE, internals);
 
+      const satisfaction = new SatisfactionCalls(ctx.knex, hub ?? null, () => ctx.services.get('tickets') as never, ctx.audit, ctx.config.satisfactionDial, log);
+      const TicketParams = z.object({ no: z.string().regex(/^[A-Z]{1,8}\d{8,}$/) });
+      ctx.api.route({
+        method: 'post', path: '/api/tickets/:no/satisfaction-call', summary: 'Place the IVR satisfaction visit call to the citizen (第二十二条(三))', tags: ['tickets'],
+        roles: ['operator', 'supervisor'], params: TicketParams, status: 202, errors: { 404: 'No such ticket', 409: 'Not replied yet / no phone / a call under way', 503: 'No Asterisk' },
+        handler: ({ params, user, requestId }) => satisfaction.place(params.no, user!, requestId),
+      });
+      ctx.api.route({
+        method: 'get', path: '/api/tickets/:no/satisfaction-calls', summary: 'IVR satisfaction calls of a ticket and their results', tags: ['tickets'],
+        roles: ['operator', 'supervisor', 'auditor'], params: TicketParams,
+        handler: ({ params }) => satisfaction.forTicket(params.no),
+      });
       registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit });
       // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
       linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log });
@@ -136,6 +150,9 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if (e.type === 'CallerJoinedQueue' || e.type === 'CallerLeftQueue' || e.type === 'CallerAbandoned') busyCheck?.();
         if (ctx.leader.isLeader) track(operators.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'operator update failed')));
         if (e.type === 'VariableSet') recorder.handleVariable(e.serverId, e.channelId, e.linkedId, e.name, e.value, e.at);
+        if ((e.type === 'VariableSet' && e.name === 'HOTLINE_SATISFACTION') || (e.type === 'ChannelHungUp' && e.channelId.startsWith('sat-'))) {
+          track(satisfaction.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'satisfaction call update failed')));
+        }
         if (e.type === 'RecordingStarted' && e.via === 'mixmonitor' && e.file) {
           const linkedid = (e.channelId && recorder.linkedIdOf(e.serverId, e.channelId)) ?? undefined;
           track(recordings.started({ serverId: e.serverId, file: e.file, linkedid, kind: 'call', at: new Date(e.at) }).catch((err) => log.warn({ err: (err as Error).message }, 'recording row failed')));

@@ -44,7 +44,7 @@ export const MAPPED_EVENTS = new Set([
  * Variables whose VarSet becomes a `VariableSet` event: what the dialplan reports (HOTLINE_*), and
  * MixMonitor's file name, which fills in `RecordingStarted.file` for recordings the dialplan started.
  */
-export const WATCHED_VARIABLES = new Set(['HOTLINE_OUTCOME', 'HOTLINE_CENTRE', 'HOTLINE_QUEUE', 'HOTLINE_OVERFLOW', 'HOTLINE_TRANSFER_RESULT', 'HOTLINE_TICKET']);
+export const WATCHED_VARIABLES = new Set(['HOTLINE_OUTCOME', 'HOTLINE_CENTRE', 'HOTLINE_QUEUE', 'HOTLINE_OVERFLOW', 'HOTLINE_TRANSFER_RESULT', 'HOTLINE_TICKET', 'HOTLINE_SATISFACTION']);
 
 /**
  * VarSet is more than half of a real stream and almost all of it is noise (BRIDGEPEER, RTPAUDIOQOS,

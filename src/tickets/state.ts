@@ -63,6 +63,8 @@ export type TicketEvent = Base &
     | { type: 'reply'; text: string }
     | { type: 'visit'; level: SatisfactionLevel; cause?: DissatisfactionCause | null }
     | { type: 'sms_rating'; level: SatisfactionLevel }
+    /** A key pressed on the IVR satisfaction callback call ("非常满意请按1 …"), same rules as an SMS rating. */
+    | { type: 'ivr_rating'; level: SatisfactionLevel }
     | { type: 'visit_timeout' }
     | { type: 'withdraw'; reason: string }
     | { type: 'urge'; note: string }
@@ -79,7 +81,7 @@ export type Effect =
   | { type: 'assign_units'; main: string; co: string[] }
   | { type: 'release_units' }
   | { type: 'send_result_sms' }
-  | { type: 'record_visit'; level: SatisfactionLevel; channel: 'phone' | 'sms' | 'default'; cause: DissatisfactionCause | null };
+  | { type: 'record_visit'; level: SatisfactionLevel; channel: 'phone' | 'sms' | 'ivr' | 'default'; cause: DissatisfactionCause | null };
 
 export interface Refusal {
   status: 403 | 409 | 422;
@@ -110,6 +112,7 @@ export const RULES: Record<EventType, { from: readonly TicketStatus[]; actors: r
   reply: { from: ['in_progress'], actors: ['unit_main'] },
   visit: { from: ['replied'], actors: ['hotline'] },
   sms_rating: { from: ['replied'], actors: ['system'] },
+  ivr_rating: { from: ['replied'], actors: ['system'] },
   visit_timeout: { from: ['replied'], actors: ['system'] },
   withdraw: { from: ['received', 'accepted', 'dispatched', 'in_progress', 'return_requested'], actors: ['hotline'] },
   urge: { from: ['dispatched', 'in_progress', 'return_requested'], actors: ['hotline', 'system'] },
@@ -270,9 +273,10 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
       return go('closed');
     }
     case 'sms_rating':
+    case 'ivr_rating':
       fx.push({ type: 'meet_deadline', kind: 'callback' });
       if (isSatisfied(e.level)) {
-        fx.push({ type: 'record_visit', level: e.level, channel: 'sms', cause: null });
+        fx.push({ type: 'record_visit', level: e.level, channel: e.type === 'sms_rating' ? 'sms' : 'ivr', cause: null });
         return go('closed');
       }
       f.smsDissatisfied = e.level;

@@ -34,7 +34,7 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number } = {}): Promise<CallHarness> {
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string> } = {}): Promise<CallHarness> {
   const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger() });
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix('calls');
@@ -54,7 +54,7 @@ export async function startCallHarness(opts: { timeScale?: number } = {}): Promi
     h.t = await startTestService({
       db,
       features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls],
-      env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1' },
+      env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1', ...opts.env },
     });
     await (h.t.service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> }).whenResynced(10_000);
     h.calls = calls.internals!;

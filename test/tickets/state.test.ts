@@ -21,7 +21,7 @@ const sample = (type: EventType): TicketEvent => {
     case 'request_return': return { ...base, type, reason: '非本单位职责', basis: '三定方案', suggestedUnit: 'QY-SCJGJ' };
     case 'reply': return { ...base, type, text: '已办理' };
     case 'visit': return { ...base, type, level: 'satisfied' };
-    case 'sms_rating': return { ...base, type, level: 'satisfied' };
+    case 'sms_rating': case 'ivr_rating': return { ...base, type, level: 'satisfied' };
     case 'urge': case 'escalate': return { ...base, type, note: '请加快办理' };
     case 'merge_into': return { ...base, type, targetStatus: 'in_progress' };
     default: return { ...base, type } as TicketEvent;
@@ -50,7 +50,7 @@ describe('tickets: the lifecycle state machine (pure)', () => {
     'in_progress/feedback': 'in_progress', 'in_progress/progress': 'in_progress', 'dispatched/co_opinion': 'dispatched', 'in_progress/co_opinion': 'in_progress',
     'in_progress/request_extension': 'in_progress', 'dispatched/request_return': 'return_requested', 'in_progress/request_return': 'return_requested',
     'return_requested/approve_return': 'accepted', 'return_requested/reject_return': 'in_progress', 'in_progress/reply': 'replied',
-    'replied/visit': 'closed', 'replied/sms_rating': 'closed', 'replied/visit_timeout': 'closed', 'received/withdraw': 'withdrawn', 'accepted/withdraw': 'withdrawn',
+    'replied/visit': 'closed', 'replied/sms_rating': 'closed', 'replied/ivr_rating': 'closed', 'replied/visit_timeout': 'closed', 'received/withdraw': 'withdrawn', 'accepted/withdraw': 'withdrawn',
     'dispatched/withdraw': 'withdrawn', 'in_progress/withdraw': 'withdrawn', 'return_requested/withdraw': 'withdrawn', 'dispatched/urge': 'dispatched',
     'in_progress/urge': 'in_progress', 'return_requested/urge': 'return_requested', 'dispatched/escalate': 'dispatched', 'in_progress/escalate': 'in_progress',
     'return_requested/escalate': 'return_requested', 'received/merge_into': 'merged', 'accepted/merge_into': 'merged', 'dispatched/merge_into': 'merged', 'in_progress/merge_into': 'merged',
