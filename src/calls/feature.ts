@@ -184,6 +184,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         evaluating = true;
         track(operators.list().then((ops) => busy.evaluate(wallboard.snapshot(), ops)).catch((err) => log.warn({ err: (err as Error).message }, 'busy check failed')).finally(() => { evaluating = false; }));
       };
+      wallboard.ensureQueues(centres.all().filter((c) => c.kind === 'city').flatMap((c) => [c.queue, ...(c.backupQueue ? [c.backupQueue] : [])]));
       await wallboard.loadToday(ctx.knex);
       await operators.rebuild();
     },

@@ -131,6 +131,11 @@ export class Wallboard {
     return [...this.boards.keys()].sort().map((q) => this.view(q));
   }
 
+  /** Show these queues even before their first call today. */
+  ensureQueues(queues: string[]) {
+    for (const q of queues) this.board(q);
+  }
+
   /** Rebuild today's counters from the call records (after a restart or on a new leader). */
   async loadToday(knex: Knex, now = Date.now()): Promise<void> {
     this.day = shanghaiDay(now);

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import pinoHttp from 'pino-http';
 import { Logger } from '../logging/logger';
@@ -53,6 +54,8 @@ export function createHttpApp(opts: { api: Api; log: Logger; metrics: HttpMetric
 
   opts.extra?.(app);
   app.use(opts.api.router);
+  // The browser pages (login, supervisors' wallboard): static files, no build step; they use the same API.
+  app.use(express.static(path.resolve(__dirname, '..', 'web', 'public'), { index: 'index.html', maxAge: 0 }));
 
   app.use((req: Request, res: Response) => {
     res.status(404).json(errorBody('route.not_found', 'No such route', { method: req.method, path: req.path }));
