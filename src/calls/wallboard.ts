@@ -91,21 +91,9 @@ export class Wallboard {
   }
 
   view(queue: string): QueueBoard {
-    const b = this.board(queue);
-    const c = b.counters;
-    const waiting = [...b.waiting.values()].sort((x, y) => x.since - y.since);
-    const handled = c.answered + c.abandoned;
-    return {
-      queue,
-      waiting,
-      longestWaitSince: waiting.length ? waiting[0].since : null,
-      inProgress: b.inProgress.size,
-      counters: { ...c },
-      serviceLevel: handled ? c.answeredWithinSl / handled : null,
-      abandonRate: handled ? c.abandoned / handled : null,
-      averageSpeedOfAnswer: c.answered ? c.waitAnsweredSum / c.answered : null,
-      averageHandlingTime: c.completed ? c.talkSum / c.completed : null,
-    };
+    const { waitingCount: _count, ...figures } = this.stats(queue);
+    const waiting = [...this.board(queue).waiting.values()].sort((x, y) => x.since - y.since);
+    return { ...figures, waiting, longestWaitSince: waiting.length ? waiting[0].since : null };
   }
 
   /** The figures of a queue in O(1): deltas are sent on every event, so they must stay cheap. */
