@@ -80,6 +80,12 @@ export class CallRecorder {
       case 'CallerJoinedQueue': {
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId) ?? e.channelId;
         this.enqueue(e.serverId, linked, async (trx, call) => {
+          await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
+          // A caller may join the same queue again (back after a failed transfer): occurrences are counted.
+          // A join while the records already have the caller in that queue is a replay (resync, another instance).
+          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
+          const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
+          if (joins > leaves) return null;
           await this.patch(trx, call, {
             caller_channel_id: e.channelId,
             caller_number: call.caller_number ?? e.callerNumber ?? null,
@@ -87,29 +93,41 @@ export class CallRecorder {
             centre: call.centre ?? this.queueCentre(e.queue),
             queue_entered_at: call.queue_entered_at ?? new Date(e.at),
           });
-          await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
-          return this.transition(trx, call, 'queue_joined', `join:${e.channelId}:${e.queue}`, new Date(e.at));
+          return this.transition(trx, call, 'queue_joined', `join:${e.channelId}:${e.queue}:${joins + 1}`, new Date(e.at));
         }, new Date(e.at));
         return;
       }
       case 'CallerLeftQueue':
-        this.onCallerEvent(e.serverId, e.channelId, e.linkedId, (trx, call) => this.patch(trx, call, { queue_left_at: new Date(e.at) }).then(() => this.transition(trx, call, 'queue_left', `leave:${e.channelId}:${e.queue}:${e.at}`, new Date(e.at))));
+        this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
+          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
+          const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
+          if (leaves >= joins) return null; // replayed
+          await this.patch(trx, call, { queue_left_at: new Date(e.at) });
+          return this.transition(trx, call, 'queue_left', `leave:${e.channelId}:${e.queue}:${leaves + 1}`, new Date(e.at));
+        });
         return;
       case 'CallerAbandoned':
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, (trx, call) =>
-          this.patch(trx, call, { wait_seconds: e.holdTimeSec ?? secondsSince(call.queue_entered_at, e.at) }).then(() => this.transition(trx, call, 'abandoned', `abandon:${e.channelId}`, new Date(e.at))),
+          this.once(trx, call, `abandon:${e.channelId}`, async () => {
+            await this.patch(trx, call, { wait_seconds: e.holdTimeSec ?? secondsSince(call.queue_entered_at, e.at) });
+            return this.transition(trx, call, 'abandoned', `abandon:${e.channelId}`, new Date(e.at));
+          }),
         );
         return;
       case 'OperatorAnswered':
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
+          if (e.memberChannelId && e.memberChannel) await this.store.upsertLeg(trx, { callId: call.id, serverId: e.serverId, channelId: e.memberChannelId, channel: e.memberChannel, role: 'operator', startedAt: new Date(e.at), answeredAt: new Date(e.at) });
+          // One answer per time in a queue; a second report of the same answer (resync, another instance) is a replay.
+          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:`);
+          const answers = await this.occurrences(trx, call.id, `answer:${e.channelId}:`);
+          if (answers >= Math.max(1, joins)) return null;
           await this.patch(trx, call, {
             answered_at: call.answered_at ?? new Date(e.at),
             operator_interface: e.memberInterface,
-            wait_seconds: e.holdTimeSec ?? secondsSince(call.queue_entered_at, e.at),
+            wait_seconds: call.wait_seconds ?? e.holdTimeSec ?? secondsSince(call.queue_entered_at, e.at),
             queue: e.queue,
           });
-          if (e.memberChannelId && e.memberChannel) await this.store.upsertLeg(trx, { callId: call.id, serverId: e.serverId, channelId: e.memberChannelId, channel: e.memberChannel, role: 'operator', startedAt: new Date(e.at), answeredAt: new Date(e.at) });
-          return this.transition(trx, call, 'answered', `answer:${e.channelId}`, new Date(e.at));
+          return this.transition(trx, call, 'answered', `answer:${e.channelId}:${answers + 1}`, new Date(e.at));
         });
         return;
       case 'CallCompleted': {
@@ -117,9 +135,18 @@ export class CallRecorder {
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, (trx, call) => this.patch(trx, call, { talk_seconds: e.talkTimeSec ?? null }));
         return;
       }
-      case 'Transfer':
-        if (e.transfereeChannelId) this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) => this.patch(trx, call, { transferred: true }).then(() => this.transition(trx, call, 'transferred', `transfer:${e.transfererChannelId}:${e.at}`, new Date(e.at))));
+      case 'Transfer': {
+        if (!e.transfereeChannelId) return;
+        // Keyed by what Asterisk reported (not when we received it), so every instance and replay agrees.
+        const key = `transfer:${e.transfererChannelId ?? ''}:${e.transfereeChannelId}:${e.targetExten ?? ''}:${e.bridgeId ?? ''}`;
+        this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) =>
+          this.once(trx, call, key, async () => {
+            await this.patch(trx, call, { transferred: true });
+            return this.transition(trx, call, 'transferred', key, new Date(e.at));
+          }),
+        );
         return;
+      }
       case 'ChannelHungUp': {
         const k = this.key(e.serverId, e.channelId);
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId);
@@ -129,8 +156,10 @@ export class CallRecorder {
           await this.store.endLeg(trx, e.serverId, e.channelId, new Date(e.at), e.cause);
           const isCaller = call.caller_channel_id === e.channelId || (!!e.synthetic && call.caller_channel_id === null && e.channelId === call.linkedid);
           if (!isCaller) return null;
-          await this.patch(trx, call, { ended_at: call.ended_at ?? new Date(e.at), hangup_cause: e.cause, reconciled: call.reconciled || !!e.synthetic });
-          return this.transition(trx, call, e.synthetic ? 'reconciled_gone' : 'hangup', `hangup:${e.channelId}`, new Date(e.at));
+          return this.once(trx, call, `hangup:${e.channelId}`, async () => {
+            await this.patch(trx, call, { ended_at: call.ended_at ?? new Date(e.at), hangup_cause: e.cause, reconciled: call.reconciled || !!e.synthetic });
+            return this.transition(trx, call, e.synthetic ? 'reconciled_gone' : 'hangup', `hangup:${e.channelId}`, new Date(e.at));
+          });
         }, undefined, true);
         return;
       }
@@ -151,8 +180,12 @@ export class CallRecorder {
     const m = map[value];
     if (!m) return;
     const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+    const key = `var:${channelId}:${value}`;
     this.enqueue(serverId, linked, (trx, call) =>
-      this.patch(trx, call, { ...m[1], caller_channel_id: call.caller_channel_id ?? channelId }).then(() => this.transition(trx, call, m[0], `var:${channelId}:${value}`, new Date(at))),
+      this.once(trx, call, key, async () => {
+        await this.patch(trx, call, { ...m[1], caller_channel_id: call.caller_channel_id ?? channelId });
+        return this.transition(trx, call, m[0], key, new Date(at));
+      }),
     new Date(at));
   }
 
@@ -164,6 +197,18 @@ export class CallRecorder {
 
   private async upsertCallerLeg(trx: Knex.Transaction, call: CallRow, serverId: string, channelId: string, channel: string, at: Date) {
     await this.store.upsertLeg(trx, { callId: call.id, serverId, channelId, channel, role: 'caller', startedAt: at });
+  }
+
+  /** Run `fn` (patches, then the transition keyed `key`) only if that Asterisk fact was not applied before. */
+  private async once(trx: Knex.Transaction, call: CallRow, key: string, fn: () => Promise<CallEvent | null>): Promise<CallEvent | null> {
+    if (await this.store.hasEvent(trx, call.id, key)) return null;
+    return fn();
+  }
+
+  /** How many transitions of this call carry a key starting with `prefix`. */
+  private async occurrences(trx: Knex.Transaction, callId: number, prefix: string): Promise<number> {
+    const r = await trx('call_transitions').where({ call_id: callId }).whereRaw('left(event_key, ?) = ?', [prefix.length, prefix]).count({ n: '*' }).first();
+    return Number(r?.n ?? 0);
   }
 
   /** Record field changes on the row; they are written once, at the end of the batch. */

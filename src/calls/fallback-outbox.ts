@@ -31,16 +31,41 @@ export class FallbackOutbox {
     private readonly log: Logger,
   ) {}
 
-  /** Drain every key left in a server's outbox (after a connect or reconnect, and after each fallback call ends). */
-  async drain(serverId: string): Promise<number> {
+  private readonly draining = new Map<string, Promise<number>>();
+  private readonly again = new Set<string>();
+
+  /**
+   * Drain every key left in a server's outbox (after a connect or reconnect, and after each fallback
+   * call ends). One drain per server at a time; a request that arrives meanwhile runs one more pass.
+   */
+  drain(serverId: string): Promise<number> {
+    const running = this.draining.get(serverId);
+    if (running) {
+      this.again.add(serverId);
+      return running;
+    }
+    const p = (async () => {
+      let done = 0;
+      do {
+        this.again.delete(serverId);
+        done += await this.drainOnce(serverId);
+      } while (this.again.has(serverId));
+      return done;
+    })().finally(() => this.draining.delete(serverId));
+    this.draining.set(serverId, p);
+    return p;
+  }
+
+  private async drainOnce(serverId: string): Promise<number> {
     const entries = await this.pbx.dbList(serverId, OUTBOX_FAMILY);
     let done = 0;
     for (const [key, caller] of Object.entries(entries)) {
       const m = /^(sms|message)-(.+)$/.exec(key);
       if (!m) continue;
       try {
-        if (m[1] === 'sms') await this.sendLink(serverId, m[2], caller);
-        else if (!(await this.messageToDraft(serverId, m[2], caller))) continue; // recording not there yet: keep the key
+        if (m[1] === 'sms') {
+          if (!(await this.sendLink(serverId, m[2], caller))) continue; // another instance is sending it
+        } else if (!(await this.messageToDraft(serverId, m[2], caller))) continue; // recording not there yet: keep the key
         await this.pbx.dbDel(serverId, OUTBOX_FAMILY, key);
         done++;
       } catch (err) {
@@ -50,17 +75,32 @@ export class FallbackOutbox {
     return done;
   }
 
-  async sendLink(serverId: string, linkedid: string, caller: string): Promise<void> {
+  /**
+   * Send the link once: the SMS row is claimed (pending/failed → sending) before the gateway is
+   * called, so overlapping drains or instances never text a citizen twice. False while another
+   * sender holds it.
+   */
+  async sendLink(serverId: string, linkedid: string, caller: string): Promise<boolean> {
     const dedupe = `fallback-sms:${serverId}:${linkedid}`;
-    const [row] = await this.knex('sms_outbox').insert({ purpose: 'fallback-link', to_number: caller, body: this.smsText, dedupe_key: dedupe }).onConflict('dedupe_key').ignore().returning('id');
-    if (!row) {
-      const existing = await this.knex('sms_outbox').where({ dedupe_key: dedupe }).first();
-      if (existing?.status === 'sent') return;
+    await this.knex('sms_outbox').insert({ purpose: 'fallback-link', to_number: caller, body: this.smsText, dedupe_key: dedupe }).onConflict('dedupe_key').ignore();
+    const claimed = await this.knex('sms_outbox').where({ dedupe_key: dedupe }).whereIn('status', ['pending', 'failed']).update({ status: 'sending' }).returning('id');
+    if (!claimed.length) {
+      const row = await this.knex('sms_outbox').where({ dedupe_key: dedupe }).first('status');
+      return row?.status === 'sent';
     }
-    if (!this.sms) throw new Error('no SMS gateway configured');
-    const result = await this.sms.send({ to: caller, body: this.smsText });
-    await this.knex('sms_outbox').where({ dedupe_key: dedupe }).update({ status: 'sent', provider_id: result.id, sent_at: this.knex.fn.now() });
+    if (!this.sms) {
+      await this.knex('sms_outbox').where({ dedupe_key: dedupe }).update({ status: 'failed', error: 'no SMS gateway configured' });
+      throw new Error('no SMS gateway configured');
+    }
+    try {
+      const result = await this.sms.send({ to: caller, body: this.smsText });
+      await this.knex('sms_outbox').where({ dedupe_key: dedupe }).update({ status: 'sent', provider_id: result.id, sent_at: this.knex.fn.now() });
+    } catch (err) {
+      await this.knex('sms_outbox').where({ dedupe_key: dedupe }).update({ status: 'failed', error: (err as Error).message.slice(0, 500) });
+      throw err;
+    }
     this.log.info({ caller: maskPhone(caller), linkedid }, 'busy-fallback link sent by SMS');
+    return true;
   }
 
   /** True when the draft exists (made now or before); false while the message recording is not collected yet. */
@@ -74,9 +114,25 @@ export class FallbackOutbox {
       const again = await this.knex('recordings').where({ server_id: serverId, name }).first();
       if (again?.state !== 'collected') return false;
     }
+    // Claim the draft first: one ticket per message, whatever drains overlap. A claim left by a crashed
+    // drain (no ticket after 10 minutes) may be taken again.
+    const fresh = await this.knex('fallback_drafts').insert({ server_id: serverId, linkedid }).onConflict(['server_id', 'linkedid']).ignore().returning('linkedid');
+    if (!fresh.length) {
+      const existing = await this.knex('fallback_drafts').where({ server_id: serverId, linkedid }).first();
+      if (existing?.ticket_no) return true;
+      const stale = await this.knex('fallback_drafts').where({ server_id: serverId, linkedid }).whereNull('ticket_no').where('claimed_at', '<', new Date(Date.now() - 10 * 60_000)).update({ claimed_at: this.knex.fn.now() }).returning('linkedid');
+      if (!stale.length) return false;
+    }
     const call = await this.knex('calls').where({ server_id: serverId, linkedid }).first();
-    if (call?.ticket_no) return true;
-    const ticketNo = await this.drafts.createDraft({ callerPhone: caller, linkedid, content: `【语音留言】线路繁忙时来电留言，请回听录音后补充诉求内容。来电时间：${new Date(call?.started_at ?? Date.now()).toISOString()}` });
+    let ticketNo: string;
+    try {
+      ticketNo = await this.drafts.createDraft({ callerPhone: caller, linkedid, content: `【语音留言】线路繁忙时来电留言，请回听录音后补充诉求内容。来电时间：${new Date(call?.started_at ?? Date.now()).toISOString()}` });
+    } catch (err) {
+      // Give the claim back so the next pass tries again at once.
+      await this.knex('fallback_drafts').where({ server_id: serverId, linkedid }).whereNull('ticket_no').del();
+      throw err;
+    }
+    await this.knex('fallback_drafts').where({ server_id: serverId, linkedid }).update({ ticket_no: ticketNo });
     const recording = await this.knex('recordings').where({ server_id: serverId, name }).first();
     await this.drafts.linkRecording(ticketNo, { recordingId: String(recording.id), linkedid, meta: { kind: 'message', path: recording.path } });
     await this.knex('calls').where({ server_id: serverId, linkedid }).update({ ticket_no: ticketNo });

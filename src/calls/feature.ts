@@ -66,15 +66,22 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
   let linkage: Linkage | null = null;
   // Background work started by events, awaited on stop so nothing writes after the database closes.
   const background = new Set<Promise<unknown>>();
+  let logRef: { warn(o: object, m: string): void } | null = null;
+  let leaderRef: { isLeader: boolean } | null = null;
+  // Every background promise is caught here: a failed disk or database write is logged, never an
+  // unhandled rejection that would end the process.
   const track = (p: Promise<unknown>) => {
-    background.add(p);
-    void p.finally(() => background.delete(p));
+    const safe = p.catch((err) => logRef?.warn({ err: (err as Error).message }, 'background call work failed'));
+    background.add(safe);
+    void safe.finally(() => background.delete(safe));
   };
   const feature: Feature & { internals?: CallsInternals } = {
     name: 'calls',
     async register(ctx) {
       const hub = ctx.services.get(TELEPHONY_SERVICE) as TelephonyHub | undefined;
       const log = ctx.log.child({ component: 'calls' });
+      logRef = log;
+      leaderRef = ctx.leader;
       const pbx: PbxControl = hub ? new HubPbxControl(hub, log) : new NoPbx();
       const centres = new CentreDirectory(ctx.knex);
       await centres.load();
@@ -86,7 +93,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       const operators = new OperatorService(ctx.knex, ctx.live, pbx, centres, log, ctx.config.wrapupSeconds);
       const wallboard = new Wallboard(ctx.live, (delta) => {
         // Every instance computes the board; only the leader publishes, so clients get each delta once.
-        if (ctx.leader.isLeader) void ctx.ws.publish(QUEUES_TOPIC, delta);
+        if (ctx.leader.isLeader) ctx.ws.publish(QUEUES_TOPIC, delta).catch((err) => log.warn({ err: (err as Error).message }, 'live feed publish failed'));
       });
       operators.onChange((op) => wallboard.operatorChanged(op));
       const missed = new MissedCallService(ctx.knex);
@@ -125,9 +132,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       ctx.ws.registerCommand('operator.logout', opRoles, (user) => operators.logout(user));
       ctx.ws.registerCommand('operator.ready', opRoles, (user) => operators.ready(user));
       ctx.ws.registerCommand('operator.pause', opRoles, (user, p) => operators.pause(user, String(p.reason) as PauseReason));
-      void PAUSE_REASONS;
-      void HOTLINE_STAFF;
-      operators.onChange((op) => void ctx.ws.publish('operator', { operator: op }));
+      operators.onChange((op) => ctx.ws.publish('operator', { operator: op }).catch((err) => log.warn({ err: (err as Error).message }, 'operator feed publish failed')));
 
       if (!hub) return;
       // Work that follows the caller's hangup only (not every leg's): recordings, restriction hits,
@@ -139,6 +144,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         await recordings.finishCall(serverId, linkedid, new Date());
         if (call.restricted && call.caller_number) await restrictions.recordHit(serverId, linkedid, call.caller_number, call.started_at);
         if (call.fallback === 'sms' || call.fallback === 'message') await outbox.drain(serverId);
+
         const tickets = ctx.services.get('tickets') as { recordingLanded?(r: { recordingId: string; linkedid: string }): Promise<string[]> } | undefined;
         if (tickets?.recordingLanded) for (const r of await recordings.forCall(call.id)) await tickets.recordingLanded({ recordingId: String(r.id), linkedid });
       };
@@ -160,7 +166,8 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file) track(recordings.finished(e.serverId, e.file, new Date(e.at)));
         if (e.type === 'ChannelHungUp') {
           const linkedid = e.linkedId ?? recorder.linkedIdOf(e.serverId, e.channelId) ?? e.channelId;
-          track(afterHangup(e.serverId, linkedid, e.channelId).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed')));
+          // Side effects (files, SMS, drafts) run on the leader only; call records on every instance (idempotent).
+          if (ctx.leader.isLeader) track(afterHangup(e.serverId, linkedid, e.channelId).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed')));
         }
         if (e.type === 'ConnectionStateChanged' && e.link === 'ami' && e.state === 'resynced') {
           track((async () => {
@@ -169,13 +176,18 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
             // The dialplan's queue timeout follows the configured threshold (a global it reads).
             await hub.ami(e.serverId).setVar({ variable: 'FALLBACK_WAIT', value: String(ctx.config.fallbackWaitSeconds) });
             const ended = await reconcileOpenCalls(store, hub, e.serverId, recorder);
-            const drained = await outbox.drain(e.serverId);
+            const drained = ctx.leader.isLeader ? await outbox.drain(e.serverId) : 0;
             const operatorsChanged = ctx.leader.isLeader ? await operators.reconcileWithAsterisk(e.serverId) : 0;
             log.info({ serverId: e.serverId, restrictionsPut: r.put, restrictionsDeleted: r.deleted, reconciledCalls: ended, outboxDrained: drained, operatorsChanged }, 'resynced with Asterisk');
           })().catch((err) => log.warn({ err: (err as Error).message }, 'post-resync work failed')));
         }
       };
       unsubscribe = hub.onEvent(onEvent);
+      // A new leader picks up what the previous one may have left: recordings of ended calls, the outbox.
+      ctx.leader.on('elected', () => {
+        track(recordings.finishEnded());
+        for (const id of pbx.serverIds()) track(outbox.drain(id));
+      });
       // The leader keeps each queue's busy mark in AstDB in step with the predicted wait.
       const busy = new BusyMonitor(pbx, ctx.config.fallbackWaitSeconds, log);
       let evaluating = false;
@@ -193,7 +205,9 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       if (!internals) return;
       // The outbox is drained after every fallback call; a periodic pass catches anything left over.
       drainTimer = setInterval(() => {
-        for (const id of internals.pbx.serverIds()) void internals.outbox.drain(id).catch(() => undefined);
+        if (!leaderRef?.isLeader) return;
+        for (const id of internals.pbx.serverIds()) track(internals.outbox.drain(id));
+        track(internals.recordings.finishEnded());
       }, 60_000);
       drainTimer.unref();
       busyTimer = setInterval(() => busyCheck?.(), 2_000);

@@ -151,7 +151,7 @@ export class OperatorService {
     if (t) clearTimeout(t);
     this.wrapupTimers.delete(op.userId);
     if (op.state !== 'wrapup') return;
-    const timer = setTimeout(() => void this.endWrapup(op.userId), Math.max(0, op.since + this.wrapupSeconds * 1000 - Date.now()));
+    const timer = setTimeout(() => this.endWrapup(op.userId).catch((err) => this.log.warn({ err: (err as Error).message, userId: op.userId }, 'end of wrap-up failed')), Math.max(0, op.since + this.wrapupSeconds * 1000 - Date.now()));
     timer.unref();
     this.wrapupTimers.set(op.userId, timer);
   }

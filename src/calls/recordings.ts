@@ -29,6 +29,14 @@ export interface RecordingRow {
 
 const ASTERISK_SPOOL = '/var/spool/asterisk/';
 
+function safeName(file: string): boolean {
+  return file.length > 0 && file.length < 1024 && !file.includes('\0') && !file.split(/[\\/]/).includes('..');
+}
+
+function within(root: string, p: string): boolean {
+  return p.startsWith(root + path.sep);
+}
+
 /**
  * Collects recording files from Asterisk into RECORDINGS_DIR, one row per file keyed by
  * (server, name), with duration, size and sha256, linked to the call by linkedid. A file still being
@@ -47,13 +55,30 @@ export class RecordingCollector {
     fs.mkdirSync(recordingsDir, { recursive: true });
   }
 
-  /** Asterisk's file name (relative to monitor/ or absolute under the spool) → a path we can read. */
+  /**
+   * Asterisk's file name (relative to monitor/ or absolute under the spool) → a path we can read, or
+   * null. Names come from the PBX and AstDB: anything that would leave the spool (`..`, NUL) is refused.
+   */
   sourcePath(serverId: string, file: string): string | null {
     const src = this.sources.find((s) => s.serverId === serverId);
-    if (!src) return null;
-    if (file.startsWith(ASTERISK_SPOOL)) return path.join(src.spoolDir, file.slice(ASTERISK_SPOOL.length));
-    if (path.isAbsolute(file)) return file.startsWith(src.spoolDir) ? file : null;
-    return path.join(src.spoolDir, 'monitor', file);
+    if (!src || !safeName(file)) return null;
+    const root = path.resolve(src.spoolDir);
+    const p = file.startsWith(ASTERISK_SPOOL)
+      ? path.resolve(root, file.slice(ASTERISK_SPOOL.length))
+      : path.isAbsolute(file)
+        ? path.resolve(file)
+        : path.resolve(root, 'monitor', file);
+    return within(root, p) ? p : null;
+  }
+
+  /** Where a source file is kept below RECORDINGS_DIR: day / server / its path below the spool (monitor/…). */
+  private destination(serverId: string, source: string, at: Date): { rel: string; dest: string } {
+    const root = path.resolve(this.sources.find((s) => s.serverId === serverId)!.spoolDir);
+    const day = at.toISOString().slice(0, 10).replace(/-/g, '/');
+    const rel = path.join(day, serverId, path.relative(root, source));
+    const dest = path.resolve(this.recordingsDir, rel);
+    if (!within(path.resolve(this.recordingsDir), dest)) throw new Error(`recording path leaves RECORDINGS_DIR: ${source}`);
+    return { rel, dest };
   }
 
   /** A recording began: remember it, linked to its call when the call is known. */
@@ -78,6 +103,19 @@ export class RecordingCollector {
     await Promise.all(rows.map((r: RecordingRow) => this.finished(serverId, r.name, at)));
   }
 
+  /** Recordings still marked as recording whose call has ended (work a previous leader did not finish). */
+  async finishEnded(): Promise<number> {
+    const rows = await this.knex('recordings as r')
+      .join('calls as c', function () {
+        this.on('c.server_id', 'r.server_id').andOn('c.linkedid', 'r.linkedid');
+      })
+      .where('r.state', 'recording')
+      .where('c.state', 'ended')
+      .select('r.server_id', 'r.name', 'c.ended_at');
+    await Promise.all(rows.map((r: { server_id: string; name: string; ended_at: Date }) => this.finished(r.server_id, r.name, r.ended_at ?? new Date())));
+    return rows.length;
+  }
+
   async idle(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);
   }
@@ -99,9 +137,7 @@ export class RecordingCollector {
       if (delay) await new Promise((r) => setTimeout(r, delay));
       if (!fs.existsSync(src)) continue;
       const buf = await fs.promises.readFile(src);
-      const day = at.toISOString().slice(0, 10).replace(/-/g, '/');
-      const rel = path.join(day, serverId, file.startsWith('/') ? path.basename(file) : file);
-      const dest = path.join(this.recordingsDir, rel);
+      const { rel, dest } = this.destination(serverId, src, at);
       await fs.promises.mkdir(path.dirname(dest), { recursive: true });
       await fs.promises.writeFile(dest, buf);
       await this.knex('recordings').where({ server_id: serverId, name: file }).update({

@@ -41,6 +41,9 @@ describe('busy fallback, callbacks and restricted callers', function () {
     expect(outbox).to.have.length(1);
     expect(outbox[0].status).to.equal('sent');
     await until(async () => Object.keys(await h.calls.pbx.dbList('qy', 'hotline-outbox')).length === 0, { what: 'the outbox key to be deleted' });
+    // Drains overlap (after the hangup, after a resync, the periodic pass): the citizen is texted once.
+    await Promise.all([h.calls.outbox.drain('qy'), h.calls.outbox.drain('qy'), h.calls.outbox.sendLink('qy', id, '13900001111')]);
+    expect(h.sms.sent.filter((m) => m.to === '13900001111')).to.have.length(1);
     const missed = await h.db.knex('missed_calls').where({ call_id: call.id }).first();
     expect(missed).to.include({ reason: 'fallback-sms', status: 'pending', caller_number: '13900001111' });
   });
@@ -61,6 +64,9 @@ describe('busy fallback, callbacks and restricted callers', function () {
     const message = await h.db.knex('recordings').where({ linkedid: id, kind: 'message' }).first();
     expect(message.state).to.equal('collected');
     expect(links.map((l: { recording_id: string }) => l.recording_id)).to.include(String(message.id));
+    // Another pass over the same message (an overlapping drain, a new leader) makes no second draft.
+    expect(await h.calls.outbox.messageToDraft('qy', id, '13900002222')).to.equal(true);
+    expect(await h.db.knex('tickets').where('content', 'like', '%语音留言%').where({ caller_phone: '13900002222' }).count({ n: '*' }).first()).to.deep.equal({ n: '1' });
   });
 
   it('given an operator ready but the caller gives up, when the caller hangs up while waiting, then the call is abandoned and lands on the callback list', async () => {
