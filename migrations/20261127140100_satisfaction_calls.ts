@@ -15,6 +15,8 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['server_id', 'channel_id']);
     t.index(['ticket_no']);
   });
+  // At most one call under way per ticket: two quick clicks never ring the citizen twice.
+  await knex.raw(`create unique index satisfaction_calls_one_running on satisfaction_calls (ticket_no) where result = 'calling'`);
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -73,10 +73,13 @@ export class OperatorService {
     const existing = await this.get(user.id);
     if (existing && existing.state !== 'logged_out') throw conflict('operator.already_logged_in', 'Already logged in', { state: existing.state });
     const centre = this.centres.byCode(user.centre);
-    const known = this.centres.queues();
-    const queues = opts.queues?.length ? opts.queues : centre ? [centre.queue] : [];
-    const unknown = queues.filter((q) => !known.includes(q) && !q.startsWith('q-expert-'));
-    if (!queues.length || unknown.length) throw badRequest('operator.bad_queues', 'Unknown or no queues to log into', { unknown, known });
+    // An operator takes the calls of their own centre (its queue and the backup it overflows to); an
+    // expert seat also its expert queue. Without a centre, any centre queue.
+    const allowed = centre ? [centre.queue, ...(centre.backupQueue ? [centre.backupQueue] : [])] : this.centres.queues();
+    if (user.roles.includes('expert')) allowed.push('q-expert-12333', 'q-expert-12348');
+    const queues = opts.queues?.length ? [...new Set(opts.queues)] : centre ? [centre.queue] : [];
+    const refused = queues.filter((q) => !allowed.includes(q));
+    if (!queues.length || refused.length) throw badRequest('operator.bad_queues', 'Unknown queues, or queues of another centre', { refused, allowed });
     const serverId = this.serverFor(user);
     for (const queue of queues) await this.pbx.queueAdd(serverId, { queue, memberInterface: user.extension, memberName: user.displayName });
     const op: OperatorView = { userId: user.id, username: user.username, displayName: user.displayName, interface: user.extension, serverId, queues, state: 'logged_out', reason: null, reasonLabel: null, since: Date.now(), pendingPause: null };
@@ -92,7 +95,7 @@ export class OperatorService {
   }
 
   async pause(user: AuthUser, reason: PauseReason): Promise<OperatorView> {
-    if (!(reason in PAUSE_REASONS)) throw badRequest('operator.bad_reason', 'Unknown pause reason', { allowed: Object.keys(PAUSE_REASONS) });
+    if (typeof reason !== 'string' || !Object.prototype.hasOwnProperty.call(PAUSE_REASONS, reason)) throw badRequest('operator.bad_reason', 'Unknown pause reason', { allowed: Object.keys(PAUSE_REASONS) });
     const op = await this.require(user.id, 'pause');
     if (op.state === 'on_call') {
       // Asterisk would pause at once; the caller stays connected and the pause starts after the call.

@@ -91,8 +91,13 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     if (hasAnyRole(user, ['supervisor', 'auditor'])) return true;
     // Operators and experts hear the calls they took part in.
     if (!r.call_id || !user.extension) return false;
-    const leg = await d.calls.knex('call_legs').where({ call_id: r.call_id }).where('channel', 'like', `${user.extension}-%`).first('id');
+    const leg = await d.calls.knex('call_legs').where({ call_id: r.call_id }).whereRaw('left(channel, ?) = ?', [user.extension.length + 1, `${user.extension}-`]).first('id');
     return !!leg;
+  };
+  // Refused attempts are in the audit trail too: who tried to hear a citizen they had no business hearing.
+  const denied = async (user: AuthUser, r: RecordingRow, requestId: string): Promise<never> => {
+    await d.audit.record({ actorUserId: user.id, actor: user.username, action: 'recording.access_denied', targetType: 'recording', targetId: String(r.id), requestId, details: { callId: r.call_id } });
+    throw forbidden({ reason: 'not a party to this call' });
   };
   api.route({
     method: 'get', path: '/api/recordings/:id', summary: 'Recording metadata (access audited)', tags: ['recordings'],
@@ -100,7 +105,7 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     handler: async ({ params, user, requestId }) => {
       const r = await d.recordings.get(params.id);
       if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
-      if (!(await mayHear(user!, r))) throw forbidden({ reason: 'not a party to this call' });
+      if (!(await mayHear(user!, r))) await denied(user!, r, requestId);
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.metadata', targetType: 'recording', targetId: String(r.id), requestId });
       return recordingView(r);
     },
@@ -111,7 +116,7 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     handler: async ({ params, user, requestId, req, res }) => {
       const r = await d.recordings.get(params.id);
       if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
-      if (!(await mayHear(user!, r))) throw forbidden({ reason: 'not a party to this call' });
+      if (!(await mayHear(user!, r))) await denied(user!, r, requestId);
       const file = d.recordings.filePath(r);
       if (!file) throw notFound('recording.not_collected', 'The recording file is not available (yet)', { id: params.id, state: r.state });
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.access', targetType: 'recording', targetId: String(r.id), requestId, details: { range: req.header('range') ?? null, callId: r.call_id } });

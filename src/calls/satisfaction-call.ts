@@ -44,11 +44,16 @@ export class SatisfactionCalls {
     const t = await tickets.get(ticketNo);
     if (t.status !== 'replied') throw conflict('satisfaction.not_replied', 'A satisfaction visit follows the reply (答复)', { state: t.status });
     if (!t.callerPhone) throw conflict('satisfaction.no_phone', 'The ticket has no caller phone number', { no: ticketNo });
-    const busy = await this.knex('satisfaction_calls').where({ ticket_no: ticketNo, result: 'calling' }).first();
-    if (busy) throw conflict('satisfaction.in_progress', 'A satisfaction call for this ticket is under way', { id: Number(busy.id) });
+    // A call whose end we never heard of (the service was down) stops blocking after 10 minutes.
+    await this.knex('satisfaction_calls').where({ ticket_no: ticketNo, result: 'calling' }).where('started_at', '<', new Date(Date.now() - 10 * 60_000)).update({ result: 'no_rating' });
     const serverId = this.hub.serverIds()[0];
     const channelId = `sat-${crypto.randomUUID()}`;
-    const [row] = await this.knex('satisfaction_calls').insert({ ticket_no: ticketNo, server_id: serverId, channel_id: channelId, requested_by: actor.id }).returning('*');
+    const inserted = await this.knex('satisfaction_calls').insert({ ticket_no: ticketNo, server_id: serverId, channel_id: channelId, requested_by: actor.id }).onConflict(this.knex.raw(`(ticket_no) where result = 'calling'`)).ignore().returning('*');
+    const row = inserted[0];
+    if (!row) {
+      const busy = await this.knex('satisfaction_calls').where({ ticket_no: ticketNo, result: 'calling' }).first('id');
+      throw conflict('satisfaction.in_progress', 'A satisfaction call for this ticket is under way', { id: busy ? Number(busy.id) : null });
+    }
     try {
       await this.hub.ami(serverId).originate({
         channel: this.dialTemplate.replace('{number}', t.callerPhone),
@@ -95,12 +100,15 @@ export class SatisfactionCalls {
         await this.knex('satisfaction_calls').where({ id: row.id, result: 'calling' }).update({ result: 'no_rating' });
         return;
       }
-      const updated = await this.knex('satisfaction_calls').where({ id: row.id, result: 'calling' }).update({ result: 'rated', key: e.value });
-      if (!updated) return; // another instance took it
+      // Claim the key (one rating per call, whichever instance gets there), rate the ticket, then mark it rated.
+      const claimed = await this.knex('satisfaction_calls').where({ id: row.id, result: 'calling' }).update({ result: 'rating', key: e.value });
+      if (!claimed) return;
       try {
         await this.tickets()!.act(row.ticket_no, { type: 'ivr_rating', level, reason: `电话语音回访按键 ${e.value}` });
+        await this.knex('satisfaction_calls').where({ id: row.id }).update({ result: 'rated' });
         this.log.info({ ticketNo: row.ticket_no, level }, 'satisfaction rated on the IVR callback');
       } catch (err) {
+        await this.knex('satisfaction_calls').where({ id: row.id }).update({ result: 'refused' });
         this.log.warn({ ticketNo: row.ticket_no, err: (err as Error).message }, 'IVR rating refused by the ticket');
       }
     } else if (e.type === 'ChannelHungUp' && e.channelId.startsWith('sat-')) {

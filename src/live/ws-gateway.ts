@@ -18,8 +18,12 @@ export type CommandHandler = (user: AuthUser, payload: Record<string, unknown>) 
 interface Client {
   ws: WebSocket;
   user: AuthUser;
+  token: string;
   topics: Set<string>;
 }
+
+/** How often open sockets re-check their token: a logout, deactivation or role change ends the feed. */
+const RECHECK_MS = 60_000;
 
 /**
  * The WebSocket gateway at /ws. Clients authenticate with their bearer token (`?token=` or the
@@ -33,6 +37,7 @@ export class WsGateway {
   private readonly commands = new Map<string, { roles: readonly Role[]; handler: CommandHandler }>();
   private readonly clients = new Set<Client>();
   private readonly unsubscribers: Array<() => Promise<void>> = [];
+  private recheckTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly live: LiveStore,
@@ -57,6 +62,25 @@ export class WsGateway {
     for (const name of this.topics.keys()) {
       this.unsubscribers.push(await this.live.subscribe(`ws:${name}`, (msg) => this.fanOut(name, msg)));
     }
+    this.recheckTimer = setInterval(() => void this.recheckTokens(), RECHECK_MS);
+    this.recheckTimer.unref();
+  }
+
+  /** Close the sockets whose token no longer authenticates; refresh the roles of the others. */
+  async recheckTokens(): Promise<number> {
+    let closed = 0;
+    for (const c of [...this.clients]) {
+      const user = await this.authenticate(c.token).catch(() => null);
+      if (!user) {
+        c.ws.close(4401, 'session ended');
+        this.clients.delete(c);
+        closed++;
+      } else {
+        c.user = user;
+        for (const t of [...c.topics]) if (!hasAnyRole(user, this.topics.get(t)?.roles ?? [])) c.topics.delete(t);
+      }
+    }
+    return closed;
   }
 
   clientCount(): number {
@@ -75,7 +99,7 @@ export class WsGateway {
             socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n{"error":{"id":"auth.unauthenticated","message":"Authentication required","details":{}}}');
             return;
           }
-          this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user));
+          this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user, token));
         })
         .catch(() => socket.destroy());
     });
@@ -85,8 +109,8 @@ export class WsGateway {
     if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
   }
 
-  private onConnection(ws: WebSocket, user: AuthUser) {
-    const client: Client = { ws, user, topics: new Set() };
+  private onConnection(ws: WebSocket, user: AuthUser, token: string) {
+    const client: Client = { ws, user, token, topics: new Set() };
     this.clients.add(client);
     ws.on('close', () => this.clients.delete(client));
     ws.on('error', () => this.clients.delete(client));
@@ -108,8 +132,9 @@ export class WsGateway {
         const topic = this.topics.get(msg.topic);
         if (!topic) throw Object.assign(new Error('No such topic'), { id: 'ws.unknown_topic' });
         if (!hasAnyRole(client.user, topic.roles)) throw Object.assign(new Error('Your role may not subscribe to this topic'), { id: 'auth.forbidden' });
-        client.topics.add(msg.topic);
         const snapshot = topic.snapshot ? await topic.snapshot(client.user, msg.args ?? {}) : null;
+        // Subscribed only once the snapshot succeeded: a refused snapshot gets no deltas either.
+        client.topics.add(msg.topic);
         this.send(client.ws, { type: 'snapshot', topic: msg.topic, ref, data: snapshot });
       } else if (msg.type === 'unsubscribe' && msg.topic) {
         client.topics.delete(msg.topic);
@@ -140,12 +165,21 @@ export class WsGateway {
     const frame = JSON.stringify({ type: 'event', topic: topicName, data: event });
     for (const c of this.clients) {
       if (!c.topics.has(topicName)) continue;
-      if (topic?.filter && !topic.filter(c.user, event)) continue;
+      if (topic?.filter) {
+        let pass = false;
+        try {
+          pass = topic.filter(c.user, event);
+        } catch (err) {
+          this.log.warn({ topic: topicName, err: (err as Error).message }, 'live feed filter failed; event withheld from this client');
+        }
+        if (!pass) continue;
+      }
       if (c.ws.readyState === WebSocket.OPEN) c.ws.send(frame);
     }
   }
 
   async stop(): Promise<void> {
+    if (this.recheckTimer) clearInterval(this.recheckTimer);
     for (const u of this.unsubscribers.splice(0)) await u().catch(() => undefined);
     for (const c of this.clients) c.ws.close(1001, 'server shutting down');
     this.clients.clear();

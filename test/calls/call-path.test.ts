@@ -69,6 +69,8 @@ describe('the 7×24 call path', function () {
     expect((await h.t.http('GET', `/api/recordings/${rec.id}/file`, { token: outsider })).status).to.equal(403);
     const unit = await h.t.userToken(['unit_handler']);
     expect((await h.t.http('GET', `/api/recordings/${rec.id}/file`, { token: unit })).status).to.equal(403);
+    // The operator who was not on the call is refused and audited; the unit's role is refused before any recording is touched.
+    expect(await h.db.knex('audit_log').where({ action: 'recording.access_denied', target_id: String(rec.id) })).to.have.length(1);
     const audit = await h.db.knex('audit_log').where({ action: 'recording.access', target_id: String(rec.id) });
     expect(audit).to.have.length(1);
     expect(audit[0].details.range).to.equal('bytes=0-99');

@@ -62,6 +62,7 @@ describe('IVR satisfaction callback', function () {
     const reading = await until(() => h.sim.channels().find((c) => c.id === placed.body.channelId && c.app === 'Read'), { timeoutMs: 10_000, what: 'the IVR prompt' });
     h.sim.sendDtmf(reading.id, '4');
     await until(async () => (await h.db.knex('satisfaction_calls').where({ ticket_no: no }).first())?.result === 'rated', { what: 'the rating' });
+    // 'rated' is written after the ticket took the rating, so the ticket already shows it.
     const t = await (h.t.service.ctx.services.get('tickets') as any).get(no);
     expect(t.status).to.equal('replied');
     expect(t.flow.smsDissatisfied).to.equal('dissatisfied');

@@ -147,3 +147,22 @@ describe('WebSocket gateway across two service instances', function () {
     ws.close();
   });
 });
+
+describe('WebSocket sessions end with the login', function () {
+  this.timeout(30_000);
+  it('given a connected client, when its token is revoked, then the next check closes the socket', async () => {
+    const t = await startTestService({ features: [{ name: 'demo-topic', register(ctx: any) { ctx.ws.registerTopic('demo', { roles: ['supervisor'] }); } }] });
+    try {
+      const token = await t.userToken(['supervisor']);
+      const ws = new WebSocket(`ws://127.0.0.1:${t.service.port}/ws?token=${token}`);
+      const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+      await new Promise((r) => ws.once('message', r));
+      expect(await t.service.ctx.ws.recheckTokens()).to.equal(0);
+      await t.http('POST', '/api/auth/logout', { token });
+      expect(await t.service.ctx.ws.recheckTokens()).to.equal(1);
+      expect(await closed).to.equal(4401);
+    } finally {
+      await t.stop();
+    }
+  });
+});

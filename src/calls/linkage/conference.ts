@@ -165,7 +165,13 @@ export class ConferenceService {
   /** The expert's answer goes on the ticket; `close` settles a consultation on the spot (即时办结). */
   async answer(user: AuthUser, id: number, body: { text: string; close?: boolean }, requestId?: string) {
     const c = await this.get(id);
-    if (!hasAnyRole(user, ['expert', ...SUPERVISING]) && c.operator_user_id !== user.id) throw forbidden({ reason: 'not your conference', id });
+    if (!hasAnyRole(user, SUPERVISING) && c.operator_user_id !== user.id) {
+      // An expert answers only in a conference they took part in (their seat was one of its legs).
+      const wasLeg = user.extension && hasAnyRole(user, ['expert'])
+        ? await this.d.knex('call_conference_legs').where({ conference_id: id, role: 'expert' }).whereRaw('left(channel, ?) = ?', [user.extension.length + 1, `${user.extension}-`]).first('id')
+        : undefined;
+      if (!wasLeg) throw forbidden({ reason: 'not your conference', id });
+    }
     if (!c.ticket_no) throw conflict('conference.no_ticket', '该三方通话没有关联工单', { id });
     const [row] = await this.d.knex('call_expert_answers').insert({ conference_id: id, ticket_no: c.ticket_no, user_id: user.id, text: body.text }).returning('*');
     await this.d.audit.record({ actorUserId: user.id, actor: user.username, action: 'ticket.expert_answer', targetType: 'ticket', targetId: c.ticket_no, requestId, details: { conferenceId: id, answerId: Number(row.id), line: c.line_code } });

@@ -46,14 +46,16 @@ export class MonitoringService {
       call_id: callId, supervisor_user_id: user.id, supervisor_interface: user.extension, mode, target_channel: operator.channel, spy_channel_id: spyChannelId,
     }).returning('*');
     const s = row(inserted);
+    // Audited before the supervisor can hear anything: no listening without a record of it (第二十七条).
+    await this.d.audit.record({ actorUserId: user.id, actor: user.username, action: `call.monitor.${mode}`, targetType: 'call', targetId: String(callId), requestId, details: { sessionId: s.id, mode, target: operator.channel, supervisor: user.extension } });
     try {
       // AmiClient.chanSpy does the same Originate; here with our own channel id, so the session can be stopped.
       await lc.ami.originate({ channel: user.extension, application: 'ChanSpy', data: `${operator.channel},${FLAGS[mode]}`, callerId: `"${MODE_TEXT[mode]}" <${user.extension.replace(/^[A-Za-z]+\//, '')}>`, channelId: spyChannelId, timeoutMs: 20_000 });
     } catch (err) {
       await this.d.knex('call_monitor_sessions').where({ id: s.id }).update({ ended_at: new Date() });
+      await this.d.audit.record({ actorUserId: user.id, actor: user.username, action: 'call.monitor.failed', targetType: 'call', targetId: String(callId), requestId, details: { sessionId: s.id, mode, error: (err as Error).message } });
       throw LiveCalls.amiFailure(err, callId);
     }
-    await this.d.audit.record({ actorUserId: user.id, actor: user.username, action: `call.monitor.${mode}`, targetType: 'call', targetId: String(callId), requestId, details: { sessionId: s.id, mode, target: operator.channel, supervisor: user.extension } });
     this.notify(s, 'monitor.started', `值班长开始${MODE_TEXT[mode]}`);
     return s;
   }

@@ -1,7 +1,7 @@
 import { Api } from '../../http/api';
 import { z } from '../../http/zod';
-import { badRequest } from '../../http/errors';
-import { AuthUser, Role } from '../../auth/roles';
+import { badRequest, forbidden } from '../../http/errors';
+import { AuthUser, Role, hasAnyRole } from '../../auth/roles';
 import { WsGateway } from '../../live/ws-gateway';
 import { LINE_KINDS, LineDirectory } from './lines';
 import { TransferService } from './transfers';
@@ -17,9 +17,10 @@ export interface LinkageServices {
   emergency: EmergencyLinkage;
 }
 
-const READ: Role[] = ['operator', 'expert', 'supervisor', 'admin', 'auditor', 'unit_handler'];
+const READ: Role[] = ['operator', 'expert', 'supervisor', 'admin', 'auditor'];
 const ACT: Role[] = ['operator', 'supervisor', 'admin'];
-const SUP: Role[] = ['supervisor', 'admin'];
+// Listening to citizens is for supervisors only: admins manage accounts, not calls (第二十七条).
+const SUP: Role[] = ['supervisor'];
 
 const Id = z.object({ id: z.coerce.number().int().positive() });
 const Code = z.object({ code: z.string().min(1).max(32) });
@@ -46,7 +47,17 @@ export function registerLinkageRoutes(api: Api, s: LinkageServices) {
 
   api.route({ method: 'post', path: '/api/calls/:id/transfer', summary: 'One-key transfer of a live call (blind or consult) with its ticket (第十九条)', tags: ['linkage'], roles: ACT, params: Id, body: TransferBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.transfers.start(user!, params.id, body, requestId) });
   api.route({ method: 'get', path: '/api/calls/:id/transfers', summary: 'Transfer attempts of a call', tags: ['linkage'], roles: READ, params: Id, handler: ({ params }) => s.transfers.forCall(params.id) });
-  api.route({ method: 'get', path: '/api/transfers', summary: 'Transfers to a line, newest first (the receiving centre\'s view)', tags: ['linkage'], roles: READ, query: z.object({ line: z.string().max(32) }), handler: ({ query }) => s.transfers.toLine(query.line) });
+  api.route({
+    method: 'get', path: '/api/transfers', summary: 'Transfers to a line, newest first (the receiving centre\'s view; a unit sees only the lines handed over to it)', tags: ['linkage'],
+    roles: [...READ, 'unit_handler'], query: z.object({ line: z.string().max(32) }), errors: { 403: 'Not this unit\'s line' },
+    handler: async ({ query, user }) => {
+      if (!hasAnyRole(user!, READ)) {
+        const line = await s.lines.get(query.line);
+        if (!line.ticketUnit || line.ticketUnit !== user!.unitCode) throw forbidden({ reason: 'transfers to another unit\'s line' });
+      }
+      return s.transfers.toLine(query.line);
+    },
+  });
   api.route({ method: 'get', path: '/api/transfers/:id', summary: 'One transfer attempt', tags: ['linkage'], roles: READ, params: Id, errors: { 404: 'transfer.not_found' }, handler: ({ params }) => s.transfers.get(params.id) });
   api.route({ method: 'post', path: '/api/transfers/:id/complete', summary: 'Complete a consult transfer (the operator drops out)', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.transfers.complete(user!, params.id) });
   api.route({ method: 'post', path: '/api/transfers/:id/cancel', summary: 'Cancel a consult transfer (back to the caller)', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.transfers.cancel(user!, params.id) });
