@@ -109,9 +109,21 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
   const port = (server.address() as AddressInfo).port;
   await leader.start();
   const started: Feature[] = [];
-  for (const f of features) {
-    if (f.start) await f.start();
-    started.push(f);
+  try {
+    for (const f of features) {
+      if (f.start) await f.start();
+      started.push(f);
+    }
+  } catch (err) {
+    // A feature that cannot start leaves nothing open behind it.
+    for (const f of started.reverse()) await f.stop?.().catch(() => undefined);
+    await leader.stop();
+    await ws.stop();
+    server.close();
+    server.closeAllConnections();
+    await live.close();
+    await db.destroy();
+    throw new StartupError(`Cannot start ${features[started.length]?.name ?? 'a feature'}: ${(err as Error).message}`);
   }
 
   let stopping: Promise<void> | null = null;

@@ -97,6 +97,13 @@ export class AuthService {
       if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
       passwordHash = await hashPassword(patch.password);
     }
+    if (patch.roles?.includes('unit_handler') && patch.unitCode === undefined) {
+      const current = await this.users.findById(id);
+      if (current && !current.unitCode) throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+    }
+    if (patch.unitCode === null && (patch.roles ?? (await this.users.findById(id))?.roles ?? []).includes('unit_handler')) {
+      throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+    }
     const { password: _pw, ...rest } = patch;
     const updated = await this.users.update(id, { ...rest, passwordHash });
     if (!updated) throw notFound('user.not_found', 'No such user', { id });

@@ -12,6 +12,7 @@ export class LeaderElector extends EventEmitter {
   readonly owner: string;
   private timer: NodeJS.Timeout | null = null;
   private leader = false;
+  private stopped = false;
 
   constructor(private readonly live: LiveStore, private readonly name: string, private readonly log: Logger, private readonly ttlMs = 15_000, owner?: string) {
     super();
@@ -23,6 +24,7 @@ export class LeaderElector extends EventEmitter {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     await this.tick();
     this.timer = setInterval(() => void this.tick(), Math.max(200, Math.floor(this.ttlMs / 3)));
     this.timer.unref();
@@ -35,6 +37,11 @@ export class LeaderElector extends EventEmitter {
     } catch (err) {
       this.log.warn({ err: (err as Error).message, lock: this.name }, 'leader lock check failed');
     }
+    if (this.stopped) {
+      // A check still in flight when we stopped must not keep (or take) the lock.
+      if (got) await this.live.releaseLock(this.name, this.owner).catch(() => undefined);
+      return;
+    }
     if (got !== this.leader) {
       this.leader = got;
       this.log.info({ lock: this.name, owner: this.owner, leader: got }, got ? 'became leader' : 'lost leadership');
@@ -43,6 +50,7 @@ export class LeaderElector extends EventEmitter {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     if (this.leader) {

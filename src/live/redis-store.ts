@@ -8,6 +8,9 @@ type Client = ReturnType<typeof createClient>;
 const ACQUIRE = `local v = redis.call('GET', KEYS[1])
 if v == false or v == ARGV[1] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`;
+const INCR_TTL = `local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return n`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** LiveStore on Redis: shared by every service instance; pub/sub on a dedicated connection. */
@@ -45,9 +48,9 @@ export class RedisLiveStore implements LiveStore {
     await this.client.del(this.k(key));
   }
   async incr(key: string, ttlSeconds?: number) {
-    const n = Number(await this.client.incr(this.k(key)));
-    if (n === 1 && ttlSeconds) await this.client.expire(this.k(key), ttlSeconds);
-    return n;
+    if (!ttlSeconds) return Number(await this.client.incr(this.k(key)));
+    // INCR and the first EXPIRE in one script: a crash in between cannot leave a counter that never expires.
+    return Number(await this.client.eval(INCR_TTL, { keys: [this.k(key)], arguments: [String(ttlSeconds)] }));
   }
   async hset(key: string, fields: Record<string, string>) {
     if (Object.keys(fields).length) await this.client.hSet(this.k(key), fields);

@@ -14,7 +14,12 @@ function scrub(value: unknown, depth: number): unknown {
   if (depth > 6 || value === null || value === undefined) return value;
   if (typeof value === 'string') return maskPhonesInText(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  if (typeof value === 'object' && !(value instanceof Error)) {
+  if (value instanceof Error) {
+    // Database and driver errors quote the values they choked on: mask numbers in what they say.
+    const e = value as Error & { detail?: unknown };
+    return { type: e.name, message: maskPhonesInText(e.message), ...(typeof e.detail === 'string' ? { detail: maskPhonesInText(e.detail) } : {}), stack: e.stack ? maskPhonesInText(e.stack) : undefined };
+  }
+  if (typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (PHONE_KEYS.has(k) && (typeof v === 'string' || typeof v === 'number')) out[k] = maskPhone(String(v));

@@ -34,3 +34,14 @@ describe('personal data in logs (第二十七条)', () => {
     expect(out).to.contain('136****2222');
   });
 });
+
+describe('errors in logs', () => {
+  it('given a database error quoting a caller number, when logged, then the number is masked', () => {
+    const lines: string[] = [];
+    const stream = new Writable({ write(c, _e, cb) { lines.push(c.toString()); cb(); } });
+    const err = Object.assign(new Error('duplicate key value (caller_phone)=(13912345678)'), { detail: 'Key (caller_phone)=(13912345678) already exists.' });
+    createLogger({ destination: stream }).error({ err }, 'insert failed');
+    expect(lines.join('')).not.to.contain('13912345678');
+    expect(lines.join('')).to.contain('139****5678');
+  });
+});
