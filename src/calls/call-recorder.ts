@@ -74,7 +74,8 @@ export class CallRecorder {
       case 'ChannelCreated':
         this.channels.set(this.key(e.serverId, e.channelId), { linkedId: e.linkedId ?? e.channelId, channel: e.channel, callerNumber: e.callerNumber });
         if (e.context && INBOUND_CONTEXTS.has(e.context) && (e.linkedId ?? e.channelId) === e.channelId) {
-          this.enqueue(e.serverId, e.linkedId ?? e.channelId, (trx, call) => this.patch(trx, call, { caller_channel_id: call.caller_channel_id ?? e.channelId, caller_number: call.caller_number ?? e.callerNumber ?? null, dialled: call.dialled ?? e.exten ?? null }), new Date(e.at));
+          // A call first seen through a resync (it began while we were away) is marked reconciled.
+          this.enqueue(e.serverId, e.linkedId ?? e.channelId, (trx, call) => this.patch(trx, call, { caller_channel_id: call.caller_channel_id ?? e.channelId, caller_number: call.caller_number ?? e.callerNumber ?? null, dialled: call.dialled ?? e.exten ?? null, ...(e.synthetic && call.state === 'new' ? { reconciled: true } : {}) }), new Date(e.at));
         }
         return;
       case 'CallerJoinedQueue': {
@@ -86,6 +87,9 @@ export class CallRecorder {
           const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
           const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
           if (joins > leaves) return null;
+          // A resync reports the queue a caller is still in (Queue() running): if our records already
+          // have that join, the report is the same join, not a new one.
+          if (e.synthetic && joins > 0) return null;
           await this.patch(trx, call, {
             caller_channel_id: e.channelId,
             caller_number: call.caller_number ?? e.callerNumber ?? null,

@@ -79,7 +79,17 @@ export function reconcile(view: AmiView, snap: AmiSnapshot, sinceSeq: number, en
       c = { channelId: id, channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'), state,
         callerNumber: str(f, 'calleridnum'), seq: view.seq };
       view.channels.set(id, c);
-      syn({ type: 'ChannelCreated', ...refOf(c), state, callerNumber: c.callerNumber, context: str(f, 'context'), exten: str(f, 'exten') });
+      // A channel that began while we were away: its age (Duration) dates it.
+      const at = startedAt(f);
+      syn({ type: 'ChannelCreated', ...refOf(c), state, callerNumber: c.callerNumber, context: str(f, 'context'), exten: str(f, 'exten'), ...(at ? { at } : {}) });
+      // A caller that joined a queue and was answered while we were away is still in Queue(), bridged
+      // to the member's leg: report the join and the answer so its record is complete.
+      const queue = str(f, 'application') === 'Queue' ? (str(f, 'applicationdata') ?? '').split(',')[0] : '';
+      if (queue && bridgeId && !inQueue) {
+        syn({ type: 'CallerJoinedQueue', ...refOf(c), queue, position: 0, callerNumber: c.callerNumber, ...(at ? { at } : {}) });
+        syn({ type: 'CallerLeftQueue', ...refOf(c), queue });
+        inferAnswer(view, c, queue, bridgeId, snapChannels, snapMembers, syn);
+      }
     } else if (c.state !== state) {
       syn({ type: 'ChannelStateChanged', ...refOf(c), state, previousState: c.state });
       c.state = state;
@@ -139,6 +149,12 @@ export function reconcile(view: AmiView, snap: AmiSnapshot, sinceSeq: number, en
     }
   }
   return out;
+}
+
+/** When a channel began, from CoreShowChannel's Duration (HH:MM:SS); undefined when absent. */
+function startedAt(f: AmiFrame): number | undefined {
+  const m = /^(\d+):(\d{2}):(\d{2})$/.exec(str(f, 'duration') ?? '');
+  return m ? Date.now() - (Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])) * 1000 : undefined;
 }
 
 /**

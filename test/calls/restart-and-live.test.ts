@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { expect } from 'chai';
 import WebSocket from 'ws';
 import { startCallHarness, CallHarness } from './harness';
@@ -94,5 +95,48 @@ describe('call records across a service restart, and the live queue feed', funct
     h.sim.hangup(id);
     await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'completed'));
     ws.close();
+  });
+});
+
+describe('fail open: Asterisk keeps answering and recording while the service is stopped', function () {
+  this.timeout(60_000);
+  let h: CallHarness;
+
+  before(async () => {
+    h = await startCallHarness();
+    h.sim.registerEndpoint('1001');
+    h.sim.setEndpointBehaviour('1001', { answerAfterMs: 100 });
+    const op = await h.t.userToken(['operator'], { username: 'op1001', extension: 'PJSIP/1001', centre: 'QY' });
+    expect((await h.t.http('POST', '/api/operators/me/login', { token: op, body: {} })).status).to.equal(200);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+
+  it('given the service stopped, when a citizen calls, then the call is queued, answered and recorded by Asterisk alone, and recorded by the service once it is back', async () => {
+    await h.stopService();
+    const id = await h.sim.placeInboundCall({ from: '13500006666', to: '12345', trunk: 'carrier' });
+    // The operator's phone rings and answers: the caller is bridged to PJSIP/1001 with nobody steering.
+    await until(() => {
+      const caller = h.sim.channels().find((c) => c.id === id);
+      return caller?.bridgeId && h.sim.channels().some((c) => c.name.startsWith('PJSIP/1001-') && c.bridgeId === caller.bridgeId);
+    }, { timeoutMs: 10_000, what: 'the call answered without the service' });
+    await h.startService();
+    // Back: the resync reports the live call, the service writes it, and the end comes live.
+    const answered = await until(async () => {
+      const c = await h.db.knex('calls').where({ linkedid: id }).first();
+      return c?.caller_channel_id === id ? c : null;
+    }, { timeoutMs: 5_000, what: 'the resynced call record' });
+    expect(answered.state).to.not.equal('ended');
+    h.sim.hangup(id);
+    const ended = await until(async () => {
+      const c = await h.db.knex('calls').where({ linkedid: id }).first();
+      return c?.state === 'ended' ? c : null;
+    }, { timeoutMs: 10_000, what: 'the end' });
+    // Reconstructed from Asterisk's channel list: queued in the city queue, answered by 1001, marked reconciled.
+    expect(ended).to.include({ caller_number: '13500006666', queue: 'q-qy', centre: 'QY', operator_interface: 'PJSIP/1001', outcome: 'answered', reconciled: true });
+    const file = `${h.sim.spoolDir}/monitor/${id}.wav`;
+    await until(() => fs.existsSync(file), { what: 'the MixMonitor file written by Asterisk' });
+    expect(fs.statSync(file).size).to.be.greaterThan(44);
   });
 });
