@@ -25,8 +25,9 @@ export interface ShiftProfile {
 
 const DAY_NIGHT = (day: number, night: number, holiday: number): ShiftProfile[] => [
   { name: '白班', days: 'workday', from: '08:00', to: '20:00', targetStaff: day },
-  { name: '夜班', days: 'all', from: '20:00', to: '08:00', targetStaff: night },
+  { name: '周末白班', days: 'weekend', from: '08:00', to: '20:00', targetStaff: holiday },
   { name: '节假日白班', days: 'holiday', from: '08:00', to: '20:00', targetStaff: holiday },
+  { name: '夜班', days: 'all', from: '20:00', to: '08:00', targetStaff: night },
 ];
 
 /** The Qingyang centres of the measures (第三条, 第十九条): the city line, its counties and district. */

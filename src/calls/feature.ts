@@ -18,6 +18,7 @@ import { Wallboard } from './wallboard';
 import { reconcileOpenCalls } from './reconcile';
 import { BusyMonitor } from './busy-monitor';
 import { SatisfactionCalls } from './satisfaction-call';
+import { DayKindSource, staffing } from './staffing';
 import { z } from '../http/zod';
 import { Linkage, registerLinkage } from './linkage';
 
@@ -122,10 +123,20 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         roles: ['operator', 'supervisor', 'auditor'], params: TicketParams,
         handler: ({ params }) => satisfaction.forTicket(params.no),
       });
-      registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit });
+      // Holidays and 调休 days come from the tickets' working-day calendar when it is wired in.
+      const days: DayKindSource = {
+        kindOf(day) {
+          const cal = (ctx.services.get('tickets') as { clock?: () => { calendar: { entry(d: string): { kind: string } | undefined; isWorkingDay(d: string): boolean } } } | undefined)?.clock?.().calendar;
+          if (cal) return cal.entry(day)?.kind === 'holiday' ? 'holiday' : cal.isWorkingDay(day) ? 'workday' : 'weekend';
+          const dow = new Date(`${day}T00:00:00Z`).getUTCDay();
+          return dow === 0 || dow === 6 ? 'weekend' : 'workday';
+        },
+      };
+      const staffingNow = async () => staffing(centres.all(), await operators.list(), Date.now(), days);
+      registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit, staffing: staffingNow });
       // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
       linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log });
-      ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list() }) });
+      ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list(), staffing: await staffingNow() }) });
       ctx.ws.registerTopic('operator', { roles: ['operator', 'expert'], snapshot: async (user) => (await operators.get(user.id)) ?? { state: 'logged_out' }, filter: (user, e) => (e as { operator?: { userId: number } }).operator?.userId === user.id });
       const opRoles = ['operator', 'expert'] as const;
       ctx.ws.registerCommand('operator.login', opRoles, (user, p) => operators.login(user, { queues: Array.isArray(p.queues) ? (p.queues as string[]) : undefined }));

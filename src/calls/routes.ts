@@ -23,6 +23,8 @@ export interface CallsDeps {
   centres: CentreDirectory;
   live: LiveStore;
   audit: AuditStore;
+  /** Each centre's current shift, planned staff and who is logged in. */
+  staffing: () => Promise<unknown>;
 }
 
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -201,7 +203,7 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     roles: ['operator', 'expert', 'supervisor', 'admin'], handler: () => d.centres.all(),
   });
   api.route({
-    method: 'get', path: '/api/live/queues', summary: 'Live queue board: waiting callers, longest wait, service level, abandon rate, ASA, AHT', tags: ['live'],
-    roles: ['supervisor', 'admin'], handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list() }),
+    method: 'get', path: '/api/live/queues', summary: 'Live queue board: waiting callers, longest wait, service level, abandon rate, ASA, AHT, and staffing against the current shift', tags: ['live'],
+    roles: ['supervisor', 'admin'], handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list(), staffing: await d.staffing() }),
   });
 }

@@ -46,6 +46,9 @@ describe('wallboard page in headless Chromium', function () {
     const kpi = (k: string) => page.textContent(`article[data-queue="q-qy"] [data-k="${k}"]`);
     expect(await kpi('waiting')).to.equal('0');
     expect(await page.textContent('#operators')).to.contain('空闲');
+    // The city centre's row: its current shift and one operator logged in.
+    const cityRow = await page.textContent('#staffing tbody tr:first-child');
+    expect(cityRow).to.match(/^市12345热线(白班|周末白班|节假日白班|夜班)\d+1/);
     const offered = Number(await kpi('offered'));
 
     const id = await h.sim.placeInboundCall({ from: '13600001111', to: '12345', trunk: 'carrier' });

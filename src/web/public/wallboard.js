@@ -9,6 +9,8 @@ const QUEUE_NAMES = { 'q-qy': '市12345热线', 'q-qy-backup': '市热线后备'
 const STATES = { ready: '空闲', ringing: '振铃', on_call: '通话中', wrapup: '话后处理', paused: '暂停', logged_out: '已签出' };
 const queues = new Map(); // queue -> { stats, waiting: Map }
 const operators = new Map();
+let staffing = [];
+const CENTRE_NAMES = { QY: '市12345热线', XF: '西峰区', QC: '庆城县', HX: '环县', HC: '华池县', HS: '合水县', ZN: '正宁县', NX: '宁县', ZY: '镇原县' };
 
 const pct = (x) => (x === null || x === undefined ? '—' : `${Math.round(x * 100)}%`);
 const secs = (x) => (x === null || x === undefined ? '—' : `${Math.round(x)}秒`);
@@ -50,6 +52,15 @@ function render() {
       </tbody></table>`;
     root.appendChild(el);
   }
+  // Logged-in counts follow the operators we know; the plan comes with the snapshot.
+  document.querySelector('#staffing tbody').innerHTML = staffing
+    .map((s) => {
+      const mine = [...operators.values()].filter((o) => o.state !== 'logged_out' && o.queues.includes(s.queue));
+      const count = (st) => mine.filter((o) => st.includes(o.state)).length;
+      const short = s.targetStaff !== null && mine.length < s.targetStaff;
+      return `<tr><td>${CENTRE_NAMES[s.centre] || s.centre}</td><td>${s.shift || '—'}</td><td>${s.targetStaff ?? '—'}</td><td class="${short ? 'state-on_call' : ''}">${mine.length}</td><td>${count(['ready'])}</td><td>${count(['on_call', 'ringing'])}</td><td>${count(['paused'])}</td></tr>`;
+    })
+    .join('');
   const tbody = document.querySelector('#operators tbody');
   tbody.innerHTML = [...operators.values()]
     .filter((o) => o.state !== 'logged_out')
@@ -80,6 +91,7 @@ function connect() {
       for (const q of f.data.queues) setQueue({ ...q, waitingCount: q.waiting.length }, q.waiting);
       operators.clear();
       for (const o of f.data.operators) operators.set(o.userId, o);
+      staffing = f.data.staffing || [];
       status.textContent = '实时';
       render();
     } else if (f.type === 'event' && f.topic === 'queues') apply(f.data);
