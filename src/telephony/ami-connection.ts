@@ -13,7 +13,7 @@ import net = require('net');
 import { EventEmitter } from 'events';
 import { Logger, silentLogger } from '../logging/logger';
 import { AmiFrame, AmiFrameParser, FramePeek, str } from './ami-frames';
-import { FRAME_PEEKS } from './ami-view';
+import { FRAME_PEEKS, VIEW_HEADERS } from './ami-view';
 import { Backoff, BackoffOptions, RateLimitedLog } from './backoff';
 import { disconnected, notConnected, rejected, timedOut } from './errors';
 import { ConnectionState } from './events';
@@ -126,6 +126,11 @@ export abstract class AmiConnection extends EventEmitter {
    * the view's peeks (VarSet: only the variables it maps); not while a list action collects items.
    */
   protected peekEvent(name: string): FramePeek | undefined { return this.listsPending > 0 ? undefined : FRAME_PEEKS[name]; }
+  /**
+   * For a wanted event, the only headers to parse (the view's); every header while a list action
+   * collects items, since those frames go to the caller whole.
+   */
+  protected eventHeaders(_name: string): ReadonlySet<string> | undefined { return this.listsPending > 0 ? undefined : VIEW_HEADERS; }
   /** Called once per session after Login; must end in `resynced` (or throw to drop the session). */
   protected abstract onSession(): Promise<void>;
   protected abstract onStateChange(state: ConnectionState, previous: ConnectionState, error?: string): void;
@@ -247,7 +252,8 @@ export abstract class AmiConnection extends EventEmitter {
       skipped: (name) => this.onSkipped(name),
       garbage: (sample, why) => this.onGarbage(sample, why),
       banner: () => undefined,
-    }, (name) => this.listsPending > 0 || this.wantsEvent(name), undefined, (name) => this.peekEvent(name));
+    }, (name) => this.listsPending > 0 || this.wantsEvent(name), undefined, (name) => this.peekEvent(name),
+    (name) => this.eventHeaders(name));
     socket.on('data', (chunk: string) => parser.push(chunk));
     let lastError: string | undefined;
     socket.on('error', (e) => { lastError = e.message; });

@@ -62,6 +62,22 @@ export function peekVarSet(buf: string, start: number, end: number): boolean {
   return name === 'MIXMONITOR_FILENAME' || WATCHED_VARIABLES.has(name);
 }
 
+/**
+ * Every header `apply()` reads (lowercase), plus what the connection classifies frames by. The parser
+ * turns only these into strings for live events (a Newchannel has 18 headers, the view reads 7);
+ * list items and responses keep all of theirs. A header read in `apply()` must be listed here.
+ */
+export const VIEW_HEADERS: ReadonlySet<string> = new Set([
+  'event', 'actionid', 'eventlist', 'response',
+  'uniqueid', 'channel', 'linkedid', 'queue', 'position', 'originalposition', 'calleridnum', 'holdtime',
+  'ringtime', 'talktime', 'interface', 'membername', 'destchannel', 'destuniqueid', 'bridgeuniqueid',
+  'result', 'transfereruniqueid', 'transfererchannel', 'transfereeuniqueid', 'transfereechannel',
+  'origtransfereruniqueid', 'origtransfererchannel', 'transfertargetcontext', 'transfertargetexten',
+  'destbridgeuniqueid', 'origbridgeuniqueid', 'context', 'extension', 'exten', 'isexternal', 'peer',
+  'peerstatus', 'direction', 'digit', 'variable', 'value', 'reason', 'channelstatedesc', 'cause',
+  'cause-txt', 'paused', 'pausedreason', 'status', 'incall', 'penalty', 'membership',
+]);
+
 /** Wanted events the frame parser may still skip after a look at their raw text. */
 export const FRAME_PEEKS: Record<string, FramePeek> = { VarSet: peekVarSet };
 
