@@ -140,13 +140,17 @@ export class AmiView {
         const c = this.touch(f);
         const queue = str(f, 'queue') ?? '';
         if (c) c.queue = queue;
-        this.out({ type: 'CallerJoinedQueue', ...this.ref(f), queue, position: num(f, 'position') ?? 0, callerNumber: str(f, 'calleridnum') });
+        this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'CallerJoinedQueue',
+          channelId: str(f, 'uniqueid') ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'),
+          queue, position: num(f, 'position') ?? 0, callerNumber: str(f, 'calleridnum') });
         return true;
       }
       case 'QueueCallerLeave': {
         const c = this.touch(f);
         if (c) c.queue = undefined;
-        this.out({ type: 'CallerLeftQueue', ...this.ref(f), queue: str(f, 'queue') ?? '', position: num(f, 'position') });
+        this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'CallerLeftQueue',
+          channelId: str(f, 'uniqueid') ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'),
+          queue: str(f, 'queue') ?? '', position: num(f, 'position') });
         return true;
       }
       case 'QueueCallerAbandon':
@@ -155,7 +159,10 @@ export class AmiView {
           originalPosition: num(f, 'originalposition'), holdTimeSec: num(f, 'holdtime') });
         return true;
       case 'AgentCalled':
-        this.out({ type: 'MemberRinging', ...this.ref(f), ...this.member(f), memberChannel: str(f, 'destchannel') });
+        this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'MemberRinging',
+          channelId: str(f, 'uniqueid') ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'),
+          queue: str(f, 'queue') ?? '', memberInterface: str(f, 'interface') ?? '', memberName: str(f, 'membername'),
+          memberChannel: str(f, 'destchannel') });
         return true;
       case 'AgentConnect': return this.agentConnect(f);
       case 'AgentComplete': return this.agentComplete(f);
@@ -164,7 +171,8 @@ export class AmiView {
         const c = this.touch(f);
         const bridgeId = str(f, 'bridgeuniqueid') ?? '';
         if (c) c.bridgeId = name === 'BridgeEnter' ? bridgeId : undefined;
-        this.out({ type: name === 'BridgeEnter' ? 'BridgeEntered' : 'BridgeLeft', ...this.ref(f), bridgeId });
+        this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: name === 'BridgeEnter' ? 'BridgeEntered' : 'BridgeLeft',
+          channelId: str(f, 'uniqueid') ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'), bridgeId });
         return true;
       }
       case 'MixMonitorStart': {
@@ -249,22 +257,30 @@ export class AmiView {
     return c;
   }
 
+  // The frequent events are built as literals (the same keys as `out({...this.ref(f), …})` would
+  // give): spreading two objects into a third costs more than the parsing of the frame.
   private newChannel(f: AmiFrame): boolean {
-    const r = this.ref(f);
-    if (!r.channelId) return false;
+    const channelId = str(f, 'uniqueid') ?? '';
+    if (!channelId) return false;
+    const channel = str(f, 'channel') ?? '';
+    const linkedId = str(f, 'linkedid');
     const state = str(f, 'channelstatedesc') ?? '';
     const callerNumber = str(f, 'calleridnum');
-    this.channels.set(r.channelId, { ...r, state, callerNumber, seq: this.seq });
-    this.out({ type: 'ChannelCreated', ...r, state, callerNumber, context: str(f, 'context'), exten: str(f, 'exten') });
+    this.channels.set(channelId, { channelId, channel, linkedId, state, callerNumber, seq: this.seq });
+    this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'ChannelCreated', channelId, channel, linkedId,
+      state, callerNumber, context: str(f, 'context'), exten: str(f, 'exten') });
     return true;
   }
 
   private newState(f: AmiFrame): boolean {
-    const c = this.touch(f);
+    const channelId = str(f, 'uniqueid');
+    const c = channelId === undefined ? undefined : this.channels.get(channelId);
+    if (c) c.seq = this.seq;
     const state = str(f, 'channelstatedesc') ?? '';
     const previousState = c?.state;
     if (c) c.state = state;
-    this.out({ type: 'ChannelStateChanged', ...this.ref(f), state, previousState });
+    this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'ChannelStateChanged',
+      channelId: channelId ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'), state, previousState });
     return true;
   }
 
@@ -279,7 +295,8 @@ export class AmiView {
         file: typeof c.recording === 'string' ? c.recording : undefined, state: 'hangup' });
     }
     this.pendingRecordingFiles.delete(r.channel);
-    this.out({ type: 'ChannelHungUp', ...r, cause: num(f, 'cause') ?? 0, causeText: str(f, 'cause-txt') ?? '' });
+    this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'ChannelHungUp', channelId: r.channelId,
+      channel: r.channel, linkedId: r.linkedId, cause: num(f, 'cause') ?? 0, causeText: str(f, 'cause-txt') ?? '' });
     return true;
   }
 
@@ -314,12 +331,24 @@ export class AmiView {
   }
 
   private memberEvent(name: string, f: AmiFrame): boolean {
-    const m = this.member(f);
-    const key = AmiView.memberKey(m.queue, m.memberInterface);
+    const queue = str(f, 'queue') ?? '';
+    const memberInterface = str(f, 'interface') ?? '';
+    const memberName = str(f, 'membername');
+    const key = AmiView.memberKey(queue, memberInterface);
     const paused = str(f, 'paused') === '1';
     const status = num(f, 'status') ?? 0;
     const inCall = str(f, 'incall') === '1';
     const prev = this.members.get(key);
+    if (name === 'QueueMemberStatus') {
+      // The most frequent member event (every device state change): no intermediate objects.
+      this.members.set(key, { queue, memberInterface, memberName, paused, status, inCall });
+      if (!prev || prev.status !== status || prev.inCall !== inCall) {
+        this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'QueueMemberStatusChanged',
+          queue, memberInterface, memberName, status, statusText: deviceStatusText(status), inCall });
+      }
+      return true;
+    }
+    const m = { queue, memberInterface, memberName };
     if (name === 'QueueMemberRemoved') {
       this.members.delete(key);
       this.out({ type: 'QueueMemberRemoved', ...m });
