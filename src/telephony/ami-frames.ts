@@ -56,6 +56,9 @@ export class AmiFrameParser {
   private badLine: string | null = null;
   /** Headers kept for the frame being parsed (null: all of them). */
   private filter: ReadonlySet<string> | null = null;
+  /** For `filter`: 1 at (length, first character) of every kept header, either case. */
+  private filterSlots: Uint8Array = new Uint8Array(KEY_SLOTS);
+  private slotsFor: ReadonlySet<string> | null = null;
   private readonly keys: Array<KeyEntry[] | undefined> = new Array(KEY_SLOTS);
   private keyCount = 0;
   /** In the buffer being pushed: next `\n\r\n` / `\n\n` at or after the last frameEnd start (-1: none). */
@@ -122,7 +125,9 @@ export class AmiFrameParser {
         }
         this.lines = 1;
         this.cur = { event: name };
-        this.filter = this.headers(name) ?? null;
+        const filter = this.headers(name) ?? null;
+        if (filter !== null && filter !== this.slotsFor) this.setSlots(filter);
+        this.filter = filter;
       } else this.line(buf, pos, end);
       pos = nl + 1;
     }
@@ -154,6 +159,17 @@ export class AmiFrameParser {
     if (b >= 0) return b + 2;
     const last = buf.lastIndexOf('\n');
     return last < pos ? -pos - 1 : -(last + 1) - 1;
+  }
+
+  private setSlots(filter: ReadonlySet<string>): void {
+    const slots = new Uint8Array(KEY_SLOTS);
+    for (const k of filter) {
+      if (k.length >= 64) continue;
+      slots[(k.length << 7) | (k.toLowerCase().charCodeAt(0) & 127)] = 1;
+      slots[(k.length << 7) | (k.toUpperCase().charCodeAt(0) & 127)] = 1;
+    }
+    this.filterSlots = slots;
+    this.slotsFor = filter;
   }
 
   /** `buf[start, end)` as a string, the same string object for a name seen before. */
@@ -205,9 +221,20 @@ export class AmiFrameParser {
       this.lines++;
       return;
     }
+    const filter = this.filter;
+    if (filter !== null) {
+      // No kept header has this length and first letter: skip the line without identifying its key.
+      // Exact for keys with printable ASCII at both ends (lowercasing, trimming keep their length).
+      const len = colon - start;
+      const c0 = buf.charCodeAt(start);
+      const c1 = buf.charCodeAt(colon - 1);
+      if (len < 64 && c0 > 32 && c0 < 127 && c1 > 32 && c1 < 127 && this.filterSlots[(len << 7) | c0] === 0) {
+        if (++this.lines > MAX_LINES_PER_FRAME) this.tooLong(buf, start, end);
+        return;
+      }
+    }
     const entry = this.keyEntry(buf, start, colon);
     const key = entry.key;
-    const filter = this.filter;
     if (filter !== null && this.lines !== 0) {
       if (entry.filter !== filter) { entry.filter = filter; entry.kept = filter.has(key); }
       if (!entry.kept) {
