@@ -13,7 +13,7 @@ import net = require('net');
 import { EventEmitter } from 'events';
 import { Logger, silentLogger } from '../logging/logger';
 import { AmiFrame, AmiFrameParser, FramePeek, str } from './ami-frames';
-import { FRAME_PEEKS, VIEW_HEADERS } from './ami-view';
+import { EVENT_HEADERS, FRAME_PEEKS, VIEW_HEADERS } from './ami-view';
 import { Backoff, BackoffOptions, RateLimitedLog } from './backoff';
 import { disconnected, notConnected, rejected, timedOut } from './errors';
 import { ConnectionState } from './events';
@@ -130,7 +130,9 @@ export abstract class AmiConnection extends EventEmitter {
    * For a wanted event, the only headers to parse (the view's); every header while a list action
    * collects items, since those frames go to the caller whole.
    */
-  protected eventHeaders(_name: string): ReadonlySet<string> | undefined { return this.listsPending > 0 ? undefined : VIEW_HEADERS; }
+  protected eventHeaders(name: string): ReadonlySet<string> | undefined {
+    return this.listsPending > 0 ? undefined : EVENT_HEADERS[name] ?? VIEW_HEADERS;
+  }
   /** Called once per session after Login; must end in `resynced` (or throw to drop the session). */
   protected abstract onSession(): Promise<void>;
   protected abstract onStateChange(state: ConnectionState, previous: ConnectionState, error?: string): void;

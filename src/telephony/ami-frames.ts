@@ -32,7 +32,7 @@ const MAX_LINES_PER_FRAME = 10_000;
  * A header key as it appears on the wire, with its lowercased form. Looked up by length and first
  * character and confirmed with startsWith on the buffer: no key string is sliced or hashed per line.
  */
-interface KeyEntry { raw: string; key: string; filter: ReadonlySet<string> | null; kept: boolean }
+interface KeyEntry { raw: string; key: string }
 const KEY_SLOTS = 64 * 128;
 
 /**
@@ -58,7 +58,7 @@ export class AmiFrameParser {
   private filter: ReadonlySet<string> | null = null;
   /** For `filter`: 1 at (length, first character) of every kept header, either case. */
   private filterSlots: Uint8Array = new Uint8Array(KEY_SLOTS);
-  private slotsFor: ReadonlySet<string> | null = null;
+  private readonly slotsBySet = new Map<ReadonlySet<string>, Uint8Array>();
   private readonly keys: Array<KeyEntry[] | undefined> = new Array(KEY_SLOTS);
   private keyCount = 0;
   /** In the buffer being pushed: next `\n\r\n` / `\n\n` at or after the last frameEnd start (-1: none). */
@@ -126,7 +126,7 @@ export class AmiFrameParser {
         this.lines = 1;
         this.cur = { event: name };
         const filter = this.headers(name) ?? null;
-        if (filter !== null && filter !== this.slotsFor) this.setSlots(filter);
+        if (filter !== null) this.filterSlots = this.slotsBySet.get(filter) ?? this.slotsOf(filter);
         this.filter = filter;
       } else this.line(buf, pos, end);
       pos = nl + 1;
@@ -161,15 +161,15 @@ export class AmiFrameParser {
     return last < pos ? -pos - 1 : -(last + 1) - 1;
   }
 
-  private setSlots(filter: ReadonlySet<string>): void {
+  private slotsOf(filter: ReadonlySet<string>): Uint8Array {
     const slots = new Uint8Array(KEY_SLOTS);
     for (const k of filter) {
       if (k.length >= 64) continue;
       slots[(k.length << 7) | (k.toLowerCase().charCodeAt(0) & 127)] = 1;
       slots[(k.length << 7) | (k.toUpperCase().charCodeAt(0) & 127)] = 1;
     }
-    this.filterSlots = slots;
-    this.slotsFor = filter;
+    if (this.slotsBySet.size < 1000) this.slotsBySet.set(filter, slots);
+    return slots;
   }
 
   /** `buf[start, end)` as a string, the same string object for a name seen before. */
@@ -201,7 +201,7 @@ export class AmiFrameParser {
       for (let i = 0; i < list.length; i++) if (buf.startsWith(list[i].raw, start)) return list[i];
     }
     const raw = buf.slice(start, colon);
-    const e: KeyEntry = { raw: intern(raw), key: intern(raw.trim().toLowerCase()), filter: null, kept: true };
+    const e: KeyEntry = { raw: intern(raw), key: intern(raw.trim().toLowerCase()) };
     if (slot >= 0 && this.keyCount < MAX_KEYS) {
       this.keyCount++;
       if (list === undefined) this.keys[slot] = [e];
@@ -236,8 +236,7 @@ export class AmiFrameParser {
     const entry = this.keyEntry(buf, start, colon);
     const key = entry.key;
     if (filter !== null && this.lines !== 0) {
-      if (entry.filter !== filter) { entry.filter = filter; entry.kept = filter.has(key); }
-      if (!entry.kept) {
+      if (!filter.has(key)) {
         if (++this.lines > MAX_LINES_PER_FRAME) this.tooLong(buf, start, end);
         return;
       }

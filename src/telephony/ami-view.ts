@@ -78,6 +78,29 @@ export const VIEW_HEADERS: ReadonlySet<string> = new Set([
   'cause-txt', 'paused', 'pausedreason', 'status', 'incall', 'penalty', 'membership',
 ]);
 
+const REF = ['uniqueid', 'channel', 'linkedid'];
+const MEMBER = ['queue', 'interface', 'membername'];
+/**
+ * Per mapped event, the headers its case in `apply()` reads (with what the connection classifies
+ * by); an event not listed here gets all of VIEW_HEADERS. Keep in step with `apply()`.
+ */
+export const EVENT_HEADERS: Record<string, ReadonlySet<string>> = Object.fromEntries(Object.entries({
+  Newchannel: [...REF, 'channelstatedesc', 'calleridnum', 'context', 'exten'],
+  Newstate: [...REF, 'channelstatedesc'],
+  Hangup: [...REF, 'cause', 'cause-txt'],
+  QueueCallerJoin: [...REF, 'queue', 'position', 'calleridnum'],
+  QueueCallerLeave: [...REF, 'queue', 'position'],
+  QueueCallerAbandon: [...REF, 'queue', 'position', 'originalposition', 'holdtime'],
+  AgentCalled: [...REF, ...MEMBER, 'destchannel'],
+  AgentConnect: [...REF, ...MEMBER, 'destchannel', 'destuniqueid', 'holdtime', 'ringtime'],
+  AgentComplete: [...REF, ...MEMBER, 'holdtime', 'talktime', 'reason'],
+  BridgeEnter: [...REF, 'bridgeuniqueid'],
+  BridgeLeave: [...REF, 'bridgeuniqueid'],
+  QueueMemberStatus: [...MEMBER, 'paused', 'status', 'incall'],
+  VarSet: [...REF, 'variable', 'value'],
+}).map(([name, keys]) => [name, new Set(['event', 'actionid', 'eventlist', 'response', ...keys])]));
+for (const keys of Object.values(EVENT_HEADERS)) for (const k of keys) if (!VIEW_HEADERS.has(k)) throw new Error(`EVENT_HEADERS: ${k} missing from VIEW_HEADERS`);
+
 /** Wanted events the frame parser may still skip after a look at their raw text. */
 export const FRAME_PEEKS: Record<string, FramePeek> = { VarSet: peekVarSet };
 
