@@ -51,6 +51,8 @@ const MAX_KEYS = 2000;
 export class AmiFrameParser {
   private rest = '';
   private cur: AmiFrame | null = null;
+  /** Name of the unwanted event being skipped (null: a frame dropped as too long). */
+  private skipName: string | null = null;
   private lines = 0;
   private skipping = false;
   private badLine: string | null = null;
@@ -107,7 +109,7 @@ export class AmiFrameParser {
         const name = this.eventName(buf, pos + 7, end);
         if (!this.wants(name)) {
           this.skipping = true;
-          this.cur = { event: name };
+          this.skipName = name;
           this.lines = 1;
           pos = nl + 1;
           continue;
@@ -246,7 +248,7 @@ export class AmiFrameParser {
     const value = vs >= end ? '' : buf.slice(vs, end);
     if (this.lines === 0 && key === 'event' && !this.wants(value)) {
       this.skipping = true;
-      this.cur = { event: value };
+      this.skipName = value;
       this.lines = 1;
       return;
     }
@@ -271,10 +273,11 @@ export class AmiFrameParser {
     if (this.lines === 0) return; // stray blank line between frames
     const cur = this.cur;
     const skipped = this.skipping;
+    const skipName = this.skipName;
     const badLine = this.badLine;
     this.reset();
     if (skipped) {
-      if (cur && typeof cur.event === 'string') this.sink.skipped(cur.event);
+      if (skipName !== null) this.sink.skipped(skipName);
       return;
     }
     if (!cur || (cur.event === undefined && cur.response === undefined)) {
@@ -287,6 +290,7 @@ export class AmiFrameParser {
 
   private reset(): void {
     this.cur = null;
+    this.skipName = null;
     this.lines = 0;
     this.skipping = false;
     this.badLine = null;

@@ -44,7 +44,7 @@ export const MAPPED_EVENTS = new Set([
  * Variables whose VarSet becomes a `VariableSet` event: what the dialplan reports (HOTLINE_*), and
  * MixMonitor's file name, which fills in `RecordingStarted.file` for recordings the dialplan started.
  */
-export const WATCHED_VARIABLES = new Set(['HOTLINE_OUTCOME', 'HOTLINE_CENTRE', 'HOTLINE_QUEUE', 'HOTLINE_OVERFLOW', 'HOTLINE_TRANSFER_RESULT', 'HOTLINE_TICKET', 'HOTLINE_SATISFACTION']);
+export const WATCHED_VARIABLES: ReadonlySet<string> = new Set(['HOTLINE_OUTCOME', 'HOTLINE_CENTRE', 'HOTLINE_QUEUE', 'HOTLINE_OVERFLOW', 'HOTLINE_TRANSFER_RESULT', 'HOTLINE_TICKET', 'HOTLINE_SATISFACTION']);
 
 /**
  * VarSet is more than half of a real stream and almost all of it is noise (BRIDGEPEER, RTPAUDIOQOS,
@@ -58,6 +58,10 @@ export function peekVarSet(buf: string, start: number, end: number): boolean {
   let to = buf.indexOf('\n', from);
   if (to < 0 || to > end) to = end;
   if (buf.charCodeAt(to - 1) === 13) to--;
+  // Every watched name starts with H or M (HOTLINE_*, MIXMONITOR_FILENAME): most noise is decided
+  // without cutting its name out of the chunk.
+  const c = buf.charCodeAt(from);
+  if (c !== 72 && c !== 77) return false;
   const name = buf.slice(from, to);
   return name === 'MIXMONITOR_FILENAME' || WATCHED_VARIABLES.has(name);
 }
@@ -100,6 +104,8 @@ export const EVENT_HEADERS: Record<string, ReadonlySet<string>> = Object.fromEnt
   VarSet: [...REF, 'variable', 'value'],
 }).map(([name, keys]) => [name, new Set(['event', 'actionid', 'eventlist', 'response', ...keys])]));
 for (const keys of Object.values(EVENT_HEADERS)) for (const k of keys) if (!VIEW_HEADERS.has(k)) throw new Error(`EVENT_HEADERS: ${k} missing from VIEW_HEADERS`);
+
+for (const v of WATCHED_VARIABLES) if (v[0] !== 'H' && v[0] !== 'M') throw new Error(`peekVarSet needs to know ${v}`);
 
 /** Wanted events the frame parser may still skip after a look at their raw text. */
 export const FRAME_PEEKS: Record<string, FramePeek> = { VarSet: peekVarSet };
