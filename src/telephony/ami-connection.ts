@@ -13,10 +13,15 @@ import net = require('net');
 import { EventEmitter } from 'events';
 import { Logger, silentLogger } from '../logging/logger';
 import { AmiFrame, AmiFrameParser, FramePeek, str } from './ami-frames';
-import { EVENT_HEADERS, FRAME_PEEKS, VIEW_HEADERS } from './ami-view';
+import { EVENT_HEADERS as eventHeadersImport, FRAME_PEEKS as framePeeksImport, VIEW_HEADERS as viewHeadersImport } from './ami-view';
 import { Backoff, BackoffOptions, RateLimitedLog } from './backoff';
 import { disconnected, notConnected, rejected, timedOut } from './errors';
 import { ConnectionState } from './events';
+
+// Read per frame: module-local, not through the CommonJS getters of ami-view's exports.
+const EVENT_HEADERS = eventHeadersImport;
+const FRAME_PEEKS = framePeeksImport;
+const VIEW_HEADERS = viewHeadersImport;
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const AsteriskManager = require('asterisk-manager') as (port: number, host: string, user: string, pass: string, events: boolean) => LibManager;

@@ -2,8 +2,13 @@
  * The AMI adapter's view of one Asterisk: live channels, queue callers, members, endpoints, and the
  * mapping of AMI frames to domain events. Resync (ami-resync.ts) diffs a fresh snapshot against it.
  */
-import { AmiFrame, FramePeek, num, str } from './ami-frames';
+import { AmiFrame, FramePeek, num as numImport, str as strImport } from './ami-frames';
 import { deviceStatusText, TelephonyEvent } from './events';
+
+// Module-local copies: compiled to CommonJS, each use of an imported function is a property read
+// through the other module's getter, and these run a dozen times per frame.
+const str = strImport;
+const num = numImport;
 
 export interface ChannelView {
   channelId: string;
