@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import WebSocket from 'ws';
 import { startCallHarness, CallHarness } from './harness';
 import { until } from '../support/until';
+import { readyOperator } from './transfer-support';
 
 describe('call records across a service restart, and the live queue feed', function () {
   this.timeout(90_000);
@@ -10,10 +11,7 @@ describe('call records across a service restart, and the live queue feed', funct
 
   before(async () => {
     h = await startCallHarness();
-    h.sim.registerEndpoint('1001');
-    h.sim.setEndpointBehaviour('1001', { answerAfterMs: 100 });
-    const op = await h.t.userToken(['operator'], { username: 'op1001', extension: 'PJSIP/1001', centre: 'QY' });
-    expect((await h.t.http('POST', '/api/operators/me/login', { token: op, body: {} })).status).to.equal(200);
+    await readyOperator(h);
   });
   after(async () => {
     await h?.stop();
@@ -104,10 +102,7 @@ describe('fail open: Asterisk keeps answering and recording while the service is
 
   before(async () => {
     h = await startCallHarness();
-    h.sim.registerEndpoint('1001');
-    h.sim.setEndpointBehaviour('1001', { answerAfterMs: 100 });
-    const op = await h.t.userToken(['operator'], { username: 'op1001', extension: 'PJSIP/1001', centre: 'QY' });
-    expect((await h.t.http('POST', '/api/operators/me/login', { token: op, body: {} })).status).to.equal(200);
+    await readyOperator(h);
   });
   after(async () => {
     await h?.stop();
