@@ -3,6 +3,7 @@ import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { MigrationSource } from './migration-source';
+import { scopedKnex } from './scoped';
 
 export type Db = Knex;
 
@@ -46,7 +47,7 @@ export function openDatabase(opts: DbOptions): DbHandle {
       pool: { min: 0, max: opts.poolMax ?? 10 },
       acquireConnectionTimeout: 10_000,
     });
-    return { knex, kind: 'postgres', where: redactUrl(opts.databaseUrl), destroy: () => knex.destroy() };
+    return { knex: scopedKnex(knex), kind: 'postgres', where: redactUrl(opts.databaseUrl), destroy: () => knex.destroy() };
   }
   const dir = opts.dataDir === 'memory' ? undefined : path.resolve(opts.dataDir ?? './data', 'pglite');
   if (dir) fs.mkdirSync(dir, { recursive: true });
@@ -55,7 +56,7 @@ export function openDatabase(opts: DbOptions): DbHandle {
     dialect: 'postgres',
     connection: dir ? { filename: dir } : {},
   } as Knex.Config);
-  return { knex, kind: 'pglite', where: dir ?? 'memory', destroy: () => knex.destroy() };
+  return { knex: scopedKnex(knex), kind: 'pglite', where: dir ?? 'memory', destroy: () => knex.destroy() };
 }
 
 export const migrationsDirectory = path.resolve(__dirname, '..', '..', 'migrations');

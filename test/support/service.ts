@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { loadConfig } from '../../src/config/load';
 import { silentLogger, Logger } from '../../src/logging/logger';
 import { startService, Service } from '../../src/app/service';
@@ -23,20 +26,45 @@ let counter = 0;
  * The whole service on an ephemeral port, on a database of its own on the real PostgreSQL and a
  * Redis key prefix of its own. Pass the features under test (default: none beyond the foundation).
  */
-export async function startTestService(opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase } = {}): Promise<TestService> {
-  const db = opts.db ?? (await createTestDatabase());
+/** The two databases every flow runs on: the embedded default (PGlite) and a real PostgreSQL server. */
+export type DatabaseKind = 'postgres' | 'pglite';
+export const DATABASE_KINDS: DatabaseKind[] = ['postgres', 'pglite'];
+
+export async function startTestService(
+  opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase; database?: DatabaseKind } = {},
+): Promise<TestService> {
+  // The embedded database is opened by the service itself, under a temporary DATA_DIR; tests reach
+  // it through the service's own knex (a second opener of the same directory is refused).
+  const embedded = opts.database === 'pglite' && !opts.db;
+  const dataDir = embedded ? fs.mkdtempSync(path.join(os.tmpdir(), 'hl-pglite-')) : undefined;
+  let db: TestDatabase = opts.db ?? (embedded ? (undefined as unknown as TestDatabase) : await createTestDatabase());
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
+    ...(embedded ? { DATA_DIR: dataDir! } : { DATABASE_URL: db.url }),
     DEMO_MODE: 'false',
     LOG_LEVEL: 'silent',
     ...(opts.redis === false ? {} : { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix('svc') }),
     ...opts.env,
   };
   const config = loadConfig(env);
-  const service = await startService(config, opts.log ?? silentLogger(), { features: opts.features ?? [] });
+  let service: Service;
+  try {
+    service = await startService(config, opts.log ?? silentLogger(), { features: opts.features ?? [] });
+  } catch (err) {
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    else if (!opts.db) await db.destroy();
+    throw err;
+  }
+  if (embedded) {
+    db = {
+      knex: service.ctx.knex,
+      url: `pglite:${dataDir}`,
+      name: 'pglite',
+      destroy: async () => fs.rmSync(dataDir!, { recursive: true, force: true }),
+    };
+  }
   const baseUrl = `http://127.0.0.1:${service.port}`;
   const http: TestService['http'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -60,7 +88,9 @@ export async function startTestService(opts: { features?: Feature[]; env?: Recor
   return {
     service,
     baseUrl,
-    db,
+    get db() {
+      return db;
+    },
     http,
     async userToken(roles, extra = {}) {
       const username = extra.username ?? `u${++counter}_${roles.join('_')}`.slice(0, 60);

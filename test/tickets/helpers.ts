@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { startTestService, TestService } from '../support/service';
+import { startTestService, TestService, DatabaseKind } from '../support/service';
 import { createTicketsFeature, TicketsFeature } from '../../src/tickets/feature';
 import { LogSmsGateway } from '../../src/tickets/sms/log';
 import { silentLogger } from '../../src/logging/logger';
@@ -38,12 +38,12 @@ export const BASE_TICKET = {
   domain: 'ecological_environment', subdomain: 'air', matterPlace: '西峰区南大街', emergency: false,
 };
 
-export async function startTickets(opts: { at?: string; env?: Record<string, string>; db?: TestDatabase; redisPrefix?: string; clock?: TestClock; timerIntervalMs?: number } = {}): Promise<TicketsHarness> {
+export async function startTickets(opts: { at?: string; env?: Record<string, string>; db?: TestDatabase; redisPrefix?: string; clock?: TestClock; timerIntervalMs?: number; database?: DatabaseKind } = {}): Promise<TicketsHarness> {
   const clock = opts.clock ?? new TestClock(opts.at ?? '2026-09-30T16:00:00+08:00');
   const sms = new LogSmsGateway(silentLogger());
   const feature = createTicketsFeature({ now: clock.now, timerIntervalMs: opts.timerIntervalMs ?? 3_600_000, sms });
   const env = { ...(opts.env ?? {}), ...(opts.redisPrefix ? { REDIS_PREFIX: opts.redisPrefix } : {}) };
-  const t = await startTestService({ features: [feature], env, db: opts.db });
+  const t = await startTestService({ features: [feature], env, db: opts.db, database: opts.database });
   const tokens = {
     operator: await t.userToken(['operator']),
     supervisor: await t.userToken(['supervisor']),
