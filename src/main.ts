@@ -63,6 +63,16 @@ async function main() {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGHUP', () => shutdown('SIGHUP'));
+  // `npm start` execs this process, so npm forwards its signals here. Should the launcher die without
+  // a signal reaching us (SIGKILL, a closed terminal), we are re-parented: stop too, rather than keep
+  // serving (and holding the embedded database) with nobody to stop us.
+  const parent = process.ppid;
+  if (process.env.npm_lifecycle_event) {
+    setInterval(() => {
+      if (process.ppid !== parent) shutdown('parent exited');
+    }, 1000).unref();
+  }
 }
 
 void main();

@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { AppConfig } from '../config/load';
 import { Logger } from '../logging/logger';
 import { openDatabase, migrateLatest, pingDatabase, DbHandle } from '../db/knex';
+import { DataDirBusyError } from '../db/data-dir-lock';
 import { LiveStore } from '../live/store';
 import { MemoryLiveStore } from '../live/memory-store';
 import { RedisLiveStore } from '../live/redis-store';
@@ -39,7 +40,13 @@ export class StartupError extends Error {}
  */
 export async function startService(config: AppConfig, log: Logger, opts: { features?: Feature[] } = {}): Promise<Service> {
   const startedAt = new Date();
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let db: DbHandle;
+  try {
+    db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  } catch (err) {
+    if (err instanceof DataDirBusyError) throw new StartupError(err.message);
+    throw err;
+  }
   try {
     await pingDatabase(db.knex);
   } catch (err) {

@@ -4,6 +4,7 @@ import knexFactory, { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
 import { MigrationSource } from './migration-source';
 import { scopedKnex } from './scoped';
+import { lockDataDir } from './data-dir-lock';
 
 export type Db = Knex;
 
@@ -51,12 +52,25 @@ export function openDatabase(opts: DbOptions): DbHandle {
   }
   const dir = opts.dataDir === 'memory' ? undefined : path.resolve(opts.dataDir ?? './data', 'pglite');
   if (dir) fs.mkdirSync(dir, { recursive: true });
+  // One process per embedded directory (throws DataDirBusyError naming the holder's pid).
+  const lock = dir ? lockDataDir(dir) : null;
   const knex = knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
     connection: dir ? { filename: dir } : {},
   } as Knex.Config);
-  return { knex: scopedKnex(knex), kind: 'pglite', where: dir ?? 'memory', destroy: () => knex.destroy() };
+  return {
+    knex: scopedKnex(knex),
+    kind: 'pglite',
+    where: dir ?? 'memory',
+    destroy: async () => {
+      try {
+        await knex.destroy();
+      } finally {
+        lock?.release();
+      }
+    },
+  };
 }
 
 export const migrationsDirectory = path.resolve(__dirname, '..', '..', 'migrations');
