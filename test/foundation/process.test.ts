@@ -9,7 +9,7 @@ import { createTestDatabase } from '../support/db';
 const clean = { DATABASE_URL: undefined, REDIS_URL: undefined, PORT: undefined, NODE_ENV: undefined, DEMO_MODE: undefined };
 
 describe('the service as a process (npm start)', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
 
   for (const [variable, value] of [
     ['PORT', 'abc'],
