@@ -9,7 +9,7 @@ import { ActionBodies, ActionName, CreateTicketBody, ListQuery, NoParams, Ticket
 import { ActionInput, TicketService, actorOf } from './service';
 import { TicketLinks } from './links';
 import { Satisfaction } from './satisfaction';
-import { ticketDetail, ticketSummary, deadlineView } from './view';
+import { ticketDetail, ticketSummary, deadlineView, callerReads } from './view';
 import { SATISFACTION_EXCLUSIONS } from './model';
 
 const HOTLINE: Role[] = HOTLINE_STAFF;
@@ -38,7 +38,7 @@ const ACTIONS: { [N in ActionName]: { summary: string; roles: Role[]; input: (b:
   withdraw: { summary: '撤单 at the caller\'s request (第二十一条(三))', roles: HOTLINE, input: (b) => ({ type: 'withdraw', reason: b.reason }) },
   urge: { summary: '督办: urge notice (第二十二条(一)(二))', roles: HOTLINE, input: (b) => ({ type: 'urge', note: b.note, reason: b.reason }) },
   escalate: { summary: '督办: escalate (约谈提醒, 情况通报 …, 第二十二条(二))', roles: HOTLINE, input: (b) => ({ type: 'escalate', note: b.note, reason: b.reason }) },
-  merge: { summary: '并案 into a ticket not yet answered (第二十一条(一))', roles: HOTLINE, input: (b) => ({ type: 'merge_into', into: b.into, reason: b.reason }) },
+  merge: { summary: '并案 into a ticket not yet answered, by the hotline or the main unit of both (第二十一条(一))', roles: [...HOTLINE, ...UNIT], input: (b) => ({ type: 'merge_into', into: b.into, reason: b.reason }) },
 };
 
 export interface TicketRouteDeps {
@@ -57,6 +57,11 @@ async function visibleTicket(d: TicketRouteDeps, no: string, user: AuthUser) {
 
 export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   const { tickets, links, satisfaction } = d;
+  /** A ticket view on its way out; an unmasked caller contact in it is audited (第二十七条). */
+  const audited = async <T extends { no: string; caller: { masked: boolean; name: string | null; phone: string | null } }>(view: T, user: AuthUser, requestId: string, via: string): Promise<T> => {
+    await tickets.auditCallerReads(actorOf(user, requestId), callerReads([view]), via);
+    return view;
+  };
   const ERR = { 404: 'No such ticket (or not dispatched to your unit)', 409: 'Not allowed in the ticket\'s current state (error id ticket.illegal_transition etc., details.state)', 422: 'Invalid for this ticket' };
 
   api.route({
@@ -64,14 +69,14 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
     body: CreateTicketBody, response: TicketDetail, status: 201, errors: { 422: 'Unknown subdomain' },
     handler: async ({ user, body, requestId }) => {
       const t = await tickets.create({ ...body, matterTime: body.matterTime ? new Date(body.matterTime) : null }, actorOf(user!, requestId));
-      return ticketDetail(tickets.store, t, user);
+      return audited(await ticketDetail(tickets.store, t, user), user!, requestId, 'create');
     },
   });
 
   api.route({
     method: 'get', path: '/api/tickets', summary: 'List, filter and search tickets (units see only tickets dispatched to them)', tags: TAGS, roles: READERS,
     query: ListQuery, response: TicketList,
-    handler: async ({ user, query }) => {
+    handler: async ({ user, query, requestId }) => {
       const isUnit = !hasAnyRole(user!, [...HOTLINE_STAFF, 'auditor']);
       const r = await listTickets(tickets.store.knex, {
         status: query.status === undefined ? undefined : ([] as string[]).concat(query.status), category: query.category, domain: query.domain, channel: query.channel,
@@ -80,7 +85,9 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined, createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
         limit: query.limit, offset: query.offset, visibleToUnit: isUnit ? (user!.unitCode ?? '\u0000none') : null,
       }, tickets.now());
-      return { total: r.total, items: r.items.map((i) => ticketSummary(i.ticket, user, i.deadlines)) };
+      const items = r.items.map((i) => ticketSummary(i.ticket, user, i.deadlines));
+      await tickets.auditCallerReads(actorOf(user!, requestId), callerReads(items), 'list');
+      return { total: r.total, items };
     },
   });
 
@@ -120,7 +127,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   api.route({
     method: 'get', path: '/api/tickets/:no', summary: 'A ticket with its events, deadlines, calls, recordings, attachments and visits', tags: TAGS, roles: READERS,
     params: NoParams, response: TicketDetail, errors: { 404: ERR[404] },
-    handler: async ({ user, params }) => ticketDetail(tickets.store, await visibleTicket(d, params.no, user!), user),
+    handler: async ({ user, params, requestId }) => audited(await ticketDetail(tickets.store, await visibleTicket(d, params.no, user!), user), user!, requestId, 'detail'),
   });
 
   for (const [name, spec] of Object.entries(ACTIONS) as Array<[ActionName, (typeof ACTIONS)[ActionName]]>) {
@@ -129,7 +136,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
       params: NoParams, body: ActionBodies[name], response: TicketDetail, errors: ERR,
       handler: async ({ user, params, body, requestId }) => {
         const t = await tickets.act(params.no, (spec.input as (b: unknown) => ActionInput)(body), actorOf(user!, requestId));
-        return ticketDetail(tickets.store, t, user);
+        return audited(await ticketDetail(tickets.store, t, user), user!, requestId, name);
       },
     });
   }

@@ -41,7 +41,7 @@ export const ActionBodies = {
   extension: z.object({ extra: limitSpec, reason: text(2000) }),
   'extension/approve': z.object({ reason }),
   'extension/reject': z.object({ reason: text(2000) }),
-  return: z.object({ reason: text(2000), basis: text(2000), suggestedUnit: z.string().max(64).nullish() }),
+  return: z.object({ reason: text(2000), basis: text(2000), suggestedUnit: z.string().trim().min(1).max(64).openapi({ description: '转送建议: the unit this matter belongs to (required, 第二十一条(二))' }) }),
   'return/approve': z.object({ reason }),
   'return/reject': z.object({ reason: text(2000) }),
   reply: z.object({ text: text(5000), reason }),

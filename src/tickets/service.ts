@@ -156,6 +156,18 @@ export class TicketService {
     return best;
   }
 
+  /**
+   * Audit that a reader was shown callers' contact unmasked (第二十七条: every access to unmasked
+   * personal data leaves a trace). One audit row per response; `nos` = the tickets concerned.
+   */
+  async auditCallerReads(actor: Actor, nos: string[], via: string): Promise<void> {
+    if (!nos.length) return;
+    await this.d.audit.record({
+      actorUserId: actor.userId, actor: actor.username, action: 'ticket.caller_read', targetType: 'ticket', targetId: nos.length === 1 ? nos[0] : `${nos.length} tickets`,
+      requestId: actor.requestId, details: { via, tickets: nos.slice(0, 500) },
+    });
+  }
+
   async act(no: string, input: ActionInput, actor: Actor): Promise<TicketRecord> {
     const at = this.now();
     const post: Array<() => Promise<void>> = [];
@@ -190,6 +202,8 @@ export class TicketService {
       if (input.into === t.no) throw unprocessable('ticket.merge_into_itself', 'A ticket cannot be merged into itself');
       target = await this.store.get(input.into, trx, true);
       if (!target) throw notFound('ticket.not_found', `No ticket ${input.into}`, { no: input.into });
+      // A unit merges only into a ticket it handles itself (第二十一条(一)).
+      if (kind === 'unit_main' && target.mainUnit !== actor.unitCode) throw notFound('ticket.not_found', `No ticket ${input.into}`, { no: input.into });
       event = { type: 'merge_into', targetStatus: target.status, at, actor: kind };
     } else {
       // Some events carry `reason` as their own field (退单理由, 撤单理由 …): it stays on the event.
@@ -213,12 +227,13 @@ export class TicketService {
       status: next.status, main_unit: next.mainUnit, handle_limit: next.handleLimit, flow: JSON.stringify(next.flow), version: t.version + 1, updated_at: at,
     };
     if (event.type === 'not_accept') update.not_accepted_reason = event.reasonCode;
+    if (event.type === 'emergency_handover') update.not_accepted_reason = 'emergency_line';
     if (event.type === 'reply') Object.assign(update, { reply_text: event.text, replied_at: at });
     if (event.type === 'close_immediately') Object.assign(update, { reply_text: event.resolution, replied_at: at });
     if (next.status === 'closed') update.closed_at = at;
     if (target) update.merged_into = target.no;
     await trx('tickets').where({ no: t.no }).update(update);
-    const reasonText = reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : null);
+    const reasonText = reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : event.type === 'emergency_handover' ? NOT_ACCEPTED_REASONS.emergency_line.text : null);
     const { at: _at, actor: _k, type, ...rawData } = event as TicketEvent & { reason?: unknown };
     const { reason: _r, ...data } = rawData;
     await this.store.insertEvent(trx, { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } });

@@ -70,6 +70,8 @@ export type TicketEvent = Base &
     | { type: 'urge'; note: string }
     | { type: 'escalate'; note: string }
     | { type: 'merge_into'; targetStatus: TicketStatus }
+    /** One-key handover to 110/119/120/122: the matter is theirs, whatever state it was registered in (第十七条(四)). */
+    | { type: 'emergency_handover'; line: string }
   );
 export type EventType = TicketEvent['type'];
 
@@ -117,7 +119,9 @@ export const RULES: Record<EventType, { from: readonly TicketStatus[]; actors: r
   withdraw: { from: ['received', 'accepted', 'dispatched', 'in_progress', 'return_requested'], actors: ['hotline'] },
   urge: { from: ['dispatched', 'in_progress', 'return_requested'], actors: ['hotline', 'system'] },
   escalate: { from: ['dispatched', 'in_progress', 'return_requested'], actors: ['hotline'] },
-  merge_into: { from: ['received', 'accepted', 'dispatched', 'in_progress'], actors: ['hotline'] },
+  // 第二十一条(一): 在未向诉求人回复办理结果之前 … 工单承办单位可作并案处理 — the hotline and the main unit.
+  merge_into: { from: ['received', 'accepted', 'dispatched', 'in_progress'], actors: ['hotline', 'unit_main'] },
+  emergency_handover: { from: ['received', 'accepted', 'dispatched', 'in_progress', 'return_requested'], actors: ['hotline'] },
 };
 
 const UNIT_DEADLINES: DeadlineKind[] = ['sign', 'feedback', 'return', 'handle'];
@@ -221,6 +225,9 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
     }
     case 'request_return': {
       if (!e.reason.trim() || !e.basis.trim()) return refuse(s, e, 'ticket.return_needs_reason', '退单应注明退回理由和依据 (第二十一条(二))', 422);
+      // 第二十一条(二): 退单应注明退回理由和依据,并提出转送建议.
+      if (!e.suggestedUnit?.trim()) return refuse(s, e, 'ticket.return_needs_suggestion', '退单应提出转送建议（建议转送的单位） (第二十一条(二))', 422);
+      if (e.suggestedUnit === s.mainUnit) return refuse(s, e, 'ticket.return_suggests_itself', '转送建议不能是本单位 (第二十一条(二))', 422);
       const due = s.deadlines.return;
       // 第二十一条(二): 超期退回的视为逾期办件 — allowed, but counted as overdue.
       const late = !due || e.at > due;
@@ -289,6 +296,10 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
     case 'withdraw':
       fx.push({ type: 'cancel_deadlines', kinds: 'all' }, { type: 'release_units' });
       return go('withdrawn');
+    case 'emergency_handover':
+      fx.push({ type: 'cancel_deadlines', kinds: 'all' });
+      if (s.mainUnit || s.coUnits.length) fx.push({ type: 'release_units' });
+      return go('not_accepted');
     case 'urge':
       f.urgeCount = (f.urgeCount ?? 0) + 1;
       return go(s.status);

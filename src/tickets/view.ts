@@ -6,17 +6,38 @@ import { allowedEvents } from './state';
 import { DeadlineRow, TicketRecord, TicketStore } from './store';
 
 /**
- * What a reader sees of a ticket. Caller name and number are personal data (第二十七条): shown in full
- * only to roles that need them (seesPersonalData); masked for others; withheld entirely from them when
- * the caller asked for confidentiality.
+ * What a reader sees of a ticket's caller. Name and number are personal data (第二十七条): shown in full
+ * only to roles that need them (seesPersonalData); masked for others.
+ *
+ * A caller who asked for confidentiality (保密) is seen in full only by the operator who registered the
+ * ticket and by hotline staff while the ticket is waiting for their call back (回访 of a replied
+ * ticket, or the manual call back after a dissatisfied SMS rating, 第二十二条(三)). Other hotline staff
+ * see it masked; units and auditors not at all. Routes audit every unmasked read (callerReads()).
  */
-export function callerView(t: Pick<TicketRecord, 'callerName' | 'callerPhone' | 'confidential'>, user: AuthUser | null) {
-  if (seesPersonalData(user)) return { name: t.callerName, phone: t.callerPhone, confidential: t.confidential, masked: false };
+export function callerView(t: Pick<TicketRecord, 'callerName' | 'callerPhone' | 'confidential' | 'createdBy' | 'status' | 'flow'>, user: AuthUser | null) {
+  const full = { name: t.callerName, phone: t.callerPhone, confidential: t.confidential, masked: false };
+  const masked = { name: t.callerName ? maskName(t.callerName) : null, phone: t.callerPhone ? maskPhone(t.callerPhone) : null, confidential: t.confidential, masked: true };
+  if (t.confidential) {
+    if (user && (user.id === t.createdBy || mustCallBack(t, user))) return full;
+    if (seesPersonalData(user)) return masked;
+    return { name: null, phone: null, confidential: true, masked: true };
+  }
+  if (seesPersonalData(user)) return full;
   // 第二十一条(一): the handling unit must contact the caller, so a unit handler (who only ever sees the
-  // tickets dispatched to their unit) gets the contact in full, unless the caller asked for confidentiality.
-  if (user?.roles.includes('unit_handler') && !t.confidential) return { name: t.callerName, phone: t.callerPhone, confidential: false, masked: false };
-  if (t.confidential) return { name: null, phone: null, confidential: true, masked: true };
-  return { name: t.callerName ? maskName(t.callerName) : null, phone: t.callerPhone ? maskPhone(t.callerPhone) : null, confidential: false, masked: true };
+  // tickets dispatched to their unit) gets the contact in full.
+  if (user?.roles.includes('unit_handler')) return full;
+  return masked;
+}
+
+/** Hotline staff whose duty right now is to call this caller back (第二十二条(三)). */
+function mustCallBack(t: Pick<TicketRecord, 'status' | 'flow'>, user: AuthUser): boolean {
+  if (!user.roles.includes('operator') && !user.roles.includes('supervisor')) return false;
+  return t.status === 'replied' || !!t.flow.smsDissatisfied;
+}
+
+/** The ticket numbers among `views` whose caller contact was shown unmasked (to be audited, 第二十七条). */
+export function callerReads(views: Array<{ no: string; caller: { masked: boolean; name: string | null; phone: string | null } }>): string[] {
+  return views.filter((v) => !v.caller.masked && (v.caller.phone || v.caller.name)).map((v) => v.no);
 }
 
 export function deadlineView(d: DeadlineRow) {

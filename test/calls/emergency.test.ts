@@ -56,6 +56,23 @@ describe('emergency linkage with 110', function () {
     }
   });
 
+  it('given a ticket registered the default way (accepted, 2-hour dispatch clock running), when the operator transfers the caller to 119, then the ticket ends as 不予受理 第十七条(四) with no deadline left open', async () => {
+    h.sim.setEndpointBehaviour('link-119', { answerAfterMs: 20 });
+    const { callerId, callId } = await answeredCall(h);
+    const created = await h.t.http('POST', '/api/tickets', { token: op, body: { channel: 'phone', callerPhone: '13800138000', content: '楼道里着火了,烟很大', category: 'help', domain: 'social_management', linkedid: callerId } });
+    expect(created.body.status).to.equal('accepted');
+    expect(created.body.deadlines.map((d: { kind: string }) => d.kind)).to.include('dispatch');
+    const r = await h.t.http('POST', `/api/calls/${callId}/emergency`, { token: op, body: { service: '119', mode: 'transfer', ticketNo: created.body.no } });
+    expect(r.status, JSON.stringify(r.body)).to.equal(201);
+    expect(r.body.ticketAction).to.equal('not_accept');
+    const t = (await h.t.http('GET', `/api/tickets/${created.body.no}`, { token: op })).body;
+    expect(t).to.include({ status: 'not_accepted', notAcceptedReason: 'emergency_line' });
+    expect(t.deadlines).to.deep.equal([]);
+    expect(t.events.at(-1)).to.include({ event: 'emergency_handover', fromStatus: 'accepted', toStatus: 'not_accepted' });
+    await until(() => names(callerId).includes('PJSIP/link-119'), { timeoutMs: 10_000, what: 'caller put through to 119' });
+    h.sim.hangup(callerId);
+  });
+
   it('given responsibility is unclear, when the operator starts the three-way call with 110 over the WebSocket, then caller, operator and 110 talk together and the ticket is linked', async () => {
     const ws = await wsClient(h, op);
     const { callerId, callId } = await answeredCall(h);

@@ -80,7 +80,7 @@ for (const database of DATABASE_KINDS) {
       const c = await h.create();
       await h.ok(c.no, 'dispatch', { mainUnit: 'QY-ZJJ' });
       h.clock.set('2026-11-27T17:31:00+08:00'); // one working day ended at 17:30 Friday
-      const r = await h.ok(c.no, 'return', { reason: '非本单位职责', basis: '职能规定' }, h.tokens.zjj);
+      const r = await h.ok(c.no, 'return', { reason: '非本单位职责', basis: '职能规定', suggestedUnit: 'QY-SCJGJ' }, h.tokens.zjj);
       expect(r.flow.returnPending.late).to.equal(true);
       expect(r.flow.lateReturns).to.equal(1);
       expect(r.deadlineHistory.find((x: any) => x.kind === 'return')).to.include({ missed: true });
@@ -97,7 +97,7 @@ for (const database of DATABASE_KINDS) {
       h.clock.advance(HOUR);
       const f = await h.ok(c.no, 'feedback', { text: '已派抢修队伍赶赴现场' }, h.tokens.zjj);
       expect(f.deadlineHistory.find((x: any) => x.kind === 'feedback')).to.include({ state: 'met', missed: false });
-      const late = await h.ok(c.no, 'return', { reason: '供水属水务公司', basis: '职责分工' }, h.tokens.zjj);
+      const late = await h.ok(c.no, 'return', { reason: '供水属水务公司', basis: '职责分工', suggestedUnit: 'QY-SCJGJ' }, h.tokens.zjj);
       expect(late.flow.returnPending.late).to.equal(true);
     });
 
@@ -129,6 +129,60 @@ for (const database of DATABASE_KINDS) {
       expect(overdue.body.items.map((i: any) => [i.ticketNo, i.kind])).to.deep.include([c.no, 'handle']);
       const other = await h.t.http('GET', '/api/tickets/overdue', { token: h.tokens.rsj });
       expect(other.body.items).to.deep.equal([]);
+    });
+
+    it('given a unit returning a ticket (退单), when no suggested unit is given or it names itself, then it is refused with a clear id and nothing changes (第二十一条(二))', async () => {
+      const c = await h.create();
+      await h.ok(c.no, 'dispatch', { mainUnit: 'QY-RSJ' });
+      const none = await h.act(c.no, 'return', { reason: '不属本单位职责', basis: '物业管理条例' }, h.tokens.rsj);
+      expect(none.status).to.equal(400);
+      expect(none.body.error.details.issues ?? none.body.error.details).to.satisfy((d: unknown) => JSON.stringify(d).includes('suggestedUnit'));
+      const blank = await h.act(c.no, 'return', { reason: '不属本单位职责', basis: '物业管理条例', suggestedUnit: '  ' }, h.tokens.rsj);
+      expect(blank.status).to.equal(400);
+      const itself = await h.act(c.no, 'return', { reason: '不属本单位职责', basis: '物业管理条例', suggestedUnit: 'QY-RSJ' }, h.tokens.rsj);
+      expect(itself.status).to.equal(422);
+      expect(itself.body.error.id).to.equal('ticket.return_suggests_itself');
+      const unknown = await h.act(c.no, 'return', { reason: '不属本单位职责', basis: '物业管理条例', suggestedUnit: 'NO-SUCH-UNIT' }, h.tokens.rsj);
+      expect(unknown.status).to.equal(422);
+      expect(unknown.body.error.id).to.equal('ticket.unknown_unit');
+      const t = await h.get(c.no);
+      expect(t.status).to.equal('dispatched');
+      expect(t.events.map((e: any) => e.event)).to.not.include('request_return');
+    });
+
+    it('given a caller who asked for confidentiality, then only the registering operator sees the number, other hotline staff see it masked until the ticket awaits their call back, and every unmasked read is audited (第二十七条)', async () => {
+      const c = await h.create({ confidential: true, callerPhone: '13912340000', callerName: '李四' });
+      const otherOperator = await h.t.userToken(['operator']);
+      expect((await h.get(c.no)).caller).to.deep.equal({ name: '李四', phone: '13912340000', confidential: true, masked: false });
+      expect((await h.get(c.no, otherOperator)).caller).to.deep.equal({ name: '李*', phone: '139****0000', confidential: true, masked: true });
+      expect((await h.get(c.no, h.tokens.supervisor)).caller).to.include({ phone: '139****0000', masked: true });
+      const list = await h.t.http('GET', `/api/tickets?callerPhone=13912340000`, { token: otherOperator });
+      expect(list.body.items.find((i: any) => i.no === c.no).caller.phone).to.equal('139****0000');
+      await h.ok(c.no, 'dispatch', { mainUnit: 'QY-ZJJ' });
+      expect((await h.get(c.no, h.tokens.zjj)).caller).to.deep.equal({ name: null, phone: null, confidential: true, masked: true });
+      await h.ok(c.no, 'sign', {}, h.tokens.zjj);
+      await h.ok(c.no, 'reply', { text: '已处理完毕并电话告知' }, h.tokens.zjj);
+      // 第二十二条(三): the replied ticket now waits for the hotline's call back.
+      expect((await h.get(c.no, otherOperator)).caller).to.include({ phone: '13912340000', masked: false });
+      const audits = await h.t.db.knex('audit_log').where({ action: 'ticket.caller_read', target_id: c.no });
+      expect(audits.length).to.be.greaterThanOrEqual(2);
+      expect(audits.map((a: any) => a.actor)).to.satisfy((actors: string[]) => actors.some((x) => x.includes('operator')));
+    });
+
+    it('given two related tickets of one unit not yet answered, when the unit merges one into the other (并案), then it is merged; into another unit\'s ticket it is not found (第二十一条(一))', async () => {
+      const a = await h.create({ callerPhone: '13500001111' });
+      const b = await h.create({ callerPhone: '13500002222', content: '南大街烧烤店油烟扰民,多次反映' });
+      const other = await h.create({ callerPhone: '13500003333', content: '另一事项' });
+      await h.ok(a.no, 'dispatch', { mainUnit: 'QY-ZJJ' });
+      await h.ok(b.no, 'dispatch', { mainUnit: 'QY-ZJJ' });
+      await h.ok(other.no, 'dispatch', { mainUnit: 'QY-RSJ' });
+      const refused = await h.act(b.no, 'merge', { into: other.no }, h.tokens.zjj);
+      expect(refused.status).to.equal(404);
+      const m = await h.ok(b.no, 'merge', { into: a.no, reason: '同一烧烤店' }, h.tokens.zjj);
+      expect(m.status).to.equal('merged');
+      expect(m.mergedInto).to.equal(a.no);
+      const coUnitTry = await h.act(a.no, 'merge', { into: other.no }, h.tokens.rsj);
+      expect(coUnitTry.status).to.equal(404);
     });
 
     it('given two related tickets not yet answered, when one is merged into the other (并案), then it is final and its calls follow; merging into an answered ticket is refused', async () => {

@@ -24,6 +24,7 @@ const sample = (type: EventType): TicketEvent => {
     case 'sms_rating': case 'ivr_rating': return { ...base, type, level: 'satisfied' };
     case 'urge': case 'escalate': return { ...base, type, note: '请加快办理' };
     case 'merge_into': return { ...base, type, targetStatus: 'in_progress' };
+    case 'emergency_handover': return { ...base, type, line: '119' };
     default: return { ...base, type } as TicketEvent;
   }
 };
@@ -54,6 +55,9 @@ describe('tickets: the lifecycle state machine (pure)', () => {
     'dispatched/withdraw': 'withdrawn', 'in_progress/withdraw': 'withdrawn', 'return_requested/withdraw': 'withdrawn', 'dispatched/urge': 'dispatched',
     'in_progress/urge': 'in_progress', 'return_requested/urge': 'return_requested', 'dispatched/escalate': 'dispatched', 'in_progress/escalate': 'in_progress',
     'return_requested/escalate': 'return_requested', 'received/merge_into': 'merged', 'accepted/merge_into': 'merged', 'dispatched/merge_into': 'merged', 'in_progress/merge_into': 'merged',
+    // 第十七条(四): a one-key handover to 110/119/120/122 ends the ticket whatever state it was in.
+    'received/emergency_handover': 'not_accepted', 'accepted/emergency_handover': 'not_accepted', 'dispatched/emergency_handover': 'not_accepted',
+    'in_progress/emergency_handover': 'not_accepted', 'return_requested/emergency_handover': 'not_accepted',
   };
   for (const [key, to] of Object.entries(expected)) {
     const [from, type] = key.split('/') as [TicketStatus, EventType];
@@ -63,6 +67,15 @@ describe('tickets: the lifecycle state machine (pure)', () => {
       if (r.ok) expect(r.next.status).to.equal(to);
     });
   }
+
+  it('given a unit returning a ticket (退单), when no suggested unit is given or it suggests itself, then it is refused with 422 (第二十一条(二))', () => {
+    const none = transition(snap('in_progress'), { at, actor: 'unit_main', type: 'request_return', reason: '非本单位职责', basis: '三定方案', suggestedUnit: null });
+    expect(none.ok).to.equal(false);
+    if (!none.ok) expect(none.refusal).to.include({ status: 422, id: 'ticket.return_needs_suggestion' });
+    const itself = transition(snap('in_progress'), { at, actor: 'unit_main', type: 'request_return', reason: '非本单位职责', basis: '三定方案', suggestedUnit: 'QY-ZJJ' });
+    expect(itself.ok).to.equal(false);
+    if (!itself.ok) expect(itself.refusal).to.include({ status: 422, id: 'ticket.return_suggests_itself' });
+  });
 
   it('given the table, then every legal (state, event) pair except the pending-request approvals is covered above', () => {
     const legal = STATUSES.flatMap((s) => allowedEvents(s).map((e) => `${s}/${e}`));

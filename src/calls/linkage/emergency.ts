@@ -2,6 +2,7 @@ import { AuthUser } from '../../auth/roles';
 import { ConferenceService } from './conference';
 import { LinkageDeps, actorOf } from './live';
 import { TransferService } from './transfers';
+import { RULES } from '../../tickets/state';
 
 export const EMERGENCY_SERVICES = ['110', '119', '120', '122'] as const;
 export type EmergencyService = (typeof EMERGENCY_SERVICES)[number];
@@ -15,6 +16,8 @@ export type EmergencyService = (typeof EMERGENCY_SERVICES)[number];
  * The ticket records it: linked to the call, an audited linkage entry, and — for a handed-over matter
  * still awaiting acceptance — 不予受理 with reason emergency_line (第十七条(四)).
  */
+const HANDOVER_FROM: readonly string[] = RULES.emergency_handover.from;
+
 export class EmergencyLinkage {
   constructor(private readonly d: LinkageDeps, private readonly transfers: TransferService, private readonly conferences: ConferenceService) {}
 
@@ -31,8 +34,11 @@ export class EmergencyLinkage {
       if (call) await tickets.linkCall(ticketNo, call.linkedid);
       await this.d.audit.record({ actorUserId: user.id, actor: user.username, action: 'ticket.emergency_linkage', targetType: 'ticket', targetId: ticketNo, requestId, details: { service: req.service, mode: req.mode, callId, line: line.name } });
       const t = await tickets.get(ticketNo);
-      if (req.mode === 'transfer' && t.status === 'received') {
-        await tickets.act(ticketNo, { type: 'not_accept', reasonCode: 'emergency_line', reason: `已一键转接${line.name}` }, actorOf(user, requestId));
+      // 第十七条(四): the matter belongs to the emergency line, whatever state it was registered in
+      // (the default registration accepts at once): the ticket ends as 不予受理 with that reason.
+      // A three-way call is for a matter whose responsibility is still unclear: the ticket stays open.
+      if (req.mode === 'transfer' && HANDOVER_FROM.includes(t.status)) {
+        await tickets.act(ticketNo, { type: 'emergency_handover', line: line.code, reason: `已一键转接${line.name}` }, actorOf(user, requestId));
         ticketAction = 'not_accept';
       }
     }
