@@ -86,7 +86,11 @@ describe('three-way calls with the 12348 expert seat', function () {
       const { callerId, callId } = await answeredCall(h);
       const r = await h.t.http('POST', `/api/calls/${callId}/conference`, { token: op, body: { line: 'E-12348' } });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      await until(() => feed.linkage('conference.leg_failed')[0], { timeoutMs: 10_000, what: 'operator told the expert did not answer' });
+      const failed = await until(() => feed.linkage('conference.leg_failed')[0], { timeoutMs: 10_000, what: 'operator told the expert did not answer' });
+      expect(JSON.stringify(failed)).to.contain('未接通');
+      const conf = await h.t.http('GET', `/api/conferences/${r.body.id}`, { token: op });
+      const expertLeg = JSON.stringify(conf.body.legs.find((l: { role: string }) => l.role === 'expert'));
+      expect(expertLeg, 'the failed leg keeps its reason').to.match(/未接通（.+）/);
       await until(() => names(callerId).includes('PJSIP/1001'), { timeoutMs: 10_000, what: 'caller with the operator' });
       expect(h.sim.channels().some((c) => c.id === callerId)).to.equal(true);
       h.sim.hangup(callerId);

@@ -25,6 +25,8 @@ export interface LegRow {
   recording_name: string | null;
   joined_at: Date | null;
   left_at: Date | null;
+  /** Why the leg left or never joined (Asterisk's hangup cause, a failed origination). */
+  left_reason: string | null;
 }
 
 const conf = (r: Record<string, unknown>): ConferenceRow => ({ ...(r as unknown as ConferenceRow), id: Number(r.id), call_id: Number(r.call_id), operator_user_id: r.operator_user_id === null ? null : Number(r.operator_user_id) });
@@ -162,15 +164,27 @@ export class ConferenceService {
     }
   }
 
+  /**
+   * An expert answers only in a conference their seat took part in: an expert leg that joined the room
+   * on their own phone (channel `PJSIP/12348-…`), or — for a remote seat reached through a trunk
+   * (`PJSIP/12348@carrier`, `Local/12348@hotline-experts`) — on the line that dials their number.
+   */
+  private async expertTookPart(user: AuthUser, c: ConferenceRow): Promise<boolean> {
+    if (!user.extension || !hasAnyRole(user, ['expert'])) return false;
+    const legs = (await this.d.knex('call_conference_legs').where({ conference_id: c.id, role: 'expert' }).whereNotNull('joined_at')) as LegRow[];
+    if (!legs.length) return false;
+    if (legs.some((l) => l.channel?.startsWith(`${user.extension}-`))) return true;
+    const line = await this.d.lines.get(c.line_code).catch(() => null);
+    const number = (dial: string) => dial.replace(/^[A-Za-z]+\//, '').split('@')[0];
+    return !!line && number(line.dial) === number(user.extension);
+  }
+
   /** The expert's answer goes on the ticket; `close` settles a consultation on the spot (即时办结). */
   async answer(user: AuthUser, id: number, body: { text: string; close?: boolean }, requestId?: string) {
     const c = await this.get(id);
     if (!hasAnyRole(user, SUPERVISING) && c.operator_user_id !== user.id) {
       // An expert answers only in a conference they took part in (their seat was one of its legs).
-      const wasLeg = user.extension && hasAnyRole(user, ['expert'])
-        ? await this.d.knex('call_conference_legs').where({ conference_id: id, role: 'expert' }).whereRaw('left(channel, ?) = ?', [user.extension.length + 1, `${user.extension}-`]).first('id')
-        : undefined;
-      if (!wasLeg) throw forbidden({ reason: 'not your conference', id });
+      if (!(await this.expertTookPart(user, c))) throw forbidden({ reason: 'not your conference', id });
     }
     if (!c.ticket_no) throw conflict('conference.no_ticket', '该三方通话没有关联工单', { id });
     const [row] = await this.d.knex('call_expert_answers').insert({ conference_id: id, ticket_no: c.ticket_no, user_id: user.id, text: body.text }).returning('*');
@@ -192,15 +206,16 @@ export class ConferenceService {
   async handle(e: TelephonyEvent): Promise<void> {
     if ((e.type === 'BridgeEntered' || e.type === 'ChannelHungUp') && !(await this.anyActive())) return;
     if (e.type === 'BridgeEntered') return this.onJoined(e.serverId, e.channelId, e.channel);
-    if (e.type === 'ChannelHungUp') return this.onLeft(e.channelId);
+    if (e.type === 'ChannelHungUp') return this.onLeft(e.channelId, e.cause, e.causeText);
     if (e.type === 'OriginateResult' && !e.success) {
       const id = this.originates.get(e.actionId);
       this.originates.delete(e.actionId);
       if (id === undefined) return;
       const c = await this.get(id);
       const pending = await this.d.knex('call_conference_legs').where({ conference_id: id }).whereNull('joined_at').whereNull('left_at').whereNot('role', 'caller');
-      for (const l of pending) await this.d.knex('call_conference_legs').where({ id: l.id }).update({ left_at: new Date() });
-      this.notify(c, 'conference.leg_failed', '对方未接通,来电仍与您通话', { reasonCode: e.reasonCode });
+      const reason = `未接通（${originateReason(e.reasonCode)}）`;
+      for (const l of pending) await this.d.knex('call_conference_legs').where({ id: l.id }).update({ left_at: new Date(), left_reason: reason });
+      this.notify(c, 'conference.leg_failed', `对方${reason},来电仍与您通话`, { reasonCode: e.reasonCode, reason });
       await this.ifCallerAlone(c);
     } else if (e.type === 'OriginateResult') this.originates.delete(e.actionId);
   }
@@ -229,12 +244,22 @@ export class ConferenceService {
     this.notify(c, 'conference.joined', l.role === 'operator' ? '话务员已加入三方通话' : '专家已加入三方通话', { role: l.role, legId: Number(l.id) });
   }
 
-  private async onLeft(channelId: string) {
+  private async onLeft(channelId: string, cause?: number, causeText?: string) {
     const l = await this.d.knex('call_conference_legs').where({ channel_id: channelId }).whereNull('left_at').first();
     if (!l) return;
-    await this.d.knex('call_conference_legs').where({ id: l.id }).update({ left_at: new Date() });
+    // A party that hangs up before it ever entered the room did not take part: that is a failed
+    // invitation, told to the operator with Asterisk's cause — never a silent "left".
+    const neverJoined = !l.joined_at && l.role !== 'caller';
+    const causeLabel = hangupCauseLabel(cause, causeText);
+    const reason = neverJoined ? `未接通（${causeLabel}）` : causeLabel;
+    await this.d.knex('call_conference_legs').where({ id: l.id }).update({ left_at: new Date(), left_reason: reason });
     const c = conf(await this.d.knex('call_conferences').where({ id: l.conference_id }).first());
     if (c.state !== 'active') return;
+    if (neverJoined) {
+      this.notify(c, 'conference.leg_failed', l.role === 'operator' ? `话务员回拨${reason}` : `${l.role === 'emergency' ? '紧急热线' : '专家座席'}${reason},来电仍与您通话`, { role: l.role, legId: Number(l.id), reason, cause });
+      await this.ifCallerAlone(c);
+      return;
+    }
     if (l.role === 'caller') {
       // The citizen hung up: nobody stays behind in the room.
       await this.d.knex('call_conferences').where({ id: c.id }).update({ state: 'ended', ended_at: new Date() });
@@ -262,5 +287,29 @@ export class ConferenceService {
     await this.d.knex('call_conferences').where({ id: c.id }).update({ state: 'ended', ended_at: new Date() });
     if (ch) await ami.redirect({ channel: ch.channel, context: 'hotline-requeue', exten: 's', priority: 1 }).catch((err) => this.d.log.warn({ err: (err as Error).message }, 'requeue after three-way call failed'));
     this.notify(c, 'conference.requeued', '三方通话只剩来电方,已转回队列优先接听');
+  }
+}
+
+/** Q.850 hangup causes an operator meets, in Chinese (Asterisk's Cause / Cause-txt). */
+const CAUSES: Record<number, string> = {
+  1: '号码不存在', 3: '无路由', 16: '正常挂机', 17: '对方忙', 18: '无响应', 19: '无人接听', 20: '用户不在线', 21: '呼叫被拒绝',
+  27: '目的地故障', 28: '号码格式错误', 31: '正常', 34: '无可用线路', 38: '网络故障', 41: '临时故障', 42: '设备拥塞', 58: '承载能力不可用',
+  66: '通道类型不支持', 102: '超时', 127: '互通失败',
+};
+export function hangupCauseLabel(cause?: number, causeText?: string): string {
+  if (cause !== undefined && CAUSES[cause]) return CAUSES[cause];
+  if (cause === undefined || cause === 0) return causeText ? `挂机（${causeText}）` : '挂机';
+  return `原因码 ${cause}${causeText ? ` ${causeText}` : ''}`;
+}
+
+/** AMI OriginateResponse Reason (the channel's last state): 0 no such channel, 1 no answer… (include/asterisk/channel.h AST_CONTROL_*). */
+function originateReason(code?: number): string {
+  switch (code) {
+    case 0: return '无法呼出';
+    case 1: return '挂机';
+    case 3: return '无人接听';
+    case 5: return '对方忙';
+    case 8: return '线路拥塞';
+    default: return code === undefined ? '呼叫失败' : `呼叫失败，原因 ${code}`;
   }
 }
