@@ -59,8 +59,19 @@ export class CallStore {
     return row ? normalise(row) : null;
   }
 
+  /**
+   * calls.* with the ticket the call belongs to: set by the busy-fallback draft, or linked by the
+   * tickets feature (ticket_calls by linkedid — a ticket registered from the call, or linked later).
+   */
+  private withTicket() {
+    return this.knex('calls').select(
+      'calls.*',
+      this.knex.raw('coalesce(calls.ticket_no, (select tc.ticket_no from ticket_calls tc where tc.linkedid = calls.linkedid order by tc.linked_at limit 1)) as ticket_no'),
+    );
+  }
+
   async getCall(id: number): Promise<CallRow | null> {
-    const row = await this.knex('calls').where({ id }).first();
+    const row = await this.withTicket().where('calls.id', id).first();
     return row ? normalise(row) : null;
   }
 
@@ -109,13 +120,13 @@ export class CallStore {
   }
 
   async list(filter: { from?: Date; to?: Date; outcome?: string; centre?: string; callerNumber?: string; limit?: number; beforeId?: number }): Promise<CallRow[]> {
-    const q = this.knex('calls').orderBy('id', 'desc').limit(Math.min(filter.limit ?? 50, 500));
+    const q = this.withTicket().orderBy('calls.id', 'desc').limit(Math.min(filter.limit ?? 50, 500));
     if (filter.from) q.where('started_at', '>=', filter.from);
     if (filter.to) q.where('started_at', '<', filter.to);
     if (filter.outcome) q.where('outcome', filter.outcome);
     if (filter.centre) q.where('centre', filter.centre);
     if (filter.callerNumber) q.where('caller_number', filter.callerNumber);
-    if (filter.beforeId) q.where('id', '<', filter.beforeId);
+    if (filter.beforeId) q.where('calls.id', '<', filter.beforeId);
     return (await q).map(normalise);
   }
 }

@@ -62,6 +62,8 @@ describe('emergency linkage with 110', function () {
     const created = await h.t.http('POST', '/api/tickets', { token: op, body: { channel: 'phone', callerPhone: '13800138000', content: '楼道里着火了,烟很大', category: 'help', domain: 'social_management', linkedid: callerId } });
     expect(created.body.status).to.equal('accepted');
     expect(created.body.deadlines.map((d: { kind: string }) => d.kind)).to.include('dispatch');
+    // The call knows the ticket registered from it (issue #10: call.ticketNo stayed null).
+    expect((await h.t.http('GET', `/api/calls/${callId}`, { token: op })).body.ticketNo).to.equal(created.body.no);
     const r = await h.t.http('POST', `/api/calls/${callId}/emergency`, { token: op, body: { service: '119', mode: 'transfer', ticketNo: created.body.no } });
     expect(r.status, JSON.stringify(r.body)).to.equal(201);
     expect(r.body.ticketAction).to.equal('not_accept');
