@@ -18,7 +18,7 @@ import { Wallboard } from './wallboard';
 import { reconcileOpenCalls } from './reconcile';
 import { BusyMonitor } from './busy-monitor';
 import { SatisfactionCalls } from './satisfaction-call';
-import { DayKindSource, staffing } from './staffing';
+import { DayKindSource, SeatMember, staffing } from './staffing';
 import { z } from '../http/zod';
 import { Linkage, registerLinkage } from './linkage';
 
@@ -64,6 +64,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
   let stopping = false;
   let busyCheck: (() => void) | null = null;
   let busyTimer: NodeJS.Timeout | null = null;
+  let staffingPush: (() => void) | null = null;
   let linkage: Linkage | null = null;
   // Background work started by events, awaited on stop so nothing writes after the database closes.
   const background = new Set<Promise<unknown>>();
@@ -132,7 +133,20 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
           return dow === 0 || dow === 6 ? 'weekend' : 'workday';
         },
       };
-      const staffingNow = async () => staffing(centres.all(), await operators.list(), Date.now(), days);
+      const seatMembers = (): SeatMember[] =>
+        hub ? hub.serverIds().flatMap((serverId) => [...hub.ami(serverId).view.members.values()].map((m) => ({ serverId, queue: m.queue, memberInterface: m.memberInterface, paused: m.paused, status: m.status, inCall: m.inCall }))) : [];
+      const staffingNow = async () => staffing(centres.all(), await operators.list(), Date.now(), days, seatMembers());
+      // The staffing table follows Asterisk's members too; the leader pushes it when it changes.
+      let lastStaffing = '';
+      staffingPush = () => {
+        if (!ctx.leader.isLeader || stopping) return;
+        track(staffingNow().then((rows) => {
+          const json = JSON.stringify(rows);
+          if (json === lastStaffing) return;
+          lastStaffing = json;
+          return ctx.ws.publish(QUEUES_TOPIC, { kind: 'staffing', staffing: rows });
+        }).catch((err) => log.warn({ err: (err as Error).message }, 'staffing publish failed')));
+      };
       registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit, staffing: staffingNow });
       // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
       linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log });
@@ -221,7 +235,10 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         track(internals.recordings.finishEnded());
       }, 60_000);
       drainTimer.unref();
-      busyTimer = setInterval(() => busyCheck?.(), 2_000);
+      busyTimer = setInterval(() => {
+        busyCheck?.();
+        staffingPush?.();
+      }, 2_000);
       busyTimer.unref();
     },
     async stop() {

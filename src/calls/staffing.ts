@@ -16,6 +16,19 @@ export interface Staffing {
   ready: number;
   onCall: number;
   paused: number;
+  /** Of loggedIn: queue members Asterisk has that no account is signed in on (a phone logged in by feature code, a static member, the demo's simulated seats). */
+  unbound: number;
+}
+
+/** A queue member as Asterisk reports it (QueueMember/QueueMemberStatus), with its server. */
+export interface SeatMember {
+  serverId: string;
+  queue: string;
+  memberInterface: string;
+  paused: boolean;
+  /** AST_DEVICE_* (1 not in use, 2 in use, 3 busy, 6 ringing, 7 ring+in use, 8 on hold; 4/5 invalid/unavailable). */
+  status: number;
+  inCall: boolean;
 }
 
 const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
@@ -47,20 +60,27 @@ export function currentShift(profiles: ShiftProfile[], now: number, days: DayKin
 }
 
 /** Each centre's planned staff in the current shift against who is logged in now. */
-export function staffing(centres: Centre[], operators: OperatorView[], now: number, days: DayKindSource): Staffing[] {
+export function staffing(centres: Centre[], operators: OperatorView[], now: number, days: DayKindSource, members: SeatMember[] = []): Staffing[] {
+  // Every seat Asterisk has in a queue counts, whether or not an account is signed in on it: the
+  // wallboard's 通话中 comes from Asterisk, so the staffing table must too (issue #10: 4 on call vs 1).
+  const bound = new Set(operators.filter((o) => o.state !== 'logged_out').map((o) => `${o.serverId}|${o.interface}`));
+  const unbound = members.filter((m) => !bound.has(`${m.serverId}|${m.memberInterface}`) && m.status !== 4 && m.status !== 5);
   const order = (c: Centre) => (c.kind === 'city' ? 0 : c.kind === 'county' ? 1 : 2);
   return [...centres].sort((a, b) => order(a) - order(b) || a.code.localeCompare(b.code)).map((c) => {
     const shift = currentShift(c.shiftProfiles, now, days);
     const mine = operators.filter((o) => o.queues.includes(c.queue) && o.state !== 'logged_out');
+    const seats = unbound.filter((m) => m.queue === c.queue);
+    const seatOnCall = (m: SeatMember) => m.inCall || [2, 3, 6, 7, 8].includes(m.status);
     return {
       centre: c.code,
       queue: c.queue,
       shift: shift?.name ?? null,
       targetStaff: shift?.targetStaff ?? null,
-      loggedIn: mine.length,
-      ready: mine.filter((o) => o.state === 'ready').length,
-      onCall: mine.filter((o) => o.state === 'on_call' || o.state === 'ringing').length,
-      paused: mine.filter((o) => o.state === 'paused').length,
+      loggedIn: mine.length + seats.length,
+      ready: mine.filter((o) => o.state === 'ready').length + seats.filter((m) => !m.paused && !seatOnCall(m)).length,
+      onCall: mine.filter((o) => o.state === 'on_call' || o.state === 'ringing').length + seats.filter(seatOnCall).length,
+      paused: mine.filter((o) => o.state === 'paused').length + seats.filter((m) => m.paused && !seatOnCall(m)).length,
+      unbound: seats.length,
     };
   });
 }

@@ -99,6 +99,11 @@ describe('newcomer acceptance: npm start on the embedded defaults, as real proce
       { timeoutMs: 90_000, intervalMs: 500, what: 'an answered simulated call' },
     );
     expect((await api(base, 'GET', `/api/calls/${answered.id}`, tokens.supervisor)).status).to.equal(200);
+    // The staffing table counts the simulated seats Asterisk has in the city queue, like 通话中 does.
+    const board = await api(base, 'GET', '/api/live/queues', tokens.supervisor);
+    const qy = board.body.staffing.find((s: { centre: string }) => s.centre === 'QY');
+    expect(qy.unbound).to.equal(4); // SIM_OPERATORS default
+    expect(qy.loggedIn).to.equal(4);
 
     // 登记 → 受理 → 转派 → 签收 → 答复 → 回访 → 办结 (第十四条–第二十二条)
     const created = await api(base, 'POST', '/api/tickets', tokens.op1001, {

@@ -32,6 +32,20 @@ describe('shift profiles: which shift a centre is in', () => {
       { queues: ['q-xf'], state: 'ready' },
     ] as OperatorView[];
     const [qy] = staffing([city], ops, at('2026-09-29T10:00:00+08:00'), days);
-    expect(qy).to.deep.equal({ centre: 'QY', queue: 'q-qy', shift: '白班', targetStaff: 12, loggedIn: 3, ready: 1, onCall: 1, paused: 1 });
+    expect(qy).to.deep.equal({ centre: 'QY', queue: 'q-qy', shift: '白班', targetStaff: 12, loggedIn: 3, ready: 1, onCall: 1, paused: 1, unbound: 0 });
+  });
+
+  it('given seats Asterisk has in the queue with no account signed in (the demo\'s simulated operators), when staffing is computed, then they count too, as the wallboard\'s 通话中 does', () => {
+    const ops = [{ serverId: 'demo', interface: 'PJSIP/1001', queues: ['q-qy'], state: 'on_call' }] as OperatorView[];
+    const members = [
+      { serverId: 'demo', queue: 'q-qy', memberInterface: 'PJSIP/1001', paused: false, status: 2, inCall: true }, // the signed-in operator: counted once
+      { serverId: 'demo', queue: 'q-qy', memberInterface: 'PJSIP/sim-1', paused: false, status: 2, inCall: true },
+      { serverId: 'demo', queue: 'q-qy', memberInterface: 'PJSIP/sim-2', paused: false, status: 6, inCall: false }, // ringing
+      { serverId: 'demo', queue: 'q-qy', memberInterface: 'PJSIP/sim-3', paused: false, status: 1, inCall: false },
+      { serverId: 'demo', queue: 'q-qy', memberInterface: 'PJSIP/sim-4', paused: true, status: 1, inCall: false },
+      { serverId: 'demo', queue: 'q-qy', memberInterface: 'PJSIP/sim-5', paused: false, status: 5, inCall: false }, // unavailable: not staffed
+    ];
+    const [qy] = staffing([city], ops, at('2026-09-29T10:00:00+08:00'), days, members);
+    expect(qy).to.include({ loggedIn: 5, onCall: 3, ready: 1, paused: 1, unbound: 4 });
   });
 });

@@ -52,13 +52,12 @@ function render() {
       </tbody></table>`;
     root.appendChild(el);
   }
-  // Logged-in counts follow the operators we know; the plan comes with the snapshot.
+  // The service computes staffing from Asterisk's queue members and the signed-in operators alike
+  // (snapshot, then a 'staffing' delta whenever it changes), so it agrees with 通话中 above.
   document.querySelector('#staffing tbody').innerHTML = staffing
     .map((s) => {
-      const mine = [...operators.values()].filter((o) => o.state !== 'logged_out' && o.queues.includes(s.queue));
-      const count = (st) => mine.filter((o) => st.includes(o.state)).length;
-      const short = s.targetStaff !== null && mine.length < s.targetStaff;
-      return `<tr><td>${CENTRE_NAMES[s.centre] || s.centre}</td><td>${s.shift || '—'}</td><td>${s.targetStaff ?? '—'}</td><td class="${short ? 'state-on_call' : ''}">${mine.length}</td><td>${count(['ready'])}</td><td>${count(['on_call', 'ringing'])}</td><td>${count(['paused'])}</td></tr>`;
+      const short = s.targetStaff !== null && s.loggedIn < s.targetStaff;
+      return `<tr><td>${CENTRE_NAMES[s.centre] || s.centre}</td><td>${s.shift || '—'}</td><td>${s.targetStaff ?? '—'}</td><td class="${short ? 'state-on_call' : ''}">${s.loggedIn}</td><td>${s.ready}</td><td>${s.onCall}</td><td>${s.paused}</td></tr>`;
     })
     .join('');
   const tbody = document.querySelector('#operators tbody');
@@ -71,6 +70,8 @@ function render() {
 function apply(delta) {
   if (delta.kind === 'operator') {
     operators.set(delta.operator.userId, delta.operator);
+  } else if (delta.kind === 'staffing') {
+    staffing = delta.staffing;
   } else if (delta.stats) {
     setQueue(delta.stats);
     const q = queues.get(delta.queue);
