@@ -7,7 +7,7 @@ import { createTicketsFeature } from '../../src/tickets/feature';
 import { LogSmsGateway } from '../../src/tickets/sms/log';
 import { createTelephonyFeature } from '../../src/telephony/feature';
 import { createCallsFeature, CallsInternals } from '../../src/calls/feature';
-import { startTestService, TestService } from '../support/service';
+import { startTestService, TestService, DatabaseKind } from '../support/service';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { testRedisPrefix } from '../support/redis';
 
@@ -34,9 +34,12 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string> } = {}): Promise<CallHarness> {
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind } = {}): Promise<CallHarness> {
   const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger() });
-  const db = await createTestDatabase();
+  // The embedded database lives in a directory the service opens on each (re)start; PostgreSQL in a database of its own.
+  const embedded = opts.database === 'pglite';
+  const dataDir = embedded ? fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-calls-pglite-')) : undefined;
+  const pg = embedded ? undefined : await createTestDatabase();
   const redisPrefix = testRedisPrefix('calls');
   const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-rec-'));
   const sms = new LogSmsGateway(silentLogger());
@@ -48,11 +51,14 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
       spoolDir: sim.spoolDir,
     },
   ]);
-  const h: Partial<CallHarness> & { sim: Simulator; db: TestDatabase } = { sim, db, sms, recordingsDir, redisPrefix };
+  const h: Partial<CallHarness> & { sim: Simulator } = { sim, sms, recordingsDir, redisPrefix };
+  Object.defineProperty(h, 'db', { get: () => pg ?? h.t!.db, enumerable: true });
   const boot = async () => {
     const calls = createCallsFeature();
     h.t = await startTestService({
-      db,
+      db: pg,
+      database: opts.database,
+      dataDir,
       features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls],
       env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1', ...opts.env },
     });
@@ -71,7 +77,8 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
   h.stop = async () => {
     await h.t?.service.stop().catch(() => undefined);
     await sim.stop();
-    await db.destroy();
+    await pg?.destroy();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
     fs.rmSync(recordingsDir, { recursive: true, force: true });
   };
   return h as CallHarness;

@@ -49,8 +49,8 @@ describe('two service instances on the same Asterisk', function () {
     await h.calls.idle();
     await (second.service.ctx.services.get('calls') as { idle(): Promise<void> }).idle();
     expect(await h.db.knex('call_transitions').where({ call_id: call.id }).orderBy('id').pluck('event')).to.deep.equal(['queue_joined', 'queue_left', 'answered', 'hangup']);
-    expect(await h.db.knex('calls').where({ linkedid: id }).count({ n: '*' }).first()).to.deep.equal({ n: '1' });
-    expect(await h.db.knex('recordings').where({ linkedid: id, kind: 'call' }).count({ n: '*' }).first()).to.deep.equal({ n: '1' });
+    expect(await h.db.knex('calls').where({ linkedid: id }).count({ n: '*' }).first().then((r) => Number(r?.n))).to.equal(1);
+    expect(await h.db.knex('recordings').where({ linkedid: id, kind: 'call' }).count({ n: '*' }).first().then((r) => Number(r?.n))).to.equal(1);
   });
 
   it('given both instances, when every operator is paused and a caller asks for the link by SMS, then one SMS is sent', async () => {

@@ -31,12 +31,14 @@ export type DatabaseKind = 'postgres' | 'pglite';
 export const DATABASE_KINDS: DatabaseKind[] = ['postgres', 'pglite'];
 
 export async function startTestService(
-  opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase; database?: DatabaseKind } = {},
+  opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase; database?: DatabaseKind; dataDir?: string } = {},
 ): Promise<TestService> {
   // The embedded database is opened by the service itself, under a temporary DATA_DIR; tests reach
   // it through the service's own knex (a second opener of the same directory is refused).
   const embedded = opts.database === 'pglite' && !opts.db;
-  const dataDir = embedded ? fs.mkdtempSync(path.join(os.tmpdir(), 'hl-pglite-')) : undefined;
+  // A caller-owned dataDir survives stop() (a restart on the same embedded data); ours is removed.
+  const ownDir = embedded && !opts.dataDir;
+  const dataDir = embedded ? (opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hl-pglite-'))) : undefined;
   let db: TestDatabase = opts.db ?? (embedded ? (undefined as unknown as TestDatabase) : await createTestDatabase());
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -53,8 +55,8 @@ export async function startTestService(
   try {
     service = await startService(config, opts.log ?? silentLogger(), { features: opts.features ?? [] });
   } catch (err) {
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    else if (!opts.db) await db.destroy();
+    if (ownDir) fs.rmSync(dataDir!, { recursive: true, force: true });
+    else if (!embedded && !opts.db) await db.destroy();
     throw err;
   }
   if (embedded) {
@@ -62,7 +64,9 @@ export async function startTestService(
       knex: service.ctx.knex,
       url: `pglite:${dataDir}`,
       name: 'pglite',
-      destroy: async () => fs.rmSync(dataDir!, { recursive: true, force: true }),
+      destroy: async () => {
+        if (ownDir) fs.rmSync(dataDir!, { recursive: true, force: true });
+      },
     };
   }
   const baseUrl = `http://127.0.0.1:${service.port}`;
