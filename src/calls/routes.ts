@@ -1,5 +1,6 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { queryInt } from '../http/params';
 import { forbidden, notFound } from '../http/errors';
 import { AuditStore } from '../audit/store';
 import { AuthUser, hasAnyRole, seesPersonalData } from '../auth/roles';
@@ -183,7 +184,7 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   // ---- missed-call callbacks (漏接回拨) ----
   api.route({
     method: 'get', path: '/api/missed-calls', summary: 'The callback list', tags: ['callbacks'],
-    roles: ['operator', 'supervisor'], query: z.object({ status: z.enum(['pending', 'claimed', 'done', 'unreachable']).optional(), centre: z.string().max(32).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
+    roles: ['operator', 'supervisor'], query: z.object({ status: z.enum(['pending', 'claimed', 'done', 'unreachable']).optional(), centre: z.string().max(32).optional(), limit: queryInt(1, 500).optional() }),
     handler: ({ query }) => d.missed.list(query),
   });
   api.route({

@@ -1,7 +1,8 @@
 import { z } from '../http/zod';
+import { idParam, queryInt } from '../http/params';
 import { PAUSE_REASONS } from './operator-state';
 
-export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+export { IdParams } from '../http/params';
 
 export const CallSchema = z
   .object({
@@ -33,8 +34,8 @@ export const CallListQuery = z.object({
   outcome: z.enum(['answered', 'abandoned', 'fallback', 'fallback-sms', 'fallback-message', 'transferred', 'restricted', 'unanswered']).optional(),
   centre: z.string().max(32).optional(),
   callerNumber: z.string().max(32).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  beforeId: z.coerce.number().int().positive().optional(),
+  limit: queryInt(1, 500).optional(),
+  beforeId: idParam.optional(),
 });
 
 export const RecordingSchema = z

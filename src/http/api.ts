@@ -38,6 +38,11 @@ export interface RouteSpec<P extends AnyZodObject, Q extends AnyZodObject, B ext
   /** Other statuses this route answers with, for the documentation. */
   errors?: Record<number, string>;
   /**
+   * Media types a request body may have (default JSON only). A body of another type is refused
+   * with 415 before validation, instead of being validated as if it were empty.
+   */
+  accepts?: readonly string[];
+  /**
    * Returns the JSON body, or `undefined` after writing the response itself (streams, files).
    */
   handler: (ctx: RequestContext<z.infer<P>, z.infer<Q>, z.infer<B>>) => unknown | Promise<unknown>;
@@ -56,6 +61,15 @@ const toOpenApiPath = (p: string) => p.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 export const ErrorBody = z
   .object({ error: z.object({ id: z.string(), message: z.string(), details: z.record(z.unknown()) }) })
   .openapi('Error');
+
+const WHERE = { path: '路径参数', query: '查询参数', body: '内容' } as const;
+
+/** Whether the request carries a body (a length above zero, or a chunked one). */
+function hasBody(req: Request): boolean {
+  const len = req.header('content-length');
+  if (len !== undefined) return Number(len) > 0;
+  return req.header('transfer-encoding') !== undefined;
+}
 
 function zodDetails(err: z.ZodError) {
   return { issues: err.issues.map((i) => ({ path: i.path.join('.'), message: i.message, code: i.code })) };
@@ -88,10 +102,16 @@ export class Api {
         if (!user) throw unauthenticated();
         if (!hasAnyRole(user, spec.roles)) throw forbidden({ requiredRoles: spec.roles });
       }
-      const parse = <S extends z.ZodTypeAny>(schema: S | undefined, value: unknown, where: string) => {
+      if (spec.body && hasBody(req)) {
+        const accepts = spec.accepts ?? ['application/json'];
+        if (!req.is(accepts as string[])) {
+          throw new AppError(415, 'request.unsupported_media_type', `请求体格式不受支持，请使用 ${accepts.join(' 或 ')}`, { contentType: req.header('content-type') ?? null, accepts });
+        }
+      }
+      const parse = <S extends z.ZodTypeAny>(schema: S | undefined, value: unknown, where: 'path' | 'query' | 'body') => {
         if (!schema) return value;
         const r = schema.safeParse(value);
-        if (!r.success) throw new AppError(400, 'request.invalid', `Invalid request ${where}`, { in: where, ...zodDetails(r.error) });
+        if (!r.success) throw new AppError(400, 'request.invalid', `请求${WHERE[where]}无效`, { in: where, ...zodDetails(r.error) });
         return r.data;
       };
       const params = parse(spec.params, req.params, 'path');
@@ -124,6 +144,7 @@ export class Api {
       responses[401] = { description: 'Not logged in', content: { 'application/json': { schema: ErrorBody } } };
       responses[403] = { description: 'Role not admitted', content: { 'application/json': { schema: ErrorBody } } };
     }
+    if (spec.body) responses[415] = { description: 'Body is not of an accepted media type', content: { 'application/json': { schema: ErrorBody } } };
     for (const [code, description] of Object.entries(spec.errors ?? {})) {
       responses[Number(code)] = { description, content: { 'application/json': { schema: ErrorBody } } };
     }
@@ -136,7 +157,7 @@ export class Api {
       request: {
         params: spec.params,
         query: spec.query,
-        body: spec.body ? { content: { 'application/json': { schema: spec.body } } } : undefined,
+        body: spec.body ? { content: Object.fromEntries((spec.accepts ?? ['application/json']).map((t) => [t, { schema: spec.body! }])) } : undefined,
       },
       responses,
       'x-roles': spec.roles === 'public' ? ['public'] : [...spec.roles],

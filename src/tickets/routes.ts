@@ -1,5 +1,6 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { queryInt } from '../http/params';
 import { AuthUser, HOTLINE_STAFF, Role, hasAnyRole } from '../auth/roles';
 import { notFound } from '../http/errors';
 import { formatShanghai } from './calendar/calendar';
@@ -10,7 +11,7 @@ import { ActionInput, TicketService, actorOf } from './service';
 import { TicketLinks } from './links';
 import { Satisfaction } from './satisfaction';
 import { ticketDetail, ticketSummary, deadlineView } from './view';
-import { SATISFACTION_EXCLUSIONS } from './model';
+import { DEADLINE_KINDS, SATISFACTION_EXCLUSIONS } from './model';
 
 const HOTLINE: Role[] = HOTLINE_STAFF;
 const UNIT: Role[] = ['unit_handler'];
@@ -86,7 +87,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
 
   api.route({
     method: 'get', path: '/api/tickets/overdue', summary: 'Open deadlines past due, earliest first (indexed look-up)', tags: TAGS, roles: READERS,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), kind: z.string().optional() }),
+    query: z.object({ limit: queryInt(1, 1000).optional(), kind: z.enum(DEADLINE_KINDS).optional() }),
     handler: async ({ user, query }) => {
       const isUnit = !hasAnyRole(user!, [...HOTLINE_STAFF, 'auditor']);
       const rows = await Deadlines.overdue(tickets.store.knex, tickets.now(), { limit: query.limit, kinds: query.kind ? [query.kind as never] : undefined, unitCode: isUnit ? (user!.unitCode ?? '\u0000none') : undefined });
@@ -96,7 +97,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
 
   api.route({
     method: 'get', path: '/api/tickets/reminders', summary: 'Reminders and alerts raised by the SLA timer (newest first)', tags: TAGS, roles: [...HOTLINE_STAFF, 'auditor'],
-    query: z.object({ since: z.string().datetime({ offset: true }).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+    query: z.object({ since: z.string().datetime({ offset: true }).optional(), limit: queryInt(1, 1000).optional() }),
     handler: async ({ query }) => {
       const q = tickets.store.knex('ticket_reminders').orderBy('id', 'desc').limit(query.limit ?? 100);
       if (query.since) q.where('created_at', '>=', new Date(query.since));

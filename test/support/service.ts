@@ -23,13 +23,18 @@ let counter = 0;
  * The whole service on an ephemeral port, on a database of its own on the real PostgreSQL and a
  * Redis key prefix of its own. Pass the features under test (default: none beyond the foundation).
  */
-export async function startTestService(opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase } = {}): Promise<TestService> {
-  const db = opts.db ?? (await createTestDatabase());
+export type DbKind = 'postgres' | 'pglite';
+
+export async function startTestService(opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase; dbKind?: DbKind } = {}): Promise<TestService> {
+  // pglite: the embedded database a bare `npm start` uses (DATABASE_URL unset), in memory, so the
+  // same flow can be proved on both engines.
+  const embedded = opts.dbKind === 'pglite';
+  let db: TestDatabase | undefined = embedded ? undefined : (opts.db ?? (await createTestDatabase()));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     HOST: '127.0.0.1',
-    DATABASE_URL: db.url,
+    ...(db ? { DATABASE_URL: db.url } : { DATA_DIR: 'memory' }),
     DEMO_MODE: 'false',
     LOG_LEVEL: 'silent',
     ...(opts.redis === false ? {} : { REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix('svc') }),
@@ -37,6 +42,11 @@ export async function startTestService(opts: { features?: Feature[]; env?: Recor
   };
   const config = loadConfig(env);
   const service = await startService(config, opts.log ?? silentLogger(), { features: opts.features ?? [] });
+  if (!db) {
+    const knex = service.db.knex;
+    db = { knex, url: 'pglite:memory', name: 'memory', destroy: async () => undefined };
+  }
+  const testDb = db;
   const baseUrl = `http://127.0.0.1:${service.port}`;
   const http: TestService['http'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };
@@ -60,7 +70,7 @@ export async function startTestService(opts: { features?: Feature[]; env?: Recor
   return {
     service,
     baseUrl,
-    db,
+    db: testDb,
     http,
     async userToken(roles, extra = {}) {
       const username = extra.username ?? `u${++counter}_${roles.join('_')}`.slice(0, 60);
@@ -73,7 +83,7 @@ export async function startTestService(opts: { features?: Feature[]; env?: Recor
     },
     async stop() {
       await service.stop();
-      if (!opts.db) await db.destroy();
+      if (!opts.db) await testDb.destroy();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { Api } from '../../http/api';
 import { z } from '../../http/zod';
+import { IdParams, idNumber, idParam } from '../../http/params';
 import { badRequest, forbidden } from '../../http/errors';
 import { AuthUser, Role, hasAnyRole } from '../../auth/roles';
 import { WsGateway } from '../../live/ws-gateway';
@@ -22,13 +23,13 @@ const ACT: Role[] = ['operator', 'supervisor', 'admin'];
 // Listening to citizens is for supervisors only: admins manage accounts, not calls (第二十七条).
 const SUP: Role[] = ['supervisor'];
 
-const Id = z.object({ id: z.coerce.number().int().positive() });
+const Id = IdParams;
 const Code = z.object({ code: z.string().min(1).max(32) });
 const LineBody = z.object({
   code: z.string().regex(/^[A-Za-z0-9-]{1,32}$/), name: z.string().min(1).max(64), kind: z.enum(LINE_KINDS as [string, ...string[]]),
   centre: z.string().max(32).nullable().default(null), dial: z.string().regex(/^(PJSIP|Local|IAX2|DAHDI)\/[^\s,|&]+$/, 'an Asterisk dial string such as PJSIP/trunk-hx'),
   hours: z.enum(['24x7', 'office']).default('24x7'), reachable: z.boolean().default(true), ticketUnit: z.string().max(32).nullable().default(null),
-  sort: z.number().int().default(100), note: z.string().max(500).nullable().default(null),
+  sort: z.number().int().min(-1_000_000).max(1_000_000).default(100), note: z.string().max(500).nullable().default(null),
 });
 const LinePatch = LineBody.omit({ code: true }).partial();
 export const TransferBody = z.object({ line: z.string().min(1).max(32), mode: z.enum(['blind', 'consult']).default('blind'), ticketNo: z.string().max(32).nullish(), summary: z.string().max(200).nullish() });
@@ -66,7 +67,7 @@ export function registerLinkageRoutes(api: Api, s: LinkageServices) {
   api.route({ method: 'get', path: '/api/conferences/:id', summary: 'A three-way call and its legs', tags: ['linkage'], roles: READ, params: Id, errors: { 404: 'conference.not_found' }, handler: ({ params }) => s.conferences.get(params.id) });
   api.route({ method: 'post', path: '/api/conferences/:id/operator/leave', summary: 'The operator leaves; caller and expert carry on', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.conferences.operatorLeave(user!, params.id) });
   api.route({ method: 'post', path: '/api/conferences/:id/operator/rejoin', summary: 'Ring the operator back into the three-way call', tags: ['linkage'], roles: ACT, params: Id, errors: ERR, handler: ({ user, params }) => s.conferences.operatorRejoin(user!, params.id) });
-  api.route({ method: 'post', path: '/api/conferences/:id/legs/:legId/hangup', summary: 'Drop one party (expert, operator) from the three-way call', tags: ['linkage'], roles: ACT, params: z.object({ id: z.coerce.number().int().positive(), legId: z.coerce.number().int().positive() }), errors: ERR, handler: ({ user, params }) => s.conferences.hangupLegById(user!, params.id, params.legId) });
+  api.route({ method: 'post', path: '/api/conferences/:id/legs/:legId/hangup', summary: 'Drop one party (expert, operator) from the three-way call', tags: ['linkage'], roles: ACT, params: z.object({ id: idParam, legId: idParam }), errors: ERR, handler: ({ user, params }) => s.conferences.hangupLegById(user!, params.id, params.legId) });
   api.route({ method: 'post', path: '/api/conferences/:id/answer', summary: 'The expert adds an answer to the ticket (optionally 即时办结)', tags: ['linkage'], roles: ['expert', 'operator', 'supervisor', 'admin'], params: Id, body: AnswerBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.conferences.answer(user!, params.id, body, requestId) });
 
   api.route({ method: 'post', path: '/api/calls/:id/emergency', summary: 'Emergency linkage with 110/119/120/122: transfer or three-way (第十二条, 第十七条(四))', tags: ['linkage'], roles: ACT, params: Id, body: EmergencyBody, status: 201, errors: ERR, handler: ({ user, params, body, requestId }) => s.emergency.link(user!, params.id, body, requestId) });
@@ -81,7 +82,7 @@ function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.infer<T> 
   if (!r.success) throw badRequest('validation.failed', 'Invalid command payload', { issues: r.error.issues });
   return r.data;
 }
-const num = (p: Record<string, unknown>, k: string) => parse(z.coerce.number().int().positive(), p[k]);
+const num = (p: Record<string, unknown>, k: string) => parse(z.union([idNumber, idParam]), p[k]);
 
 /** The same actions as WebSocket commands (issue 5 §6); errors come back with the same stable ids. */
 export function registerLinkageCommands(ws: WsGateway, s: LinkageServices) {

@@ -118,8 +118,8 @@ export function registerIoRoutes(api: Api, service: KnowledgeService, jobs: Impo
     roles: ['unit_handler', 'supervisor', 'admin', 'auditor'],
     query: z.object({
       format: z.enum(['xlsx', 'csv']).default('xlsx'),
-      state: z.string().optional().transform((s) => (s ? s.split(',') : ['published'])).pipe(z.array(z.enum(ENTRY_STATES))),
-      unitCode: z.string().optional(),
+      state: z.string().max(200).optional().transform((s) => (s ? s.split(',') : ['published'])).pipe(z.array(z.enum(ENTRY_STATES))),
+      unitCode: z.string().max(64).optional(),
     }),
     handler: async ({ user, query, res, requestId }) => {
       const actor = actorOf(user, requestId);
