@@ -34,14 +34,14 @@ export class AuthService {
     const failKey = `auth:fail:${username}`;
     const failures = Number((await this.live.get(failKey)) ?? 0);
     if (failures >= MAX_FAILURES) {
-      throw new AppError(429, 'auth.locked', 'Too many failed logins; try again later', { retryAfterSeconds: LOCKOUT_SECONDS });
+      throw new AppError(429, 'auth.locked', '登录失败次数过多，请稍后再试', { retryAfterSeconds: LOCKOUT_SECONDS });
     }
     const found = await this.users.findCredentials(username);
     const ok = found !== null && found.user.active && (await verifyPassword(password, found.passwordHash));
     if (!ok) {
       await this.live.incr(failKey, LOCKOUT_SECONDS);
       await this.audit.record({ actor: username, action: 'auth.login_failed', requestId });
-      throw new AppError(401, 'auth.invalid_credentials', 'Wrong username or password');
+      throw new AppError(401, 'auth.invalid_credentials', '用户名或密码错误');
     }
     await this.live.del(failKey);
     const token = newToken();
@@ -73,12 +73,12 @@ export class AuthService {
 
   async createUser(input: CreateUserInput, actor: { id?: number; username: string }): Promise<AuthUser> {
     const problem = passwordProblem(input.password);
-    if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
+    if (problem) throw badRequest('auth.weak_password', `密码需要${problem}`, { field: 'password' });
     if (input.roles.includes('unit_handler') && !input.unitCode) {
-      throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+      throw badRequest('auth.unit_required', '承办单位账号必须指定所属单位（unitCode）', { field: 'unitCode' });
     }
     const existing = await this.users.findCredentials(input.username);
-    if (existing) throw conflict('auth.username_taken', 'That username is already in use', { username: input.username });
+    if (existing) throw conflict('auth.username_taken', '该用户名已被使用', { username: input.username });
     const row: NewUser = { ...input, passwordHash: await hashPassword(input.password) };
     const user = await this.users.insert(row);
     await this.audit.record({ actorUserId: actor.id ?? null, actor: actor.username, action: 'user.create', targetType: 'user', targetId: String(user.id), details: { username: user.username, roles: user.roles } });
@@ -94,19 +94,19 @@ export class AuthService {
     let passwordHash: string | undefined;
     if (patch.password !== undefined) {
       const problem = passwordProblem(patch.password);
-      if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
+      if (problem) throw badRequest('auth.weak_password', `密码需要${problem}`, { field: 'password' });
       passwordHash = await hashPassword(patch.password);
     }
     if (patch.roles?.includes('unit_handler') && patch.unitCode === undefined) {
       const current = await this.users.findById(id);
-      if (current && !current.unitCode) throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+      if (current && !current.unitCode) throw badRequest('auth.unit_required', '承办单位账号必须指定所属单位（unitCode）', { field: 'unitCode' });
     }
     if (patch.unitCode === null && (patch.roles ?? (await this.users.findById(id))?.roles ?? []).includes('unit_handler')) {
-      throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+      throw badRequest('auth.unit_required', '承办单位账号必须指定所属单位（unitCode）', { field: 'unitCode' });
     }
     const { password: _pw, ...rest } = patch;
     const updated = await this.users.update(id, { ...rest, passwordHash });
-    if (!updated) throw notFound('user.not_found', 'No such user', { id });
+    if (!updated) throw notFound('user.not_found', '用户不存在', { id });
     if (passwordHash || patch.active === false || patch.roles) await this.users.revokeAllSessions(id);
     await this.audit.record({ actorUserId: actor.id, actor: actor.username, action: 'user.update', targetType: 'user', targetId: String(id), details: { fields: Object.keys(rest).concat(passwordHash ? ['password'] : []) } });
     return updated;

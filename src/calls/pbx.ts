@@ -81,13 +81,13 @@ export class NoPbx implements PbxControl {
     return {};
   }
   async queueAdd(): Promise<void> {
-    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
   }
   async queueRemove(): Promise<void> {
-    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
   }
   async queuePause(): Promise<void> {
-    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
   }
   members(): MemberState[] {
     return [];

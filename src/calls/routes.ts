@@ -79,10 +79,10 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   });
   api.route({
     method: 'get', path: '/api/calls/:id', summary: 'One call with its legs, transitions and recordings', tags: ['calls'],
-    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, errors: { 404: 'No such call' },
+    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, errors: { 404: '通话不存在' },
     handler: async ({ params, user }) => {
       const c = await d.calls.getCall(params.id);
-      if (!c) throw notFound('call.not_found', 'No such call', { id: params.id });
+      if (!c) throw notFound('call.not_found', '通话不存在', { id: params.id });
       const legs = await d.calls.legs(c.id);
       // Transfer attempts (issue 5): kept even when they failed, so the record shows every try.
       const transfers = await d.calls.knex('call_transfers').where({ call_id: c.id }).orderBy('id').select('id', 'line_code', 'mode', 'emergency', 'status', 'result', 'ticket_no', 'started_at', 'answered_at', 'ended_at');
@@ -104,10 +104,10 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   };
   api.route({
     method: 'get', path: '/api/recordings/:id', summary: 'Recording metadata (access audited)', tags: ['recordings'],
-    roles: RECORDING_ROLES, params: IdParams, response: RecordingSchema, errors: { 404: 'No such recording' },
+    roles: RECORDING_ROLES, params: IdParams, response: RecordingSchema, errors: { 404: '录音不存在' },
     handler: async ({ params, user, requestId }) => {
       const r = await d.recordings.get(params.id);
-      if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
+      if (!r) throw notFound('recording.not_found', '录音不存在', { id: params.id });
       if (!(await mayHear(user!, r))) await denied(user!, r, requestId);
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.metadata', targetType: 'recording', targetId: String(r.id), requestId });
       return recordingView(r);
@@ -118,10 +118,10 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     roles: RECORDING_ROLES, params: IdParams, errors: { 404: 'No such recording or not collected yet', 416: 'Range not satisfiable' },
     handler: async ({ params, user, requestId, req, res }) => {
       const r = await d.recordings.get(params.id);
-      if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
+      if (!r) throw notFound('recording.not_found', '录音不存在', { id: params.id });
       if (!(await mayHear(user!, r))) await denied(user!, r, requestId);
       const file = d.recordings.filePath(r);
-      if (!file) throw notFound('recording.not_collected', 'The recording file is not available (yet)', { id: params.id, state: r.state });
+      if (!file) throw notFound('recording.not_collected', '录音文件尚不可用', { id: params.id, state: r.state });
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.access', targetType: 'recording', targetId: String(r.id), requestId, details: { range: req.header('range') ?? null, callId: r.call_id } });
       res.setHeader('content-type', 'audio/wav');
       res.setHeader('cache-control', 'private, no-store');

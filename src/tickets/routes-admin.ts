@@ -49,7 +49,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
       try {
         limit = parseLimit(query.limit);
       } catch (err) {
-        throw new AppError(400, 'sla.bad_limit', (err as Error).message, { expects: LIMIT_SYNTAX });
+        throw new AppError(400, 'sla.bad_limit', `时限格式错误：${(err as Error).message}`, { expects: LIMIT_SYNTAX });
       }
       const due = d.clock().due(new Date(query.from), limit);
       return { due: formatShanghai(due), dueUtc: due.toISOString() };
@@ -84,7 +84,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
     method: 'delete', path: '/api/calendar/days/:day', summary: 'Remove a calendar override', tags: ['tickets'], roles: ['admin'],
     params: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
     handler: async ({ params }) => {
-      if (!(await d.calendar.remove(params.day))) throw notFound('calendar.no_override', `No override for ${params.day}`);
+      if (!(await d.calendar.remove(params.day))) throw notFound('calendar.no_override', `${params.day} 没有日历调整`);
       await d.reloadCalendar();
       return { overrides: await d.calendar.list() };
     },
@@ -95,10 +95,10 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
     body: z.record(z.string()), errors: { 403: 'Missing or wrong signature', 503: 'No TWILIO_AUTH_TOKEN configured' },
     handler: async ({ body, req, res }) => {
       const token = d.config.twilioAuthToken;
-      if (!token) throw unavailable('sms.webhook_unconfigured', 'TWILIO_AUTH_TOKEN is not configured');
+      if (!token) throw unavailable('sms.webhook_unconfigured', '未配置 TWILIO_AUTH_TOKEN');
       const base = d.config.publicBaseUrl ? d.config.publicBaseUrl.replace(/\/$/, '') : `${req.protocol}://${req.get('host')}`;
       if (!validTwilioSignature(token, req.header('x-twilio-signature'), base + req.originalUrl, body)) {
-        throw new AppError(403, 'sms.bad_signature', 'The request signature does not verify');
+        throw new AppError(403, 'sms.bad_signature', '请求签名校验失败');
       }
       const r = await d.satisfaction.inbound(body.From ?? '', body.Body ?? '', body.MessageSid ?? null);
       res.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xml(r.reply)}</Message></Response>`);

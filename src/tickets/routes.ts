@@ -51,7 +51,7 @@ export interface TicketRouteDeps {
 async function visibleTicket(d: TicketRouteDeps, no: string, user: AuthUser) {
   const t = await d.tickets.get(no);
   if (!hasAnyRole(user, [...HOTLINE_STAFF, 'auditor']) && !(user.unitCode && (await d.tickets.store.unitSees(no, user.unitCode)))) {
-    throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+    throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
   }
   return t;
 }

@@ -79,7 +79,7 @@ export function registerLinkageRoutes(api: Api, s: LinkageServices) {
 
 function parse<T extends z.ZodTypeAny>(schema: T, payload: unknown): z.infer<T> {
   const r = schema.safeParse(payload);
-  if (!r.success) throw badRequest('validation.failed', 'Invalid command payload', { issues: r.error.issues });
+  if (!r.success) throw badRequest('validation.failed', '命令参数无效', { issues: r.error.issues });
   return r.data;
 }
 const num = (p: Record<string, unknown>, k: string) => parse(z.union([idNumber, idParam]), p[k]);
