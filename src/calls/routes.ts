@@ -13,7 +13,8 @@ import { RecordingCollector, RecordingRow } from './recordings';
 import { RestrictionService } from './restrictions';
 import { Wallboard } from './wallboard';
 import { LiveStore } from '../live/store';
-import { CallListQuery, CallSchema, IdParams, LoginBody, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody } from './schemas';
+import { CallDetailSchema, CallLegSchema, CallListQuery, CallSchema, CallTransferSchema, CallTransitionSchema, IdParams, LoginBody, MissedCallSchema, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody, RestrictionHitSchema, RestrictionSchema } from './schemas';
+import { dto, toDto } from '../http/dto';
 
 export interface CallsDeps {
   calls: CallStore;
@@ -69,6 +70,11 @@ function recordingView(r: RecordingRow) {
   };
 }
 
+function missedView(m: Record<string, unknown>, user: AuthUser | null) {
+  // 第二十七条: the number only for the roles that need it (callers are called back by operators).
+  return toDto(MissedCallSchema, { ...m, caller_number: seesPersonalData(user) ? m.caller_number : maskPhone(String(m.caller_number ?? '')) });
+}
+
 const RECORDING_ROLES = ['supervisor', 'auditor', 'operator', 'expert'] as const;
 
 export function registerCallRoutes(api: Api, d: CallsDeps) {
@@ -79,14 +85,14 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   });
   api.route({
     method: 'get', path: '/api/calls/:id', summary: 'One call with its legs, transitions and recordings', tags: ['calls'],
-    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, errors: { 404: '通话不存在' },
+    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, response: CallDetailSchema, errors: { 404: '通话不存在' },
     handler: async ({ params, user }) => {
       const c = await d.calls.getCall(params.id);
       if (!c) throw notFound('call.not_found', '通话不存在', { id: params.id });
-      const legs = await d.calls.legs(c.id);
+      const legs = (await d.calls.legs(c.id)).map(dto(CallLegSchema));
       // Transfer attempts (issue 5): kept even when they failed, so the record shows every try.
       const transfers = await d.calls.knex('call_transfers').where({ call_id: c.id }).orderBy('id').select('id', 'line_code', 'mode', 'emergency', 'status', 'result', 'ticket_no', 'started_at', 'answered_at', 'ended_at');
-      return { ...callView(c, user), legs, transitions: await d.calls.transitions(c.id), recordings: (await d.recordings.forCall(c.id)).map(recordingView), transfers };
+      return { ...callView(c, user), legs, transitions: (await d.calls.transitions(c.id)).map(dto(CallTransitionSchema)), recordings: (await d.recordings.forCall(c.id)).map(recordingView), transfers: transfers.map(dto(CallTransferSchema)) };
     },
   });
 
@@ -162,40 +168,41 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   // ---- restricted callers (第三十三条) ----
   api.route({
     method: 'get', path: '/api/restrictions', summary: 'Active short-term caller restrictions', tags: ['restrictions'],
-    roles: ['supervisor', 'admin', 'auditor'],
-    handler: async ({ user }) => (await d.restrictions.listActive()).map((r) => ({ ...r, number: seesPersonalData(user) ? r.number : maskPhone(r.number) })),
+    roles: ['supervisor', 'admin', 'auditor'], response: z.array(RestrictionSchema),
+    handler: async ({ user }) => (await d.restrictions.listActive()).map((r) => toDto(RestrictionSchema, { ...r, number: seesPersonalData(user) ? r.number : maskPhone(r.number) })),
   });
   api.route({
     method: 'post', path: '/api/restrictions', summary: 'Restrict a caller for a short time, with a reason (第三十三条)', tags: ['restrictions'],
-    roles: ['supervisor'], body: RestrictionBody, status: 201, errors: { 400: 'Bad number or expiry' },
-    handler: ({ body, user, requestId }) => d.restrictions.add(body, user!, requestId),
+    roles: ['supervisor'], body: RestrictionBody, status: 201, response: RestrictionSchema, errors: { 400: 'Bad number or expiry' },
+    handler: async ({ body, user, requestId }) => toDto(RestrictionSchema, { ...(await d.restrictions.add(body, user!, requestId)) }),
   });
   api.route({
     method: 'delete', path: '/api/restrictions/:id', summary: 'Lift a restriction', tags: ['restrictions'],
-    roles: ['supervisor'], params: IdParams, errors: { 404: 'No active restriction' },
-    handler: ({ params, user, requestId }) => d.restrictions.revoke(params.id, user!, requestId),
+    roles: ['supervisor'], params: IdParams, response: RestrictionSchema, errors: { 404: 'No active restriction' },
+    handler: async ({ params, user, requestId }) => toDto(RestrictionSchema, { ...(await d.restrictions.revoke(params.id, user!, requestId)) }),
   });
   api.route({
     method: 'get', path: '/api/restrictions/hits', summary: 'Every time a restricted caller was turned away', tags: ['restrictions'],
-    roles: ['supervisor', 'auditor'], query: z.object({ number: z.string().max(32).optional() }),
-    handler: async ({ query, user }) => (await d.restrictions.hits(query.number)).map((h: Record<string, unknown>) => ({ ...h, number: seesPersonalData(user) ? h.number : maskPhone(h.number as string) })),
+    roles: ['supervisor', 'auditor'], query: z.object({ number: z.string().max(32).optional() }), response: z.array(RestrictionHitSchema),
+    handler: async ({ query, user }) => (await d.restrictions.hits(query.number)).map((h: Record<string, unknown>) => toDto(RestrictionHitSchema, { ...h, number: seesPersonalData(user) ? h.number : maskPhone(h.number as string) })),
   });
 
   // ---- missed-call callbacks (漏接回拨) ----
   api.route({
     method: 'get', path: '/api/missed-calls', summary: 'The callback list', tags: ['callbacks'],
     roles: ['operator', 'supervisor'], query: z.object({ status: z.enum(['pending', 'claimed', 'done', 'unreachable']).optional(), centre: z.string().max(32).optional(), limit: queryInt(1, 500).optional() }),
-    handler: ({ query }) => d.missed.list(query),
+    response: z.array(MissedCallSchema),
+    handler: async ({ query, user }) => (await d.missed.list(query)).map((m: Record<string, unknown>) => missedView(m, user)),
   });
   api.route({
     method: 'post', path: '/api/missed-calls/:id/claim', summary: 'Take an entry to call back', tags: ['callbacks'],
-    roles: ['operator', 'supervisor'], params: IdParams, errors: { 404: 'No such entry', 409: 'Not pending' },
-    handler: ({ params, user }) => d.missed.claim(params.id, user!),
+    roles: ['operator', 'supervisor'], params: IdParams, response: MissedCallSchema, errors: { 404: 'No such entry', 409: 'Not pending' },
+    handler: async ({ params, user }) => missedView(await d.missed.claim(params.id, user!), user),
   });
   api.route({
     method: 'post', path: '/api/missed-calls/:id/result', summary: 'Record the callback result', tags: ['callbacks'],
-    roles: ['operator', 'supervisor'], params: IdParams, body: MissedResultBody, errors: { 404: 'No such entry', 409: 'Not claimed by you' },
-    handler: ({ params, user, body }) => d.missed.result(params.id, user!, body.outcome, body.note),
+    roles: ['operator', 'supervisor'], params: IdParams, body: MissedResultBody, response: MissedCallSchema, errors: { 404: 'No such entry', 409: 'Not claimed by you' },
+    handler: async ({ params, user, body }) => missedView(await d.missed.result(params.id, user!, body.outcome, body.note), user),
   });
 
   // ---- centres and the live board ----

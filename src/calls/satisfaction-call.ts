@@ -42,7 +42,7 @@ export class SatisfactionCalls {
     if (!tickets) throw unavailable('tickets.unavailable', '工单功能不可用');
     if (!this.hub || !this.hub.serverIds().length) throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
     const t = await tickets.get(ticketNo);
-    if (t.status !== 'replied') throw conflict('satisfaction.not_replied', 'A satisfaction visit follows the reply (答复)', { state: t.status });
+    if (t.status !== 'replied') throw conflict('satisfaction.not_replied', '满意度回访须在答复之后进行', { state: t.status });
     if (!t.callerPhone) throw conflict('satisfaction.no_phone', '该工单没有来电号码', { no: ticketNo });
     // A call whose end we never heard of (the service was down) stops blocking after 10 minutes.
     await this.knex('satisfaction_calls').where({ ticket_no: ticketNo, result: 'calling' }).where('started_at', '<', new Date(Date.now() - 10 * 60_000)).update({ result: 'no_rating' });

@@ -1,6 +1,7 @@
 import { z } from '../http/zod';
 import { idParam, queryInt } from '../http/params';
 import { PAUSE_REASONS } from './operator-state';
+import { isoTime } from '../http/dto';
 
 export { IdParams } from '../http/params';
 
@@ -80,3 +81,46 @@ export const RestrictionBody = z
   .openapi('RestrictionRequest');
 
 export const MissedResultBody = z.object({ outcome: z.enum(['reached', 'no_answer', 'unreachable']), note: z.string().max(1000).optional() }).openapi('CallbackResult');
+
+export const CallLegSchema = z
+  .object({
+    id: z.number(), callId: z.number(), serverId: z.string(), channelId: z.string(), channel: z.string(), role: z.string(),
+    startedAt: isoTime, answeredAt: isoTime.nullable(), endedAt: isoTime.nullable(), hangupCause: z.number().nullable(),
+  })
+  .openapi('CallLeg');
+export const CallTransitionSchema = z
+  .object({ id: z.number(), callId: z.number(), fromState: z.string(), event: z.string(), toState: z.string(), at: isoTime })
+  .openapi('CallTransition');
+/** A transfer attempt as listed on the call (the full row is at /api/transfers/{id}). */
+export const CallTransferSchema = z
+  .object({
+    id: z.number(), lineCode: z.string(), mode: z.string(), emergency: z.boolean(), status: z.string(), result: z.string().nullable(), ticketNo: z.string().nullable(),
+    startedAt: isoTime, answeredAt: isoTime.nullable(), endedAt: isoTime.nullable(),
+  })
+  .openapi('CallTransferAttempt');
+export const CallDetailSchema = CallSchema.extend({
+  legs: z.array(CallLegSchema),
+  transitions: z.array(CallTransitionSchema),
+  recordings: z.array(RecordingSchema),
+  transfers: z.array(CallTransferSchema),
+}).openapi('CallDetail');
+
+export const RestrictionSchema = z
+  .object({ id: z.number(), number: z.string(), reason: z.string(), expiresAt: isoTime, createdBy: z.number(), createdAt: isoTime, revokedAt: isoTime.nullable() })
+  .openapi('Restriction');
+export const RestrictionHitSchema = z.object({ id: z.number(), number: z.string(), serverId: z.string(), linkedid: z.string(), at: isoTime }).openapi('RestrictionHit');
+
+export const MissedCallSchema = z
+  .object({
+    id: z.number(), callId: z.number(), callerNumber: z.string(), centre: z.string().nullable(), queue: z.string().nullable(), missedAt: isoTime,
+    waitSeconds: z.number().nullable(), reason: z.string(), status: z.string(), claimedBy: z.number().nullable(), claimedAt: isoTime.nullable(),
+    attempts: z.number(), lastAttemptAt: isoTime.nullable(), note: z.string().nullable(),
+  })
+  .openapi('MissedCall');
+
+export const SatisfactionCallSchema = z
+  .object({
+    id: z.number(), ticketNo: z.string(), serverId: z.string(), channelId: z.string(), requestedBy: z.number().nullable(), startedAt: isoTime,
+    endedAt: isoTime.nullable(), key: z.string().nullable(), result: z.string(),
+  })
+  .openapi('SatisfactionCall');
