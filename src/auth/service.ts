@@ -9,6 +9,13 @@ import { NewUser, UserStore } from './store';
 const MAX_FAILURES = 10;
 const LOCKOUT_SECONDS = 15 * 60;
 
+/** The password KDF, injectable so a test can count its invocations (never timing). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+}
+export const scryptHasher: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
+
 export interface CreateUserInput {
   username: string;
   displayName: string;
@@ -27,7 +34,15 @@ export class AuthService {
     private readonly live: LiveStore,
     private readonly log: Logger,
     private readonly tokenTtlHours: number,
+    private readonly hasher: PasswordHasher = scryptHasher,
   ) {}
+
+  private dummyHash: Promise<string> | null = null;
+  /** A hash of a random password, made once: unknown usernames are checked against it. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.hasher.hash(newToken());
+    return this.dummyHash;
+  }
 
   /** Exchange a username and password for a bearer token. Repeated failures lock the account for a while. */
   async login(username: string, password: string, requestId?: string): Promise<{ token: string; expiresAt: Date; user: AuthUser }> {
@@ -37,7 +52,11 @@ export class AuthService {
       throw new AppError(429, 'auth.locked', '登录失败次数过多，请稍后再试', { retryAfterSeconds: LOCKOUT_SECONDS });
     }
     const found = await this.users.findCredentials(username);
-    const ok = found !== null && found.user.active && (await verifyPassword(password, found.passwordHash));
+    // The KDF runs whether or not the username exists, so the response time does not tell which
+    // usernames exist: an unknown or inactive one is checked against a dummy hash and fails anyway.
+    const usable = found !== null && found.user.active;
+    const verified = await this.hasher.verify(password, usable ? found.passwordHash : await this.dummy());
+    const ok = usable && verified;
     if (!ok) {
       await this.live.incr(failKey, LOCKOUT_SECONDS);
       await this.audit.record({ actor: username, action: 'auth.login_failed', requestId });
@@ -79,7 +98,7 @@ export class AuthService {
     }
     const existing = await this.users.findCredentials(input.username);
     if (existing) throw conflict('auth.username_taken', '该用户名已被使用', { username: input.username });
-    const row: NewUser = { ...input, passwordHash: await hashPassword(input.password) };
+    const row: NewUser = { ...input, passwordHash: await this.hasher.hash(input.password) };
     const user = await this.users.insert(row);
     await this.audit.record({ actorUserId: actor.id ?? null, actor: actor.username, action: 'user.create', targetType: 'user', targetId: String(user.id), details: { username: user.username, roles: user.roles } });
     this.log.info({ userId: user.id, roles: user.roles }, 'user created');
@@ -95,7 +114,7 @@ export class AuthService {
     if (patch.password !== undefined) {
       const problem = passwordProblem(patch.password);
       if (problem) throw badRequest('auth.weak_password', `密码需要${problem}`, { field: 'password' });
-      passwordHash = await hashPassword(patch.password);
+      passwordHash = await this.hasher.hash(patch.password);
     }
     if (patch.roles?.includes('unit_handler') && patch.unitCode === undefined) {
       const current = await this.users.findById(id);
