@@ -15,6 +15,7 @@ import { Wallboard } from './wallboard';
 import { LiveStore } from '../live/store';
 import { CallDetailSchema, CallLegSchema, CallListQuery, CallSchema, CallTransferSchema, CallTransitionSchema, IdParams, LoginBody, MissedCallSchema, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody, RestrictionHitSchema, RestrictionSchema } from './schemas';
 import { dto, toDto } from '../http/dto';
+import { CentreSchema, LiveBoardSchema } from './schemas';
 
 export interface CallsDeps {
   calls: CallStore;
@@ -143,7 +144,8 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   });
   api.route({
     method: 'get', path: '/api/operators/me', summary: 'My operator state', tags: ['operators'],
-    roles: ['operator', 'expert'], handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' },
+    roles: ['operator', 'expert'], response: z.union([OperatorSchema, z.object({ userId: z.number(), state: z.literal('logged_out') })]),
+    handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' as const },
   });
   api.route({
     method: 'post', path: '/api/operators/me/login', summary: 'Log in to my centre queue (or the given queues)', tags: ['operators'],
@@ -208,10 +210,10 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   // ---- centres and the live board ----
   api.route({
     method: 'get', path: '/api/centres', summary: 'Centres, their queues and shift profiles', tags: ['live'],
-    roles: ['operator', 'expert', 'supervisor', 'admin'], handler: () => d.centres.all(),
+    roles: ['operator', 'expert', 'supervisor', 'admin'], response: z.array(CentreSchema), handler: () => d.centres.all(),
   });
   api.route({
     method: 'get', path: '/api/live/queues', summary: 'Live queue board: waiting callers, longest wait, service level, abandon rate, ASA, AHT, and staffing against the current shift', tags: ['live'],
-    roles: ['supervisor', 'admin'], handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list(), staffing: await d.staffing() }),
+    roles: ['supervisor', 'admin'], response: LiveBoardSchema, handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list(), staffing: await d.staffing() }),
   });
 }

@@ -124,3 +124,26 @@ export const SatisfactionCallSchema = z
     endedAt: isoTime.nullable(), key: z.string().nullable(), result: z.string(),
   })
   .openapi('SatisfactionCall');
+
+export const CentreSchema = z
+  .object({
+    code: z.string(), name: z.string(), kind: z.string(), queue: z.string(), backupQueue: z.string().nullable(), inboundNumber: z.string().nullable(),
+    serverId: z.string().nullable(), fallbackWaitSeconds: z.number(), maxWaiting: z.number(),
+    shiftProfiles: z.array(z.object({ name: z.string(), days: z.string(), from: z.string(), to: z.string(), targetStaff: z.number() })),
+  })
+  .openapi('Centre');
+
+const QueueBoardSchema = z.object({
+  queue: z.string(),
+  waiting: z.array(z.object({ channelId: z.string(), caller: z.string(), since: z.number(), position: z.number() })),
+  longestWaitSince: z.number().nullable(), inProgress: z.number(),
+  counters: z.object({ offered: z.number(), answered: z.number(), answeredWithinSl: z.number(), abandoned: z.number(), waitAnsweredSum: z.number(), talkSum: z.number(), completed: z.number() }),
+  serviceLevel: z.number().nullable(), abandonRate: z.number().nullable(), averageSpeedOfAnswer: z.number().nullable(), averageHandlingTime: z.number().nullable(),
+});
+export const LiveBoardSchema = z
+  .object({
+    queues: z.array(QueueBoardSchema),
+    operators: z.array(OperatorSchema),
+    staffing: z.array(z.object({ centre: z.string(), queue: z.string(), shift: z.string().nullable(), targetStaff: z.number().nullable(), loggedIn: z.number(), ready: z.number(), onCall: z.number(), paused: z.number() })),
+  })
+  .openapi('LiveBoard');

@@ -52,6 +52,11 @@ export interface RouteInfo {
   method: Method;
   path: string;
   roles: readonly Role[] | 'public';
+  /** The documented JSON response (undefined for routes that write files, metrics or XML). */
+  response?: z.ZodTypeAny;
+  status: number;
+  /** The body schema, when the route takes one. */
+  body?: z.ZodTypeAny;
 }
 
 export type Authenticator = (req: Request) => Promise<AuthUser | null>;
@@ -94,7 +99,7 @@ export class Api {
 
   route<P extends AnyZodObject = AnyZodObject, Q extends AnyZodObject = AnyZodObject, B extends z.ZodTypeAny = z.ZodUnknown>(spec: RouteSpec<P, Q, B>): void {
     if (spec.roles !== 'public' && spec.roles.length === 0) throw new Error(`route ${spec.method} ${spec.path} admits no role`);
-    this.routes.push({ method: spec.method, path: spec.path, roles: spec.roles });
+    this.routes.push({ method: spec.method, path: spec.path, roles: spec.roles, response: spec.response, status: spec.status ?? 200, body: spec.body });
     this.document(spec as unknown as RouteSpec<AnyZodObject, AnyZodObject, z.ZodTypeAny>);
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       const user = await this.authenticate(req);

@@ -24,11 +24,17 @@ export interface AdminRouteDeps {
   satisfaction: Satisfaction;
 }
 
+const CalendarOverrides = z.object({ overrides: z.array(z.object({ day: z.string(), kind: z.string(), name: z.string(), source: z.string() })) });
+
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'get', path: '/api/tickets-catalogue', summary: 'Codes and Chinese labels: categories, channels, domains with the finer catalogue, 第十七条 reasons, statuses', tags: ['tickets'], roles: ANY_ROLE,
+    response: z.object({
+      categories: z.record(z.string()), channels: z.record(z.string()), statuses: z.record(z.string()), deadlines: z.record(z.string()), satisfaction: z.record(z.string()),
+      domains: z.unknown().openapi({ description: 'domains with their finer catalogue' }), notAcceptedReasons: z.unknown().openapi({ description: '第十七条 reasons' }),
+    }).openapi({ description: 'label dictionaries keyed by code' }),
     handler: () => ({
       categories: CATEGORY_LABELS, channels: CHANNEL_LABELS, statuses: STATUS_LABELS, deadlines: DEADLINE_LABELS, satisfaction: SATISFACTION_LABELS,
       domains: DOMAIN_CATALOGUE, notAcceptedReasons: NOT_ACCEPTED_REASONS,
@@ -38,12 +44,14 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'get', path: '/api/units', summary: 'Handling units (承办单位)', tags: ['tickets'], roles: ANY_ROLE,
     query: z.object({ kind: z.string().max(32).optional(), county: z.string().max(64).optional() }),
+    response: z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), kind: z.string(), parentCode: z.string().nullable(), countyCode: z.string().nullable(), active: z.boolean() })) }),
     handler: async ({ query }) => ({ items: await listUnits(d.knex, query) }),
   });
 
   api.route({
     method: 'get', path: '/api/sla/due', summary: 'The deadline of a limit from a time, on the working-day calendar (第二十一条)', tags: ['tickets'], roles: ANY_ROLE,
     query: z.object({ from: z.string().datetime({ offset: true }), limit: z.string().max(16).openapi({ description: LIMIT_SYNTAX }) }),
+    response: z.object({ due: z.string(), dueUtc: z.string() }),
     handler: ({ query }) => {
       let limit;
       try {
@@ -59,6 +67,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'get', path: '/api/calendar', summary: 'Working days, statutory holidays and 调休 make-up days in a range', tags: ['tickets'], roles: ANY_ROLE,
     query: z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+    response: z.object({ officeHours: z.string(), days: z.array(z.object({ day: z.string(), working: z.boolean(), kind: z.string().nullable(), name: z.string().nullable() })) }),
     handler: ({ query }) => {
       const cal = d.clock().calendar;
       const days = [];
@@ -73,6 +82,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'put', path: '/api/calendar/days', summary: 'Override calendar days (a new notice or a correction) without a release; applied on every instance', tags: ['tickets'], roles: ['admin'],
     body: z.object({ days: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), kind: z.enum(['holiday', 'workday']), name: z.string().min(1).max(64), source: z.string().max(128).default('') })).min(1).max(400) }),
+    response: CalendarOverrides,
     handler: async ({ body }) => {
       await d.calendar.upsert(body.days);
       await d.reloadCalendar();
@@ -83,6 +93,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'delete', path: '/api/calendar/days/:day', summary: 'Remove a calendar override', tags: ['tickets'], roles: ['admin'],
     params: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+    response: CalendarOverrides,
     handler: async ({ params }) => {
       if (!(await d.calendar.remove(params.day))) throw notFound('calendar.no_override', `${params.day} 没有日历调整`);
       await d.reloadCalendar();

@@ -71,7 +71,7 @@ export const ListQuery = z.object({
 });
 
 const Caller = z.object({ name: z.string().nullable(), phone: z.string().nullable(), confidential: z.boolean(), masked: z.boolean() });
-const DeadlineView = z.object({
+export const DeadlineView = z.object({
   kind: z.enum(DEADLINE_KINDS), label: z.string(), limit: z.string(), startedAt: z.string(), dueAt: z.string(), dueAtLocal: z.string(), state: z.string(),
   endedAt: z.string().nullable(), missed: z.boolean().nullable(), remindedAt: z.string().nullable(), alertedAt: z.string().nullable(),
 });
