@@ -100,6 +100,7 @@ export class Api {
   route<P extends AnyZodObject = AnyZodObject, Q extends AnyZodObject = AnyZodObject, B extends z.ZodTypeAny = z.ZodUnknown>(spec: RouteSpec<P, Q, B>): void {
     if (spec.roles !== 'public' && spec.roles.length === 0) throw new Error(`route ${spec.method} ${spec.path} admits no role`);
     this.routes.push({ method: spec.method, path: spec.path, roles: spec.roles, response: spec.response, status: spec.status ?? 200, body: spec.body });
+    this.doc = null;
     this.document(spec as unknown as RouteSpec<AnyZodObject, AnyZodObject, z.ZodTypeAny>);
     this.router[spec.method](spec.path, async (req: Request, res: Response) => {
       const user = await this.authenticate(req);
@@ -170,8 +171,15 @@ export class Api {
     this.registry.registerPath(config);
   }
 
+  /** Generated once (it takes a fifth of a second) and again only after a route is added. */
+  private doc: { key: string; value: ReturnType<OpenApiGeneratorV3['generateDocument']> } | null = null;
+
   openApiDocument(info: { title: string; version: string; description?: string }) {
-    const generator = new OpenApiGeneratorV3(this.registry.definitions);
-    return generator.generateDocument({ openapi: '3.0.3', info, servers: [{ url: '/' }] });
+    const key = JSON.stringify(info);
+    if (this.doc?.key !== key) {
+      const generator = new OpenApiGeneratorV3(this.registry.definitions);
+      this.doc = { key, value: generator.generateDocument({ openapi: '3.0.3', info, servers: [{ url: '/' }] }) };
+    }
+    return this.doc.value;
   }
 }

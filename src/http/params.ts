@@ -34,3 +34,14 @@ export function queryInt(min: number, max: number) {
 
 /** Longest free-text query parameter (search boxes); longer ones are refused with 400, not sent to the database. */
 export const MAX_QUERY_TEXT = 200;
+
+/** A calendar day `YYYY-MM-DD` that exists (no month 35, no 30 February), years 1900-2199. */
+export const isoDay = z
+  .string()
+  .regex(/^(19|20|21)\d{2}-\d{2}-\d{2}$/, 'a day as YYYY-MM-DD')
+  .refine((d) => {
+    const [y, m, day] = d.split('-').map(Number);
+    const t = new Date(Date.UTC(y, m - 1, day));
+    return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
+  }, 'a day that exists in the calendar')
+  .openapi({ type: 'string', format: 'date', example: '2026-10-01' } as never);

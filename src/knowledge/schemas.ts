@@ -54,6 +54,8 @@ export const EntrySchema = EntryContentSchema.extend({
   version: z.number().int(),
   supersedesId: z.number().int().nullable(),
   reviewNote: z.string().nullable(),
+  createdBy: z.number().int().nullable(),
+  submittedBy: z.number().int().nullable(),
   source: z.enum(['manual', 'import', 'seed']),
   basisText: z.string(),
   effectiveFrom: z.string(),

@@ -1,5 +1,6 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { isoDay } from '../http/params';
 import { ANY_ROLE } from '../auth/roles';
 import { AppError, notFound, unavailable } from '../http/errors';
 import { AppConfig } from '../config/load';
@@ -33,7 +34,8 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
     method: 'get', path: '/api/tickets-catalogue', summary: 'Codes and Chinese labels: categories, channels, domains with the finer catalogue, 第十七条 reasons, statuses', tags: ['tickets'], roles: ANY_ROLE,
     response: z.object({
       categories: z.record(z.string()), channels: z.record(z.string()), statuses: z.record(z.string()), deadlines: z.record(z.string()), satisfaction: z.record(z.string()),
-      domains: z.unknown().openapi({ description: 'domains with their finer catalogue' }), notAcceptedReasons: z.unknown().openapi({ description: '第十七条 reasons' }),
+      domains: z.array(z.object({ code: z.string(), label: z.string(), items: z.array(z.object({ code: z.string(), label: z.string() })) })),
+      notAcceptedReasons: z.record(z.object({ article: z.string(), text: z.string() })).openapi({ description: '第十七条 reasons keyed by code' }),
     }).openapi({ description: 'label dictionaries keyed by code' }),
     handler: () => ({
       categories: CATEGORY_LABELS, channels: CHANNEL_LABELS, statuses: STATUS_LABELS, deadlines: DEADLINE_LABELS, satisfaction: SATISFACTION_LABELS,
@@ -66,7 +68,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'get', path: '/api/calendar', summary: 'Working days, statutory holidays and 调休 make-up days in a range', tags: ['tickets'], roles: ANY_ROLE,
-    query: z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+    query: z.object({ from: isoDay, to: isoDay }),
     response: z.object({ officeHours: z.string(), days: z.array(z.object({ day: z.string(), working: z.boolean(), kind: z.string().nullable(), name: z.string().nullable() })) }),
     handler: ({ query }) => {
       const cal = d.clock().calendar;
@@ -81,7 +83,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'put', path: '/api/calendar/days', summary: 'Override calendar days (a new notice or a correction) without a release; applied on every instance', tags: ['tickets'], roles: ['admin'],
-    body: z.object({ days: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), kind: z.enum(['holiday', 'workday']), name: z.string().min(1).max(64), source: z.string().max(128).default('') })).min(1).max(400) }),
+    body: z.object({ days: z.array(z.object({ day: isoDay, kind: z.enum(['holiday', 'workday']), name: z.string().min(1).max(64), source: z.string().max(128).default('') })).min(1).max(400) }),
     response: CalendarOverrides,
     handler: async ({ body }) => {
       await d.calendar.upsert(body.days);
@@ -92,7 +94,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'delete', path: '/api/calendar/days/:day', summary: 'Remove a calendar override', tags: ['tickets'], roles: ['admin'],
-    params: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+    params: z.object({ day: isoDay }),
     response: CalendarOverrides,
     handler: async ({ params }) => {
       if (!(await d.calendar.remove(params.day))) throw notFound('calendar.no_override', `${params.day} 没有日历调整`);

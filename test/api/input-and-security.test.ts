@@ -55,6 +55,14 @@ for (const dbKind of ['postgres', 'pglite'] as DbKind[]) {
       expectError(await t.http('GET', '/api/calls/9007199254740991', { token: admin }), 404, 'call.not_found');
     });
 
+    it('given calendar days that do not exist (found by the fuzz pass: month 35 was a 500), when the calendar is read or overridden, then 400 request.invalid', async () => {
+      expectError(await t.http('GET', '/api/calendar?from=2832-35-41&to=6939-25-09', { token: admin }), 400, 'request.invalid');
+      expectError(await t.http('GET', '/api/calendar?from=2026-02-30&to=2026-03-01', { token: admin }), 400, 'request.invalid');
+      expectError(await t.http('PUT', '/api/calendar/days', { token: admin, body: { days: [{ day: '2026-13-01', kind: 'holiday', name: '不存在' }] } }), 400, 'request.invalid');
+      expectError(await t.http('DELETE', '/api/calendar/days/2026-00-10', { token: admin }), 400, 'request.invalid');
+      expect((await t.http('GET', '/api/calendar?from=2026-09-30&to=2026-10-02', { token: admin })).body.days).to.have.length(3);
+    });
+
     it('given a 6,000-character search, when sent, then a JSON 400 naming the limit; a URL beyond the server limit gets a JSON 431 request.too_large', async () => {
       const q = encodeURIComponent('社会保险'.repeat(1500));
       const r = await t.http('GET', `/api/knowledge/search?q=${q}`, { token: admin });

@@ -24,6 +24,7 @@ const JobSchema = z
     importedRows: z.number().int(),
     errors: z.array(z.object({ row: z.number().int(), column: z.string(), problem: z.string() })).openapi({ description: 'row-level error report' }),
     message: z.string().nullable(),
+    createdBy: z.number().int().nullable(),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
   })
