@@ -10,7 +10,7 @@ import { RedisLiveStore } from '../live/redis-store';
 import { LeaderElector } from '../live/leader';
 import { WsGateway } from '../live/ws-gateway';
 import { Api } from '../http/api';
-import { createHttpApp } from '../http/app';
+import { MAX_HEADER_BYTES, answerClientErrors, createHttpApp } from '../http/app';
 import { AuditStore } from '../audit/store';
 import { registerAuditRoutes } from '../audit/routes';
 import { UserStore } from '../auth/store';
@@ -102,7 +102,8 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
   if (config.demoMode) await ensureDemoUsers(auth, log);
 
   const app = createHttpApp({ api, log, metrics: new HttpMetrics(metrics) });
-  const server = http.createServer(app);
+  const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);
+  answerClientErrors(server, log);
   ws.attach(server);
   await ws.start();
   await new Promise<void>((resolve, reject) => {

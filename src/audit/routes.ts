@@ -1,5 +1,6 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { idParam, queryInt } from '../http/params';
 import { AuditStore } from './store';
 
 const AuditRowSchema = z
@@ -24,12 +25,12 @@ export function registerAuditRoutes(api: Api, audit: AuditStore) {
     tags: ['audit'],
     roles: ['auditor', 'admin'],
     query: z.object({
-      action: z.string().optional(),
-      targetType: z.string().optional(),
-      targetId: z.string().optional(),
-      actor: z.string().optional(),
-      limit: z.coerce.number().int().min(1).max(1000).optional(),
-      beforeId: z.coerce.number().int().positive().optional(),
+      action: z.string().max(64).optional(),
+      targetType: z.string().max(64).optional(),
+      targetId: z.string().max(128).optional(),
+      actor: z.string().max(128).optional(),
+      limit: queryInt(1, 1000).optional(),
+      beforeId: idParam.optional(),
     }),
     response: z.array(AuditRowSchema),
     handler: async ({ query }) => (await audit.list(query)).map((r) => ({ ...r, at: r.at.toISOString() })),

@@ -29,8 +29,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /** Rules for new passwords: long enough to resist guessing; the error says what is expected. */
 export function passwordProblem(password: string): string | null {
-  if (password.length < 10) return 'at least 10 characters';
-  if (!/[A-Za-z]/.test(password) || !/\d/.test(password)) return 'letters and digits';
+  if (password.length < 10) return '至少 10 个字符';
+  if (!/[A-Za-z]/.test(password) || !/\d/.test(password)) return '同时包含字母和数字';
   return null;
 }
 

@@ -44,4 +44,4 @@ export const UpdateUserBody = z
   })
   .openapi('UpdateUserRequest');
 
-export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+export { IdParams } from '../http/params';

@@ -9,6 +9,13 @@ import { NewUser, UserStore } from './store';
 const MAX_FAILURES = 10;
 const LOCKOUT_SECONDS = 15 * 60;
 
+/** The password KDF, injectable so a test can count its invocations (never timing). */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+}
+export const scryptHasher: PasswordHasher = { hash: hashPassword, verify: verifyPassword };
+
 export interface CreateUserInput {
   username: string;
   displayName: string;
@@ -27,21 +34,33 @@ export class AuthService {
     private readonly live: LiveStore,
     private readonly log: Logger,
     private readonly tokenTtlHours: number,
+    private readonly hasher: PasswordHasher = scryptHasher,
   ) {}
+
+  private dummyHash: Promise<string> | null = null;
+  /** A hash of a random password, made once: unknown usernames are checked against it. */
+  private dummy(): Promise<string> {
+    this.dummyHash ??= this.hasher.hash(newToken());
+    return this.dummyHash;
+  }
 
   /** Exchange a username and password for a bearer token. Repeated failures lock the account for a while. */
   async login(username: string, password: string, requestId?: string): Promise<{ token: string; expiresAt: Date; user: AuthUser }> {
     const failKey = `auth:fail:${username}`;
     const failures = Number((await this.live.get(failKey)) ?? 0);
     if (failures >= MAX_FAILURES) {
-      throw new AppError(429, 'auth.locked', 'Too many failed logins; try again later', { retryAfterSeconds: LOCKOUT_SECONDS });
+      throw new AppError(429, 'auth.locked', '登录失败次数过多，请稍后再试', { retryAfterSeconds: LOCKOUT_SECONDS });
     }
     const found = await this.users.findCredentials(username);
-    const ok = found !== null && found.user.active && (await verifyPassword(password, found.passwordHash));
+    // The KDF runs whether or not the username exists, so the response time does not tell which
+    // usernames exist: an unknown or inactive one is checked against a dummy hash and fails anyway.
+    const usable = found !== null && found.user.active;
+    const verified = await this.hasher.verify(password, usable ? found.passwordHash : await this.dummy());
+    const ok = usable && verified;
     if (!ok) {
       await this.live.incr(failKey, LOCKOUT_SECONDS);
       await this.audit.record({ actor: username, action: 'auth.login_failed', requestId });
-      throw new AppError(401, 'auth.invalid_credentials', 'Wrong username or password');
+      throw new AppError(401, 'auth.invalid_credentials', '用户名或密码错误');
     }
     await this.live.del(failKey);
     const token = newToken();
@@ -73,13 +92,13 @@ export class AuthService {
 
   async createUser(input: CreateUserInput, actor: { id?: number; username: string }): Promise<AuthUser> {
     const problem = passwordProblem(input.password);
-    if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
+    if (problem) throw badRequest('auth.weak_password', `密码需要${problem}`, { field: 'password' });
     if (input.roles.includes('unit_handler') && !input.unitCode) {
-      throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+      throw badRequest('auth.unit_required', '承办单位账号必须指定所属单位（unitCode）', { field: 'unitCode' });
     }
     const existing = await this.users.findCredentials(input.username);
-    if (existing) throw conflict('auth.username_taken', 'That username is already in use', { username: input.username });
-    const row: NewUser = { ...input, passwordHash: await hashPassword(input.password) };
+    if (existing) throw conflict('auth.username_taken', '该用户名已被使用', { username: input.username });
+    const row: NewUser = { ...input, passwordHash: await this.hasher.hash(input.password) };
     const user = await this.users.insert(row);
     await this.audit.record({ actorUserId: actor.id ?? null, actor: actor.username, action: 'user.create', targetType: 'user', targetId: String(user.id), details: { username: user.username, roles: user.roles } });
     this.log.info({ userId: user.id, roles: user.roles }, 'user created');
@@ -94,19 +113,19 @@ export class AuthService {
     let passwordHash: string | undefined;
     if (patch.password !== undefined) {
       const problem = passwordProblem(patch.password);
-      if (problem) throw badRequest('auth.weak_password', `Password needs ${problem}`, { field: 'password' });
-      passwordHash = await hashPassword(patch.password);
+      if (problem) throw badRequest('auth.weak_password', `密码需要${problem}`, { field: 'password' });
+      passwordHash = await this.hasher.hash(patch.password);
     }
     if (patch.roles?.includes('unit_handler') && patch.unitCode === undefined) {
       const current = await this.users.findById(id);
-      if (current && !current.unitCode) throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+      if (current && !current.unitCode) throw badRequest('auth.unit_required', '承办单位账号必须指定所属单位（unitCode）', { field: 'unitCode' });
     }
     if (patch.unitCode === null && (patch.roles ?? (await this.users.findById(id))?.roles ?? []).includes('unit_handler')) {
-      throw badRequest('auth.unit_required', 'A unit_handler account must name its handling unit (unitCode)', { field: 'unitCode' });
+      throw badRequest('auth.unit_required', '承办单位账号必须指定所属单位（unitCode）', { field: 'unitCode' });
     }
     const { password: _pw, ...rest } = patch;
     const updated = await this.users.update(id, { ...rest, passwordHash });
-    if (!updated) throw notFound('user.not_found', 'No such user', { id });
+    if (!updated) throw notFound('user.not_found', '用户不存在', { id });
     if (passwordHash || patch.active === false || patch.roles) await this.users.revokeAllSessions(id);
     await this.audit.record({ actorUserId: actor.id, actor: actor.username, action: 'user.update', targetType: 'user', targetId: String(id), details: { fields: Object.keys(rest).concat(passwordHash ? ['password'] : []) } });
     return updated;

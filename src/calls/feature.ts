@@ -20,6 +20,8 @@ import { BusyMonitor } from './busy-monitor';
 import { SatisfactionCalls } from './satisfaction-call';
 import { DayKindSource, SeatMember, staffing } from './staffing';
 import { z } from '../http/zod';
+import { dto } from '../http/dto';
+import { SatisfactionCallSchema } from './schemas';
 import { Linkage, registerLinkage } from './linkage';
 
 export const CALLS_SERVICE = 'calls';
@@ -116,13 +118,13 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       const TicketParams = z.object({ no: z.string().regex(/^[A-Z]{1,8}\d{8,}$/) });
       ctx.api.route({
         method: 'post', path: '/api/tickets/:no/satisfaction-call', summary: 'Place the IVR satisfaction visit call to the citizen (第二十二条(三))', tags: ['tickets'],
-        roles: ['operator', 'supervisor'], params: TicketParams, status: 202, errors: { 404: 'No such ticket', 409: 'Not replied yet / no phone / a call under way', 503: 'No Asterisk' },
+        roles: ['operator', 'supervisor'], params: TicketParams, status: 202, response: z.object({ id: z.number(), ticketNo: z.string(), channelId: z.string(), result: z.string() }), errors: { 404: 'No such ticket', 409: 'Not replied yet / no phone / a call under way', 503: 'No Asterisk' },
         handler: ({ params, user, requestId }) => satisfaction.place(params.no, user!, requestId),
       });
       ctx.api.route({
         method: 'get', path: '/api/tickets/:no/satisfaction-calls', summary: 'IVR satisfaction calls of a ticket and their results', tags: ['tickets'],
-        roles: ['operator', 'supervisor', 'auditor'], params: TicketParams,
-        handler: ({ params }) => satisfaction.forTicket(params.no),
+        roles: ['operator', 'supervisor', 'auditor'], params: TicketParams, response: z.array(SatisfactionCallSchema),
+        handler: async ({ params }) => (await satisfaction.forTicket(params.no)).map(dto(SatisfactionCallSchema)),
       });
       // Holidays and 调休 days come from the tickets' working-day calendar when it is wired in.
       const days: DayKindSource = {

@@ -22,15 +22,15 @@ export class MissedCallService {
     const [row] = await this.knex('missed_calls').where({ id }).whereIn('status', ['pending']).update({ status: 'claimed', claimed_by: user.id, claimed_at: this.knex.fn.now() }).returning('*');
     if (row) return row;
     const existing = await this.knex('missed_calls').where({ id }).first();
-    if (!existing) throw notFound('missed_call.not_found', 'No such missed call', { id });
-    throw conflict('missed_call.not_pending', `Already ${existing.status}`, { state: existing.status, claimedBy: existing.claimed_by });
+    if (!existing) throw notFound('missed_call.not_found', '漏接记录不存在', { id });
+    throw conflict('missed_call.not_pending', `该记录已处于 ${existing.status} 状态`, { state: existing.status, claimedBy: existing.claimed_by });
   }
 
   async result(id: number, user: AuthUser, outcome: 'reached' | 'no_answer' | 'unreachable', note?: string) {
     return this.knex.transaction(async (trx) => {
       const row = await trx('missed_calls').where({ id }).forUpdate().first();
-      if (!row) throw notFound('missed_call.not_found', 'No such missed call', { id });
-      if (row.status !== 'claimed' || Number(row.claimed_by) !== user.id) throw conflict('missed_call.not_claimed_by_you', 'Claim the entry before recording a callback', { state: row.status });
+      if (!row) throw notFound('missed_call.not_found', '漏接记录不存在', { id });
+      if (row.status !== 'claimed' || Number(row.claimed_by) !== user.id) throw conflict('missed_call.not_claimed_by_you', '请先认领该记录再登记回拨结果', { state: row.status });
       const attempts = row.attempts + 1;
       // Three unanswered tries and the number is marked unreachable; otherwise it goes back to the list.
       const status: MissedStatus = outcome === 'reached' ? 'done' : outcome === 'unreachable' || attempts >= 3 ? 'unreachable' : 'pending';

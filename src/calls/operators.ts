@@ -64,14 +64,14 @@ export class OperatorService {
   private serverFor(user: AuthUser): string {
     const centre = this.centres.byCode(user.centre);
     const id = centre?.serverId ?? this.pbx.serverIds()[0];
-    if (!id) throw conflict('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    if (!id) throw conflict('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
     return id;
   }
 
   async login(user: AuthUser, opts: { queues?: string[] } = {}): Promise<OperatorView> {
-    if (!user.extension) throw badRequest('operator.no_extension', 'This account is not bound to a softphone (extension)', { userId: user.id });
+    if (!user.extension) throw badRequest('operator.no_extension', '该账号未绑定软电话分机', { userId: user.id });
     const existing = await this.get(user.id);
-    if (existing && existing.state !== 'logged_out') throw conflict('operator.already_logged_in', 'Already logged in', { state: existing.state });
+    if (existing && existing.state !== 'logged_out') throw conflict('operator.already_logged_in', '已签入', { state: existing.state });
     const centre = this.centres.byCode(user.centre);
     // An operator takes the calls of their own centre (its queue and the backup it overflows to); an
     // expert seat also its expert queue. Without a centre, any centre queue.
@@ -79,7 +79,7 @@ export class OperatorService {
     if (user.roles.includes('expert')) allowed.push('q-expert-12333', 'q-expert-12348');
     const queues = opts.queues?.length ? [...new Set(opts.queues)] : centre ? [centre.queue] : [];
     const refused = queues.filter((q) => !allowed.includes(q));
-    if (!queues.length || refused.length) throw badRequest('operator.bad_queues', 'Unknown queues, or queues of another centre', { refused, allowed });
+    if (!queues.length || refused.length) throw badRequest('operator.bad_queues', '队列不存在或属于其他中心', { refused, allowed });
     const serverId = this.serverFor(user);
     for (const queue of queues) await this.pbx.queueAdd(serverId, { queue, memberInterface: user.extension, memberName: user.displayName });
     const op: OperatorView = { userId: user.id, username: user.username, displayName: user.displayName, interface: user.extension, serverId, queues, state: 'logged_out', reason: null, reasonLabel: null, since: Date.now(), pendingPause: null };
@@ -95,7 +95,7 @@ export class OperatorService {
   }
 
   async pause(user: AuthUser, reason: PauseReason): Promise<OperatorView> {
-    if (typeof reason !== 'string' || !Object.prototype.hasOwnProperty.call(PAUSE_REASONS, reason)) throw badRequest('operator.bad_reason', 'Unknown pause reason', { allowed: Object.keys(PAUSE_REASONS) });
+    if (typeof reason !== 'string' || !Object.prototype.hasOwnProperty.call(PAUSE_REASONS, reason)) throw badRequest('operator.bad_reason', '未知的小休原因', { allowed: Object.keys(PAUSE_REASONS) });
     const op = await this.require(user.id, 'pause');
     if (op.state === 'on_call') {
       // Asterisk would pause at once; the caller stays connected and the pause starts after the call.
@@ -116,8 +116,8 @@ export class OperatorService {
 
   private async require(userId: number, event: OperatorEvent): Promise<OperatorView> {
     const op = await this.get(userId);
-    if (!op || op.state === 'logged_out') throw conflict('operator.not_logged_in', 'Log in first', { state: 'logged_out' });
-    if (!nextOperatorState(op.state, event)) throw conflict('operator.illegal_transition', `Cannot ${event} while ${op.state}`, { state: op.state, allowed: allowedEvents(op.state) });
+    if (!op || op.state === 'logged_out') throw conflict('operator.not_logged_in', '请先签入', { state: 'logged_out' });
+    if (!nextOperatorState(op.state, event)) throw conflict('operator.illegal_transition', `当前状态（${op.state}）不能执行 ${event}`, { state: op.state, allowed: allowedEvents(op.state) });
     return op;
   }
 

@@ -11,7 +11,7 @@ export interface PbxControl {
   serverIds(): string[];
   dbPut(serverId: string, family: string, key: string, value: string): Promise<void>;
   dbDel(serverId: string, family: string, key: string): Promise<void>;
-  /** Keys of an AstDB family (via the CLI `database show`), with their values. */
+  /** Keys of an AstDB family (AMI DBGetTree: no `command` privilege needed), with their values. */
   dbList(serverId: string, family: string): Promise<Record<string, string>>;
   queueAdd(serverId: string, p: { queue: string; memberInterface: string; memberName: string; paused?: boolean; reason?: string }): Promise<void>;
   queueRemove(serverId: string, p: { queue: string; memberInterface: string }): Promise<void>;
@@ -57,16 +57,8 @@ export class HubPbxControl implements PbxControl {
   members(serverId: string): MemberState[] {
     return [...this.hub.ami(serverId).view.members.values()];
   }
-  async dbList(serverId: string, family: string): Promise<Record<string, string>> {
-    const frame = await this.hub.ami(serverId).raw({ action: 'Command', command: `database show ${family}` });
-    const output = (frame as Record<string, unknown>).output;
-    const lines: string[] = Array.isArray(output) ? (output as string[]) : typeof output === 'string' ? output.split('\n') : [];
-    const out: Record<string, string> = {};
-    for (const line of lines) {
-      const m = /^\/([^/]+)\/(.+?)\s*:\s*(.*)$/.exec(line.trim());
-      if (m && m[1] === family) out[m[2]] = m[3].trim();
-    }
-    return out;
+  dbList(serverId: string, family: string): Promise<Record<string, string>> {
+    return this.hub.ami(serverId).dbGetTree(family);
   }
 }
 
@@ -81,13 +73,13 @@ export class NoPbx implements PbxControl {
     return {};
   }
   async queueAdd(): Promise<void> {
-    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
   }
   async queueRemove(): Promise<void> {
-    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
   }
   async queuePause(): Promise<void> {
-    throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
   }
   members(): MemberState[] {
     return [];

@@ -34,9 +34,9 @@ export class RestrictionService {
 
   async add(input: { number: string; reason: string; expiresAt: Date }, actor: AuthUser, requestId?: string): Promise<Restriction> {
     const number = normaliseNumber(input.number);
-    if (number.length < 5) throw badRequest('restriction.bad_number', 'Not a phone number', { field: 'number' });
+    if (number.length < 5) throw badRequest('restriction.bad_number', '不是有效的电话号码', { field: 'number' });
     const now = Date.now();
-    if (input.expiresAt.getTime() <= now) throw badRequest('restriction.expiry_in_past', 'The expiry must be in the future', { field: 'expiresAt' });
+    if (input.expiresAt.getTime() <= now) throw badRequest('restriction.expiry_in_past', '到期时间必须晚于当前时间', { field: 'expiresAt' });
     if (input.expiresAt.getTime() - now > MAX_RESTRICTION_DAYS * 86400_000) {
       throw badRequest('restriction.too_long', `A restriction is short-term: at most ${MAX_RESTRICTION_DAYS} days (第三十三条)`, { field: 'expiresAt', maxDays: MAX_RESTRICTION_DAYS });
     }
@@ -53,7 +53,7 @@ export class RestrictionService {
 
   async revoke(id: number, actor: AuthUser, requestId?: string): Promise<Restriction> {
     const [row] = await this.knex('restricted_callers').where({ id }).whereNull('revoked_at').update({ revoked_at: this.knex.fn.now(), revoked_by: actor.id }).returning('*');
-    if (!row) throw notFound('restriction.not_found', 'No active restriction with this id', { id });
+    if (!row) throw notFound('restriction.not_found', '不存在该生效中的限制', { id });
     await this.audit.record({ actorUserId: actor.id, actor: actor.username, action: 'restriction.revoke', targetType: 'restriction', targetId: String(id), requestId });
     for (const serverId of this.pbx.serverIds()) for (const key of numberVariants(row.number)) await this.pbx.dbDel(serverId, RESTRICTED_FAMILY, key);
     return toRestriction(row);

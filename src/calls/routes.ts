@@ -1,5 +1,6 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { queryInt } from '../http/params';
 import { forbidden, notFound } from '../http/errors';
 import { AuditStore } from '../audit/store';
 import { AuthUser, hasAnyRole, seesPersonalData } from '../auth/roles';
@@ -12,7 +13,9 @@ import { RecordingCollector, RecordingRow } from './recordings';
 import { RestrictionService } from './restrictions';
 import { Wallboard } from './wallboard';
 import { LiveStore } from '../live/store';
-import { CallListQuery, CallSchema, IdParams, LoginBody, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody } from './schemas';
+import { CallDetailSchema, CallLegSchema, CallListQuery, CallSchema, CallTransferSchema, CallTransitionSchema, IdParams, LoginBody, MissedCallSchema, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody, RestrictionHitSchema, RestrictionSchema } from './schemas';
+import { dto, toDto } from '../http/dto';
+import { CentreSchema, LiveBoardSchema } from './schemas';
 
 export interface CallsDeps {
   calls: CallStore;
@@ -68,6 +71,11 @@ function recordingView(r: RecordingRow) {
   };
 }
 
+function missedView(m: Record<string, unknown>, user: AuthUser | null) {
+  // 第二十七条: the number only for the roles that need it (callers are called back by operators).
+  return toDto(MissedCallSchema, { ...m, caller_number: seesPersonalData(user) ? m.caller_number : maskPhone(String(m.caller_number ?? '')) });
+}
+
 const RECORDING_ROLES = ['supervisor', 'auditor', 'operator', 'expert'] as const;
 
 export function registerCallRoutes(api: Api, d: CallsDeps) {
@@ -78,14 +86,14 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   });
   api.route({
     method: 'get', path: '/api/calls/:id', summary: 'One call with its legs, transitions and recordings', tags: ['calls'],
-    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, errors: { 404: 'No such call' },
+    roles: ['supervisor', 'auditor', 'operator', 'expert', 'admin'], params: IdParams, response: CallDetailSchema, errors: { 404: '通话不存在' },
     handler: async ({ params, user }) => {
       const c = await d.calls.getCall(params.id);
-      if (!c) throw notFound('call.not_found', 'No such call', { id: params.id });
-      const legs = await d.calls.legs(c.id);
+      if (!c) throw notFound('call.not_found', '通话不存在', { id: params.id });
+      const legs = (await d.calls.legs(c.id)).map(dto(CallLegSchema));
       // Transfer attempts (issue 5): kept even when they failed, so the record shows every try.
       const transfers = await d.calls.knex('call_transfers').where({ call_id: c.id }).orderBy('id').select('id', 'line_code', 'mode', 'emergency', 'status', 'result', 'ticket_no', 'started_at', 'answered_at', 'ended_at');
-      return { ...callView(c, user), legs, transitions: await d.calls.transitions(c.id), recordings: (await d.recordings.forCall(c.id)).map(recordingView), transfers };
+      return { ...callView(c, user), legs, transitions: (await d.calls.transitions(c.id)).map(dto(CallTransitionSchema)), recordings: (await d.recordings.forCall(c.id)).map(recordingView), transfers: transfers.map(dto(CallTransferSchema)) };
     },
   });
 
@@ -103,10 +111,10 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   };
   api.route({
     method: 'get', path: '/api/recordings/:id', summary: 'Recording metadata (access audited)', tags: ['recordings'],
-    roles: RECORDING_ROLES, params: IdParams, response: RecordingSchema, errors: { 404: 'No such recording' },
+    roles: RECORDING_ROLES, params: IdParams, response: RecordingSchema, errors: { 404: '录音不存在' },
     handler: async ({ params, user, requestId }) => {
       const r = await d.recordings.get(params.id);
-      if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
+      if (!r) throw notFound('recording.not_found', '录音不存在', { id: params.id });
       if (!(await mayHear(user!, r))) await denied(user!, r, requestId);
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.metadata', targetType: 'recording', targetId: String(r.id), requestId });
       return recordingView(r);
@@ -117,10 +125,10 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     roles: RECORDING_ROLES, params: IdParams, errors: { 404: 'No such recording or not collected yet', 416: 'Range not satisfiable' },
     handler: async ({ params, user, requestId, req, res }) => {
       const r = await d.recordings.get(params.id);
-      if (!r) throw notFound('recording.not_found', 'No such recording', { id: params.id });
+      if (!r) throw notFound('recording.not_found', '录音不存在', { id: params.id });
       if (!(await mayHear(user!, r))) await denied(user!, r, requestId);
       const file = d.recordings.filePath(r);
-      if (!file) throw notFound('recording.not_collected', 'The recording file is not available (yet)', { id: params.id, state: r.state });
+      if (!file) throw notFound('recording.not_collected', '录音文件尚不可用', { id: params.id, state: r.state });
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.access', targetType: 'recording', targetId: String(r.id), requestId, details: { range: req.header('range') ?? null, callId: r.call_id } });
       res.setHeader('content-type', 'audio/wav');
       res.setHeader('cache-control', 'private, no-store');
@@ -136,7 +144,8 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   });
   api.route({
     method: 'get', path: '/api/operators/me', summary: 'My operator state', tags: ['operators'],
-    roles: ['operator', 'expert'], handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' },
+    roles: ['operator', 'expert'], response: z.union([OperatorSchema, z.object({ userId: z.number(), state: z.literal('logged_out') })]),
+    handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' as const },
   });
   api.route({
     method: 'post', path: '/api/operators/me/login', summary: 'Log in to my centre queue (or the given queues)', tags: ['operators'],
@@ -161,49 +170,50 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   // ---- restricted callers (第三十三条) ----
   api.route({
     method: 'get', path: '/api/restrictions', summary: 'Active short-term caller restrictions', tags: ['restrictions'],
-    roles: ['supervisor', 'admin', 'auditor'],
-    handler: async ({ user }) => (await d.restrictions.listActive()).map((r) => ({ ...r, number: seesPersonalData(user) ? r.number : maskPhone(r.number) })),
+    roles: ['supervisor', 'admin', 'auditor'], response: z.array(RestrictionSchema),
+    handler: async ({ user }) => (await d.restrictions.listActive()).map((r) => toDto(RestrictionSchema, { ...r, number: seesPersonalData(user) ? r.number : maskPhone(r.number) })),
   });
   api.route({
     method: 'post', path: '/api/restrictions', summary: 'Restrict a caller for a short time, with a reason (第三十三条)', tags: ['restrictions'],
-    roles: ['supervisor'], body: RestrictionBody, status: 201, errors: { 400: 'Bad number or expiry' },
-    handler: ({ body, user, requestId }) => d.restrictions.add(body, user!, requestId),
+    roles: ['supervisor'], body: RestrictionBody, status: 201, response: RestrictionSchema, errors: { 400: 'Bad number or expiry' },
+    handler: async ({ body, user, requestId }) => toDto(RestrictionSchema, { ...(await d.restrictions.add(body, user!, requestId)) }),
   });
   api.route({
     method: 'delete', path: '/api/restrictions/:id', summary: 'Lift a restriction', tags: ['restrictions'],
-    roles: ['supervisor'], params: IdParams, errors: { 404: 'No active restriction' },
-    handler: ({ params, user, requestId }) => d.restrictions.revoke(params.id, user!, requestId),
+    roles: ['supervisor'], params: IdParams, response: RestrictionSchema, errors: { 404: 'No active restriction' },
+    handler: async ({ params, user, requestId }) => toDto(RestrictionSchema, { ...(await d.restrictions.revoke(params.id, user!, requestId)) }),
   });
   api.route({
     method: 'get', path: '/api/restrictions/hits', summary: 'Every time a restricted caller was turned away', tags: ['restrictions'],
-    roles: ['supervisor', 'auditor'], query: z.object({ number: z.string().max(32).optional() }),
-    handler: async ({ query, user }) => (await d.restrictions.hits(query.number)).map((h: Record<string, unknown>) => ({ ...h, number: seesPersonalData(user) ? h.number : maskPhone(h.number as string) })),
+    roles: ['supervisor', 'auditor'], query: z.object({ number: z.string().max(32).optional() }), response: z.array(RestrictionHitSchema),
+    handler: async ({ query, user }) => (await d.restrictions.hits(query.number)).map((h: Record<string, unknown>) => toDto(RestrictionHitSchema, { ...h, number: seesPersonalData(user) ? h.number : maskPhone(h.number as string) })),
   });
 
   // ---- missed-call callbacks (漏接回拨) ----
   api.route({
     method: 'get', path: '/api/missed-calls', summary: 'The callback list', tags: ['callbacks'],
-    roles: ['operator', 'supervisor'], query: z.object({ status: z.enum(['pending', 'claimed', 'done', 'unreachable']).optional(), centre: z.string().max(32).optional(), limit: z.coerce.number().int().min(1).max(500).optional() }),
-    handler: ({ query }) => d.missed.list(query),
+    roles: ['operator', 'supervisor'], query: z.object({ status: z.enum(['pending', 'claimed', 'done', 'unreachable']).optional(), centre: z.string().max(32).optional(), limit: queryInt(1, 500).optional() }),
+    response: z.array(MissedCallSchema),
+    handler: async ({ query, user }) => (await d.missed.list(query)).map((m: Record<string, unknown>) => missedView(m, user)),
   });
   api.route({
     method: 'post', path: '/api/missed-calls/:id/claim', summary: 'Take an entry to call back', tags: ['callbacks'],
-    roles: ['operator', 'supervisor'], params: IdParams, errors: { 404: 'No such entry', 409: 'Not pending' },
-    handler: ({ params, user }) => d.missed.claim(params.id, user!),
+    roles: ['operator', 'supervisor'], params: IdParams, response: MissedCallSchema, errors: { 404: 'No such entry', 409: 'Not pending' },
+    handler: async ({ params, user }) => missedView(await d.missed.claim(params.id, user!), user),
   });
   api.route({
     method: 'post', path: '/api/missed-calls/:id/result', summary: 'Record the callback result', tags: ['callbacks'],
-    roles: ['operator', 'supervisor'], params: IdParams, body: MissedResultBody, errors: { 404: 'No such entry', 409: 'Not claimed by you' },
-    handler: ({ params, user, body }) => d.missed.result(params.id, user!, body.outcome, body.note),
+    roles: ['operator', 'supervisor'], params: IdParams, body: MissedResultBody, response: MissedCallSchema, errors: { 404: 'No such entry', 409: 'Not claimed by you' },
+    handler: async ({ params, user, body }) => missedView(await d.missed.result(params.id, user!, body.outcome, body.note), user),
   });
 
   // ---- centres and the live board ----
   api.route({
     method: 'get', path: '/api/centres', summary: 'Centres, their queues and shift profiles', tags: ['live'],
-    roles: ['operator', 'expert', 'supervisor', 'admin'], handler: () => d.centres.all(),
+    roles: ['operator', 'expert', 'supervisor', 'admin'], response: z.array(CentreSchema), handler: () => d.centres.all(),
   });
   api.route({
     method: 'get', path: '/api/live/queues', summary: 'Live queue board: waiting callers, longest wait, service level, abandon rate, ASA, AHT, and staffing against the current shift', tags: ['live'],
-    roles: ['supervisor', 'admin'], handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list(), staffing: await d.staffing() }),
+    roles: ['supervisor', 'admin'], response: LiveBoardSchema, handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list(), staffing: await d.staffing() }),
   });
 }

@@ -39,11 +39,11 @@ export class SatisfactionCalls {
 
   async place(ticketNo: string, actor: AuthUser, requestId?: string) {
     const tickets = this.tickets();
-    if (!tickets) throw unavailable('tickets.unavailable', 'Tickets are not available');
-    if (!this.hub || !this.hub.serverIds().length) throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    if (!tickets) throw unavailable('tickets.unavailable', '工单功能不可用');
+    if (!this.hub || !this.hub.serverIds().length) throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
     const t = await tickets.get(ticketNo);
-    if (t.status !== 'replied') throw conflict('satisfaction.not_replied', 'A satisfaction visit follows the reply (答复)', { state: t.status });
-    if (!t.callerPhone) throw conflict('satisfaction.no_phone', 'The ticket has no caller phone number', { no: ticketNo });
+    if (t.status !== 'replied') throw conflict('satisfaction.not_replied', '满意度回访须在答复之后进行', { state: t.status });
+    if (!t.callerPhone) throw conflict('satisfaction.no_phone', '该工单没有来电号码', { no: ticketNo });
     // A call whose end we never heard of (the service was down) stops blocking after 10 minutes.
     await this.knex('satisfaction_calls').where({ ticket_no: ticketNo, result: 'calling' }).where('started_at', '<', new Date(Date.now() - 10 * 60_000)).update({ result: 'no_rating' });
     const serverId = this.hub.serverIds()[0];
@@ -52,7 +52,7 @@ export class SatisfactionCalls {
     const row = inserted[0];
     if (!row) {
       const busy = await this.knex('satisfaction_calls').where({ ticket_no: ticketNo, result: 'calling' }).first('id');
-      throw conflict('satisfaction.in_progress', 'A satisfaction call for this ticket is under way', { id: busy ? Number(busy.id) : null });
+      throw conflict('satisfaction.in_progress', '该工单的满意度回访电话正在进行', { id: busy ? Number(busy.id) : null });
     }
     try {
       await this.hub.ami(serverId).originate({

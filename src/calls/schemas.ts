@@ -1,7 +1,9 @@
 import { z } from '../http/zod';
+import { idParam, queryInt } from '../http/params';
 import { PAUSE_REASONS } from './operator-state';
+import { isoTime } from '../http/dto';
 
-export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+export { IdParams } from '../http/params';
 
 export const CallSchema = z
   .object({
@@ -33,8 +35,8 @@ export const CallListQuery = z.object({
   outcome: z.enum(['answered', 'abandoned', 'fallback', 'fallback-sms', 'fallback-message', 'transferred', 'restricted', 'unanswered']).optional(),
   centre: z.string().max(32).optional(),
   callerNumber: z.string().max(32).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  beforeId: z.coerce.number().int().positive().optional(),
+  limit: queryInt(1, 500).optional(),
+  beforeId: idParam.optional(),
 });
 
 export const RecordingSchema = z
@@ -79,3 +81,69 @@ export const RestrictionBody = z
   .openapi('RestrictionRequest');
 
 export const MissedResultBody = z.object({ outcome: z.enum(['reached', 'no_answer', 'unreachable']), note: z.string().max(1000).optional() }).openapi('CallbackResult');
+
+export const CallLegSchema = z
+  .object({
+    id: z.number(), callId: z.number(), serverId: z.string(), channelId: z.string(), channel: z.string(), role: z.string(),
+    startedAt: isoTime, answeredAt: isoTime.nullable(), endedAt: isoTime.nullable(), hangupCause: z.number().nullable(),
+  })
+  .openapi('CallLeg');
+export const CallTransitionSchema = z
+  .object({ id: z.number(), callId: z.number(), fromState: z.string(), event: z.string(), toState: z.string(), at: isoTime })
+  .openapi('CallTransition');
+/** A transfer attempt as listed on the call (the full row is at /api/transfers/{id}). */
+export const CallTransferSchema = z
+  .object({
+    id: z.number(), lineCode: z.string(), mode: z.string(), emergency: z.boolean(), status: z.string(), result: z.string().nullable(), ticketNo: z.string().nullable(),
+    startedAt: isoTime, answeredAt: isoTime.nullable(), endedAt: isoTime.nullable(),
+  })
+  .openapi('CallTransferAttempt');
+export const CallDetailSchema = CallSchema.extend({
+  legs: z.array(CallLegSchema),
+  transitions: z.array(CallTransitionSchema),
+  recordings: z.array(RecordingSchema),
+  transfers: z.array(CallTransferSchema),
+}).openapi('CallDetail');
+
+export const RestrictionSchema = z
+  .object({ id: z.number(), number: z.string(), reason: z.string(), expiresAt: isoTime, createdBy: z.number(), createdAt: isoTime, revokedAt: isoTime.nullable() })
+  .openapi('Restriction');
+export const RestrictionHitSchema = z.object({ id: z.number(), number: z.string(), serverId: z.string(), linkedid: z.string(), at: isoTime }).openapi('RestrictionHit');
+
+export const MissedCallSchema = z
+  .object({
+    id: z.number(), callId: z.number(), callerNumber: z.string(), centre: z.string().nullable(), queue: z.string().nullable(), missedAt: isoTime,
+    waitSeconds: z.number().nullable(), reason: z.string(), status: z.string(), claimedBy: z.number().nullable(), claimedAt: isoTime.nullable(),
+    attempts: z.number(), lastAttemptAt: isoTime.nullable(), note: z.string().nullable(),
+  })
+  .openapi('MissedCall');
+
+export const SatisfactionCallSchema = z
+  .object({
+    id: z.number(), ticketNo: z.string(), serverId: z.string(), channelId: z.string(), requestedBy: z.number().nullable(), startedAt: isoTime,
+    endedAt: isoTime.nullable(), key: z.string().nullable(), result: z.string(),
+  })
+  .openapi('SatisfactionCall');
+
+export const CentreSchema = z
+  .object({
+    code: z.string(), name: z.string(), kind: z.string(), queue: z.string(), backupQueue: z.string().nullable(), inboundNumber: z.string().nullable(),
+    serverId: z.string().nullable(), fallbackWaitSeconds: z.number(), maxWaiting: z.number(),
+    shiftProfiles: z.array(z.object({ name: z.string(), days: z.string(), from: z.string(), to: z.string(), targetStaff: z.number() })),
+  })
+  .openapi('Centre');
+
+const QueueBoardSchema = z.object({
+  queue: z.string(),
+  waiting: z.array(z.object({ channelId: z.string(), caller: z.string(), since: z.number(), position: z.number() })),
+  longestWaitSince: z.number().nullable(), inProgress: z.number(),
+  counters: z.object({ offered: z.number(), answered: z.number(), answeredWithinSl: z.number(), abandoned: z.number(), waitAnsweredSum: z.number(), talkSum: z.number(), completed: z.number() }),
+  serviceLevel: z.number().nullable(), abandonRate: z.number().nullable(), averageSpeedOfAnswer: z.number().nullable(), averageHandlingTime: z.number().nullable(),
+});
+export const LiveBoardSchema = z
+  .object({
+    queues: z.array(QueueBoardSchema),
+    operators: z.array(OperatorSchema),
+    staffing: z.array(z.object({ centre: z.string(), queue: z.string(), shift: z.string().nullable(), targetStaff: z.number().nullable(), loggedIn: z.number(), ready: z.number(), onCall: z.number(), paused: z.number() })),
+  })
+  .openapi('LiveBoard');

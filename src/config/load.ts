@@ -54,7 +54,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (new Set(ids).size !== ids.length) throw new ConfigError('ASTERISK_SERVERS', 'unique server ids', ids.join(','));
     asteriskServers = parsed.data;
   }
-  const config: AppConfig = { ...partial, asteriskServers, demoMode: partial.demoMode ?? partial.nodeEnv !== 'production' };
+  const config: AppConfig = { ...partial, asteriskServers, // A real database (DATABASE_URL) is somebody's system of record: demo accounts with a published
+  // password and the simulated traffic only when asked for (DEMO_MODE=true), never by default.
+    demoMode: partial.demoMode ?? (partial.nodeEnv !== 'production' && !partial.databaseUrl) };
   if (config.demoMode && config.nodeEnv === 'production') {
     throw new ConfigError('DEMO_MODE', 'false when NODE_ENV=production (demo users have published passwords)', 'true');
   }

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import pinoHttp from 'pino-http';
@@ -58,31 +60,83 @@ export function createHttpApp(opts: { api: Api; log: Logger; metrics: HttpMetric
   app.use(express.static(path.resolve(__dirname, '..', 'web', 'public'), { index: 'index.html', maxAge: 0 }));
 
   app.use((req: Request, res: Response) => {
-    res.status(404).json(errorBody('route.not_found', 'No such route', { method: req.method, path: req.path }));
+    res.status(404).json(errorBody('route.not_found', '请求的接口不存在', { method: req.method, path: req.path }));
   });
 
   // eslint-disable-next-line @typescript-eslint/no-unused-vars
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const log = (res.locals.log as Logger | undefined) ?? opts.log;
+    if (res.headersSent) {
+      log.error({ err }, 'error after the response started');
+      res.end();
+      return;
+    }
     if (err instanceof AppError) {
       res.status(err.status).json(errorBody(err.id, err.message, err.details));
       return;
     }
-    const e = err as { type?: string; status?: number; message?: string };
+    const e = err as { type?: string; status?: number; message?: string; code?: unknown };
     if (e && e.type === 'entity.parse.failed') {
-      res.status(400).json(errorBody('request.malformed_json', 'The request body is not valid JSON'));
+      res.status(400).json(errorBody('request.malformed_json', '请求体不是有效的 JSON'));
       return;
     }
     if (e && e.type === 'entity.too.large') {
-      res.status(413).json(errorBody('request.too_large', 'The request body is too large'));
+      res.status(413).json(errorBody('request.too_large', '请求体过大'));
+      return;
+    }
+    if (e && (e.type === 'charset.unsupported' || e.type === 'encoding.unsupported')) {
+      res.status(415).json(errorBody('request.unsupported_media_type', '请求体的字符集或压缩方式不受支持'));
+      return;
+    }
+    if (e && typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      // body-parser and express refusals (aborted request, bad length …): the client's fault, said as such.
+      res.status(e.status).json(errorBody('request.invalid', '请求无效', { reason: e.type ?? null }));
+      return;
+    }
+    if (isPgDataException(err)) {
+      // A value the schemas let through but PostgreSQL refused (SQLSTATE class 22: out of range,
+      // bad text representation, NUL byte …). The input is at fault, not the service; still logged,
+      // because a schema should have caught it first.
+      log.warn({ err, sqlstate: e.code }, 'database refused a request value');
+      res.status(400).json(errorBody('request.invalid', '请求中的数值或文本超出允许范围', { sqlstate: e.code, requestId: res.locals.requestId }));
       return;
     }
     log.error({ err }, 'unhandled error');
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    res.status(500).json(errorBody('internal', 'Internal error', { requestId: res.locals.requestId }));
+    res.status(500).json(errorBody('internal', '服务器内部错误', { requestId: res.locals.requestId }));
   });
   return app;
+}
+
+/** PostgreSQL "data exception" errors (SQLSTATE class 22), from pg or PGlite. */
+export function isPgDataException(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+}
+
+/** Longest request head (request line and headers) the server reads: room for a long search in the URL. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * Requests Node's HTTP parser refuses before express sees them (head larger than MAX_HEADER_BYTES,
+ * malformed request line …) get the same JSON error body as every other refusal instead of Node's
+ * bare status line with an empty body.
+ */
+export function answerClientErrors(server: http.Server, log: Logger) {
+  server.on('clientError', (err: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: net.Socket) => {
+    if (!socket.writable || (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+    if (err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, body] = tooLarge
+      ? [431, 'Request Header Fields Too Large', errorBody('request.too_large', `请求地址或请求头过长（上限 ${MAX_HEADER_BYTES / 1024} KB），请缩短查询内容`, { limitBytes: MAX_HEADER_BYTES })]
+      : [400, 'Bad Request', errorBody('request.malformed', '请求格式错误', { code: err.code ?? null })];
+    log.warn({ code: err.code, status }, 'request refused by the HTTP parser');
+    const json = JSON.stringify(body);
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`);
+  });
 }

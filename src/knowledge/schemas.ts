@@ -1,4 +1,5 @@
 import { z } from '../http/zod';
+import { IdParams, MAX_QUERY_TEXT, idNumber, idParam, queryInt } from '../http/params';
 import { AuthUser } from '../auth/roles';
 import { ENTRY_STATES, REGION_LEVELS, VISIBILITIES, Actor, Entry, basisText } from './types';
 import { TRANSITION_EVENTS } from './state';
@@ -39,13 +40,13 @@ export const CreateEntryBody = EntryContentSchema.extend({
 export const UpdateEntryBody = EntryContentSchema.partial()
   .extend({
     reason: z.string().trim().min(1).max(500).openapi({ description: 'why (kept in the version history)' }),
-    expectedVersion: z.number().int().positive().optional().openapi({ description: 'refuse with 409 if the entry moved on' }),
+    expectedVersion: idNumber.optional().openapi({ description: 'refuse with 409 if the entry moved on' }),
   })
   .openapi('KnowledgeEntryUpdate');
 
 export const TransitionBody = z.object({ reason: z.string().trim().max(500).nullish() });
-export const TransitionParams = z.object({ id: z.coerce.number().int().positive(), event: z.enum(TRANSITION_EVENTS.filter((e) => e !== 'expire') as [string, ...string[]]) });
-export const IdParams = z.object({ id: z.coerce.number().int().positive() });
+export const TransitionParams = z.object({ id: idParam, event: z.enum(TRANSITION_EVENTS.filter((e) => e !== 'expire') as [string, ...string[]]) });
+export { IdParams };
 
 export const EntrySchema = EntryContentSchema.extend({
   id: z.number().int(),
@@ -53,6 +54,8 @@ export const EntrySchema = EntryContentSchema.extend({
   version: z.number().int(),
   supersedesId: z.number().int().nullable(),
   reviewNote: z.string().nullable(),
+  createdBy: z.number().int().nullable(),
+  submittedBy: z.number().int().nullable(),
   source: z.enum(['manual', 'import', 'seed']),
   basisText: z.string(),
   effectiveFrom: z.string(),
@@ -99,10 +102,10 @@ export const ListEntriesQuery = z.object({
     .transform((s) => (s ? s.split(',') : undefined))
     .pipe(z.array(z.enum(ENTRY_STATES)).optional())
     .openapi({ type: 'string', description: 'comma-separated states' }),
-  unitCode: z.string().optional(),
+  unitCode: z.string().max(64).optional(),
   q: z.string().max(100).optional().openapi({ description: 'substring of question or answer' }),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-  beforeId: z.coerce.number().int().positive().optional(),
+  limit: queryInt(1, 500).default('50'),
+  beforeId: idParam.optional(),
 });
 
 const csvList = z
@@ -111,8 +114,8 @@ const csvList = z
   .transform((s) => (s ? s.split(/[/,]/).map((x) => x.trim()).filter(Boolean) : undefined));
 
 export const SearchQuery = z.object({
-  q: z.string().trim().min(1).max(500).openapi({ description: "the caller's question" }),
-  limit: z.coerce.number().int().min(1).max(50).default(10),
+  q: z.string().trim().min(1).max(MAX_QUERY_TEXT).openapi({ description: "the caller's question" }),
+  limit: queryInt(1, 50).default('10'),
   regionLevel: z.enum(REGION_LEVELS).optional(),
   regionName: z.string().max(64).optional(),
   unitCode: z.string().max(64).optional(),
@@ -127,7 +130,7 @@ export const SuggestBody = z.object({
   regionLevel: z.enum(REGION_LEVELS).optional(),
   regionName: z.string().max(64).optional(),
   unitCode: z.string().max(64).optional(),
-  category: z.array(z.string()).optional(),
+  category: z.array(z.string().max(40)).max(6).optional(),
 });
 
 export const SearchHitSchema = z

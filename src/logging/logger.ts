@@ -1,3 +1,4 @@
+import http from 'node:http';
 import pino from 'pino';
 import { maskPhone, maskPhonesInText } from './mask';
 
@@ -14,6 +15,10 @@ function scrub(value: unknown, depth: number): unknown {
   if (depth > 6 || value === null || value === undefined) return value;
   if (typeof value === 'string') return maskPhonesInText(value);
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  // Requests and responses are left whole for their serializers (which keep only the path and the
+  // status): copied into a plain object here, the response lost its `headersSent` getter and the
+  // access log said `statusCode: null`.
+  if (value instanceof http.IncomingMessage || value instanceof http.ServerResponse) return value;
   if (value instanceof Error) {
     // Database and driver errors quote the values they choked on: mask numbers in what they say.
     const e = value as Error & { detail?: unknown };

@@ -79,6 +79,18 @@ function readConf(dir: string, name: string): string {
   return existsSync(p) ? readFileSync(p, 'utf8') : '';
 }
 
+/**
+ * The AMI user's `write=` privileges from manager.conf in the configuration directory, so the
+ * simulator refuses what the real Asterisk would refuse that user; no manager.conf (or no section
+ * for the user) means no restriction.
+ */
+function managerWrite(confDir: string, username: string): ReadonlySet<string> | undefined {
+  const section = parseConf(readConf(confDir, 'manager.conf')).find((s) => s.name === username);
+  if (!section) return undefined;
+  const write = section.entries.filter(([k]) => k === 'write').flatMap(([, v]) => v.split(',')).map((v) => v.trim().toLowerCase()).filter(Boolean);
+  return new Set(write);
+}
+
 function buildContext(o: Required<Pick<SimulatorOptions, 'timeScale' | 'soundMs'>> & { confDir: string; spoolDir: string; log: Logger; missing: string[] }, stasis: StasisHost): SimContext {
   const pbx = new PbxCore(o.spoolDir, o.log);
   const endpoints = new EndpointRegistry(pbx);
@@ -107,7 +119,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const stasisProxy: StasisHost = { hasApp: (a) => ari.hasApp(a), run: (ch, a, args) => ari.runStasis(ch, a, args) };
   const mk = (): SimContext => buildContext({ confDir, spoolDir, log, timeScale: opts.timeScale ?? 1, soundMs: opts.soundMs ?? 1000, missing: opts.missingSounds ?? [] }, stasisProxy);
   let sim = mk();
-  const ami = new AmiServer(sim, { host, port: opts.amiPort ?? 0, username, password });
+  const ami = new AmiServer(sim, { host, port: opts.amiPort ?? 0, username, password, write: managerWrite(confDir, username) });
   const ari = new AriServer(sim, { host, port: opts.ariPort ?? 0, username, password });
   await ami.start();
   await ari.start();

@@ -203,6 +203,27 @@ export class AmiClient extends AmiConnection {
   }
 
   /**
+   * Every key of an AstDB family with its value (keys relative to the family). DBGetTree needs only
+   * the `system` or `reporting` privilege, so the AMI user does not need `command` (the whole CLI)
+   * to read the keys the dialplan writes.
+   */
+  async dbGetTree(family: string): Promise<Record<string, string>> {
+    const { items } = await this.list({ action: 'DBGetTree', family });
+    const prefix = `/${family}/`;
+    const out: Record<string, string> = {};
+    for (const item of items) {
+      if (str(item, 'event') !== 'DBGetTreeResponse') continue;
+      const key = str(item, 'key') ?? '';
+      if (key.startsWith(prefix)) out[key.slice(prefix.length)] = str(item, 'val') ?? '';
+    }
+    return out;
+  }
+
+  async dbDelTree(family: string, key?: string): Promise<void> {
+    await this.send({ action: 'DBDelTree', family, key });
+  }
+
+  /**
    * Supervisor monitoring: ring `supervisor` (e.g. `PJSIP/1003`) and run ChanSpy on `targetChannel`.
    * Asterisk's ChanSpy events do not say the mode; the Originate Data is the only record of it.
    */

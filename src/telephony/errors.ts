@@ -12,16 +12,16 @@ export class TelephonyError extends AppError {
 }
 
 export const notConnected = (serverId: string, link: string) =>
-  new TelephonyError(503, 'telephony.unavailable', `Telephony link ${link} to ${serverId} is not connected`, { serverId, link });
+  new TelephonyError(503, 'telephony.unavailable', `与 Asterisk 服务器 ${serverId} 的 ${link} 连接未建立`, { serverId, link });
 
 export const disconnected = (serverId: string, link: string, action: string) =>
-  new TelephonyError(503, 'telephony.disconnected', `Connection to ${serverId} was lost before ${action} completed`, { serverId, link, action });
+  new TelephonyError(503, 'telephony.disconnected', `${action} 完成前与 Asterisk 服务器 ${serverId} 的连接已断开`, { serverId, link, action });
 
 export const timedOut = (serverId: string, link: string, action: string, ms: number) =>
-  new TelephonyError(504, 'telephony.timeout', `${action} on ${serverId} got no answer within ${ms} ms`, { serverId, link, action, timeoutMs: ms });
+  new TelephonyError(504, 'telephony.timeout', `Asterisk 服务器 ${serverId} 在 ${ms} 毫秒内未响应 ${action}`, { serverId, link, action, timeoutMs: ms });
 
 export const rejected = (serverId: string, link: string, action: string, message: string, status?: number) =>
-  new TelephonyError(502, 'telephony.command_failed', `${action} failed on ${serverId}: ${message}`, { serverId, link, action, asteriskMessage: message, asteriskStatus: status });
+  new TelephonyError(502, 'telephony.command_failed', `Asterisk 服务器 ${serverId} 执行 ${action} 失败：${message}`, { serverId, link, action, asteriskMessage: message, asteriskStatus: status });
 
 export const unknownServer = (serverId: string) =>
-  new TelephonyError(404, 'telephony.unknown_server', `No Asterisk server configured with id ${serverId}`, { serverId });
+  new TelephonyError(404, 'telephony.unknown_server', `未配置 id 为 ${serverId} 的 Asterisk 服务器`, { serverId });

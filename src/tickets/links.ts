@@ -19,7 +19,7 @@ export class TicketLinks {
   constructor(private readonly knex: Knex, private readonly audit: AuditStore, private readonly now: () => Date) {}
 
   private async mustExist(no: string, trx: Knex | Knex.Transaction) {
-    if (!(await trx('tickets').where({ no }).first('no'))) throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+    if (!(await trx('tickets').where({ no }).first('no'))) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
   }
 
   /** Link a call (by linkedid) and any recordings of it already finished. Returns whether the call link is new. */

@@ -1,5 +1,6 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { isoDay } from '../http/params';
 import { ANY_ROLE } from '../auth/roles';
 import { AppError, notFound, unavailable } from '../http/errors';
 import { AppConfig } from '../config/load';
@@ -24,11 +25,18 @@ export interface AdminRouteDeps {
   satisfaction: Satisfaction;
 }
 
+const CalendarOverrides = z.object({ overrides: z.array(z.object({ day: z.string(), kind: z.string(), name: z.string(), source: z.string() })) });
+
 const xml = (s: string) => s.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c]!);
 
 export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'get', path: '/api/tickets-catalogue', summary: 'Codes and Chinese labels: categories, channels, domains with the finer catalogue, 第十七条 reasons, statuses', tags: ['tickets'], roles: ANY_ROLE,
+    response: z.object({
+      categories: z.record(z.string()), channels: z.record(z.string()), statuses: z.record(z.string()), deadlines: z.record(z.string()), satisfaction: z.record(z.string()),
+      domains: z.array(z.object({ code: z.string(), label: z.string(), items: z.array(z.object({ code: z.string(), label: z.string() })) })),
+      notAcceptedReasons: z.record(z.object({ article: z.string(), text: z.string() })).openapi({ description: '第十七条 reasons keyed by code' }),
+    }).openapi({ description: 'label dictionaries keyed by code' }),
     handler: () => ({
       categories: CATEGORY_LABELS, channels: CHANNEL_LABELS, statuses: STATUS_LABELS, deadlines: DEADLINE_LABELS, satisfaction: SATISFACTION_LABELS,
       domains: DOMAIN_CATALOGUE, notAcceptedReasons: NOT_ACCEPTED_REASONS,
@@ -38,18 +46,20 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
   api.route({
     method: 'get', path: '/api/units', summary: 'Handling units (承办单位)', tags: ['tickets'], roles: ANY_ROLE,
     query: z.object({ kind: z.string().max(32).optional(), county: z.string().max(64).optional() }),
+    response: z.object({ items: z.array(z.object({ code: z.string(), name: z.string(), kind: z.string(), parentCode: z.string().nullable(), countyCode: z.string().nullable(), active: z.boolean() })) }),
     handler: async ({ query }) => ({ items: await listUnits(d.knex, query) }),
   });
 
   api.route({
     method: 'get', path: '/api/sla/due', summary: 'The deadline of a limit from a time, on the working-day calendar (第二十一条)', tags: ['tickets'], roles: ANY_ROLE,
     query: z.object({ from: z.string().datetime({ offset: true }), limit: z.string().max(16).openapi({ description: LIMIT_SYNTAX }) }),
+    response: z.object({ due: z.string(), dueUtc: z.string() }),
     handler: ({ query }) => {
       let limit;
       try {
         limit = parseLimit(query.limit);
       } catch (err) {
-        throw new AppError(400, 'sla.bad_limit', (err as Error).message, { expects: LIMIT_SYNTAX });
+        throw new AppError(400, 'sla.bad_limit', `时限格式错误：${(err as Error).message}`, { expects: LIMIT_SYNTAX });
       }
       const due = d.clock().due(new Date(query.from), limit);
       return { due: formatShanghai(due), dueUtc: due.toISOString() };
@@ -58,7 +68,8 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'get', path: '/api/calendar', summary: 'Working days, statutory holidays and 调休 make-up days in a range', tags: ['tickets'], roles: ANY_ROLE,
-    query: z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+    query: z.object({ from: isoDay, to: isoDay }),
+    response: z.object({ officeHours: z.string(), days: z.array(z.object({ day: z.string(), working: z.boolean(), kind: z.string().nullable(), name: z.string().nullable() })) }),
     handler: ({ query }) => {
       const cal = d.clock().calendar;
       const days = [];
@@ -72,7 +83,8 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'put', path: '/api/calendar/days', summary: 'Override calendar days (a new notice or a correction) without a release; applied on every instance', tags: ['tickets'], roles: ['admin'],
-    body: z.object({ days: z.array(z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), kind: z.enum(['holiday', 'workday']), name: z.string().min(1).max(64), source: z.string().max(128).default('') })).min(1).max(400) }),
+    body: z.object({ days: z.array(z.object({ day: isoDay, kind: z.enum(['holiday', 'workday']), name: z.string().min(1).max(64), source: z.string().max(128).default('') })).min(1).max(400) }),
+    response: CalendarOverrides,
     handler: async ({ body }) => {
       await d.calendar.upsert(body.days);
       await d.reloadCalendar();
@@ -82,9 +94,10 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'delete', path: '/api/calendar/days/:day', summary: 'Remove a calendar override', tags: ['tickets'], roles: ['admin'],
-    params: z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }),
+    params: z.object({ day: isoDay }),
+    response: CalendarOverrides,
     handler: async ({ params }) => {
-      if (!(await d.calendar.remove(params.day))) throw notFound('calendar.no_override', `No override for ${params.day}`);
+      if (!(await d.calendar.remove(params.day))) throw notFound('calendar.no_override', `${params.day} 没有日历调整`);
       await d.reloadCalendar();
       return { overrides: await d.calendar.list() };
     },
@@ -95,10 +108,10 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
     body: z.record(z.string()), errors: { 403: 'Missing or wrong signature', 503: 'No TWILIO_AUTH_TOKEN configured' },
     handler: async ({ body, req, res }) => {
       const token = d.config.twilioAuthToken;
-      if (!token) throw unavailable('sms.webhook_unconfigured', 'TWILIO_AUTH_TOKEN is not configured');
+      if (!token) throw unavailable('sms.webhook_unconfigured', '未配置 TWILIO_AUTH_TOKEN');
       const base = d.config.publicBaseUrl ? d.config.publicBaseUrl.replace(/\/$/, '') : `${req.protocol}://${req.get('host')}`;
       if (!validTwilioSignature(token, req.header('x-twilio-signature'), base + req.originalUrl, body)) {
-        throw new AppError(403, 'sms.bad_signature', 'The request signature does not verify');
+        throw new AppError(403, 'sms.bad_signature', '请求签名校验失败');
       }
       const r = await d.satisfaction.inbound(body.From ?? '', body.Body ?? '', body.MessageSid ?? null);
       res.status(200).type('text/xml').send(`<?xml version="1.0" encoding="UTF-8"?><Response><Message>${xml(r.reply)}</Message></Response>`);

@@ -1,16 +1,17 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
+import { queryInt } from '../http/params';
 import { AuthUser, HOTLINE_STAFF, Role, hasAnyRole } from '../auth/roles';
 import { notFound } from '../http/errors';
 import { formatShanghai } from './calendar/calendar';
 import { Deadlines } from './deadlines';
 import { listTickets } from './query';
-import { ActionBodies, ActionName, CreateTicketBody, ListQuery, NoParams, TicketDetail, TicketList } from './schemas';
+import { ActionBodies, ActionName, CreateTicketBody, DeadlineView, ListQuery, NoParams, TicketDetail, TicketList } from './schemas';
 import { ActionInput, TicketService, actorOf } from './service';
 import { TicketLinks } from './links';
 import { Satisfaction } from './satisfaction';
 import { ticketDetail, ticketSummary, deadlineView, callerReads } from './view';
-import { SATISFACTION_EXCLUSIONS } from './model';
+import { DEADLINE_KINDS, SATISFACTION_EXCLUSIONS } from './model';
 
 const HOTLINE: Role[] = HOTLINE_STAFF;
 const UNIT: Role[] = ['unit_handler'];
@@ -50,7 +51,7 @@ export interface TicketRouteDeps {
 async function visibleTicket(d: TicketRouteDeps, no: string, user: AuthUser) {
   const t = await d.tickets.get(no);
   if (!hasAnyRole(user, [...HOTLINE_STAFF, 'auditor']) && !(user.unitCode && (await d.tickets.store.unitSees(no, user.unitCode)))) {
-    throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+    throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
   }
   return t;
 }
@@ -93,7 +94,8 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
 
   api.route({
     method: 'get', path: '/api/tickets/overdue', summary: 'Open deadlines past due, earliest first (indexed look-up)', tags: TAGS, roles: READERS,
-    query: z.object({ limit: z.coerce.number().int().min(1).max(1000).optional(), kind: z.string().optional() }),
+    query: z.object({ limit: queryInt(1, 1000).optional(), kind: z.enum(DEADLINE_KINDS).optional() }),
+    response: z.object({ items: z.array(DeadlineView.extend({ ticketNo: z.string() })) }),
     handler: async ({ user, query }) => {
       const isUnit = !hasAnyRole(user!, [...HOTLINE_STAFF, 'auditor']);
       const rows = await Deadlines.overdue(tickets.store.knex, tickets.now(), { limit: query.limit, kinds: query.kind ? [query.kind as never] : undefined, unitCode: isUnit ? (user!.unitCode ?? '\u0000none') : undefined });
@@ -103,7 +105,8 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
 
   api.route({
     method: 'get', path: '/api/tickets/reminders', summary: 'Reminders and alerts raised by the SLA timer (newest first)', tags: TAGS, roles: [...HOTLINE_STAFF, 'auditor'],
-    query: z.object({ since: z.string().datetime({ offset: true }).optional(), limit: z.coerce.number().int().min(1).max(1000).optional() }),
+    query: z.object({ since: z.string().datetime({ offset: true }).optional(), limit: queryInt(1, 1000).optional() }),
+    response: z.object({ items: z.array(z.object({ id: z.number(), ticketNo: z.string(), kind: z.string(), type: z.string(), dueAt: z.string(), dueAtLocal: z.string(), createdAt: z.string() })) }),
     handler: async ({ query }) => {
       const q = tickets.store.knex('ticket_reminders').orderBy('id', 'desc').limit(query.limit ?? 100);
       if (query.since) q.where('created_at', '>=', new Date(query.since));
@@ -115,12 +118,21 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   api.route({
     method: 'get', path: '/api/tickets/satisfaction-rate', summary: 'Satisfaction rate with the exclusions of 第二十二条(四)', tags: TAGS, roles: [...HOTLINE_STAFF, 'auditor'],
     query: z.object({ from: z.string().datetime({ offset: true }), to: z.string().datetime({ offset: true }), unit: z.string().max(64).optional() }),
-    handler: async ({ query }) => satisfaction.rate({ from: new Date(query.from), to: new Date(query.to), unitCode: query.unit }),
+    response: z.object({
+      visits: z.number(), satisfied: z.number(), dissatisfied: z.number(),
+      excluded: z.object({ suggestion: z.number(), mediationOrEnforcement: z.number(), noPolicyBasis: z.number() }).openapi({ description: '第二十二条(四) exclusions: 1 suggestions, 2 mediation/enforcement, 3 no policy basis' }),
+      counted: z.number(), rate: z.number().nullable(),
+    }),
+    handler: async ({ query }) => {
+      const r = await satisfaction.rate({ from: new Date(query.from), to: new Date(query.to), unitCode: query.unit });
+      return { ...r, excluded: { suggestion: r.excluded.suggestion, mediationOrEnforcement: r.excluded.mediation_or_enforcement, noPolicyBasis: r.excluded.no_policy_basis } };
+    },
   });
 
   api.route({
     method: 'get', path: '/api/tickets/repeat-check', summary: 'Is this the same caller\'s same matter still being handled? (第十七条(七))', tags: TAGS, roles: HOTLINE,
     query: z.object({ callerPhone: z.string().max(32), content: z.string().min(1).max(5000) }),
+    response: z.object({ repeatOf: z.object({ no: z.string(), similarity: z.number() }).nullable() }),
     handler: async ({ query }) => ({ repeatOf: await tickets.findRepeat({ callerPhone: query.callerPhone, content: query.content }) }),
   });
 
@@ -144,7 +156,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   api.route({
     method: 'post', path: '/api/tickets/:no/screening', summary: '甄别: exclude a dissatisfied visit from the rate (第二十二条(四)2/3)', tags: TAGS, roles: ['supervisor', 'admin'],
     params: NoParams, body: z.object({ exclusion: z.enum([SATISFACTION_EXCLUSIONS[1], SATISFACTION_EXCLUSIONS[2]]), note: z.string().trim().min(1).max(2000) }),
-    errors: { 404: 'No ticket or no visit', 422: 'The latest visit was not dissatisfied' },
+    response: TicketDetail, errors: { 404: 'No ticket or no visit', 422: 'The latest visit was not dissatisfied' },
     handler: async ({ user, params, body, requestId }) => {
       await satisfaction.screen(params.no, body.exclusion, body.note, actorOf(user!, requestId));
       return ticketDetail(tickets.store, await tickets.get(params.no), user);
@@ -154,14 +166,14 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   api.route({
     method: 'post', path: '/api/tickets/:no/calls', summary: 'Link a call (Asterisk linkedid) and its finished recordings', tags: TAGS, roles: HOTLINE,
     params: NoParams, body: z.object({ linkedid: z.string().min(1).max(64), recordings: z.array(z.object({ recordingId: z.string().min(1).max(128), linkedid: z.string().max(64).nullish(), meta: z.record(z.unknown()).optional() })).max(50).default([]) }),
-    errors: { 404: ERR[404] },
+    response: z.object({ linked: z.boolean() }), errors: { 404: ERR[404] },
     handler: async ({ user, params, body, requestId }) => ({ linked: await links.linkCall(params.no, body.linkedid, body.recordings, actorOf(user!, requestId)) }),
   });
 
   api.route({
     method: 'post', path: '/api/tickets/:no/attachments', summary: 'Attachment metadata (the file is stored under storageKey)', tags: TAGS, roles: [...HOTLINE, ...UNIT],
     params: NoParams, body: z.object({ fileName: z.string().min(1).max(255), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(0).max(1024 ** 3), storageKey: z.string().min(1).max(500), sha256: z.string().regex(/^[0-9a-f]{64}$/).nullish() }),
-    status: 201, errors: { 404: ERR[404] },
+    status: 201, response: z.object({ id: z.number() }), errors: { 404: ERR[404] },
     handler: async ({ user, params, body, requestId }) => {
       await visibleTicket(d, params.no, user!);
       return { id: await links.addAttachment(params.no, body, actorOf(user!, requestId)) };

@@ -99,7 +99,7 @@ export class Satisfaction {
   async screen(no: string, exclusion: Exclude<SatisfactionExclusion, 'suggestion'>, note: string, actor: Actor): Promise<void> {
     await this.knex.transaction(async (trx) => {
       const v = await trx('ticket_visits').where({ ticket_no: no }).orderBy('id', 'desc').forUpdate().first();
-      if (!v) throw notFound('ticket.no_visit', `Ticket ${no} has no satisfaction visit`, { no });
+      if (!v) throw notFound('ticket.no_visit', `工单 ${no} 没有满意度回访记录`, { no });
       if (isSatisfied(v.level)) throw unprocessable('ticket.screening_not_dissatisfied', '只有回访不满意的工单需要甄别 (第二十二条(四))', { level: v.level });
       await trx('ticket_visits').where({ id: v.id }).update({ exclusion, exclusion_note: note });
       const t = await trx('tickets').where({ no }).first('status');

@@ -1,4 +1,5 @@
 import { z } from '../http/zod';
+import { MAX_QUERY_TEXT, queryInt } from '../http/params';
 import {
   CATEGORIES, CHANNELS, DEADLINE_KINDS, DISSATISFACTION_CAUSES, DOMAINS, NOT_ACCEPTED_REASON_CODES, SATISFACTION_LEVELS, STATUSES,
 } from './model';
@@ -60,17 +61,17 @@ export const ListQuery = z.object({
   channel: z.enum(CHANNELS).optional(),
   emergency: z.enum(['true', 'false']).optional(),
   unit: z.string().max(64).optional(),
-  q: z.string().max(200).optional().openapi({ description: 'full-text search (Chinese by character bigrams)' }),
+  q: z.string().max(MAX_QUERY_TEXT).optional().openapi({ description: 'full-text search (Chinese by character bigrams)' }),
   callerPhone: z.string().max(32).optional(),
   overdue: z.enum(['true', 'false']).optional(),
   createdFrom: z.string().datetime({ offset: true }).optional(),
   createdTo: z.string().datetime({ offset: true }).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-  offset: z.coerce.number().int().min(0).optional(),
+  limit: queryInt(1, 200).optional(),
+  offset: queryInt(0, 1_000_000).optional(),
 });
 
 const Caller = z.object({ name: z.string().nullable(), phone: z.string().nullable(), confidential: z.boolean(), masked: z.boolean() });
-const DeadlineView = z.object({
+export const DeadlineView = z.object({
   kind: z.enum(DEADLINE_KINDS), label: z.string(), limit: z.string(), startedAt: z.string(), dueAt: z.string(), dueAtLocal: z.string(), state: z.string(),
   endedAt: z.string().nullable(), missed: z.boolean().nullable(), remindedAt: z.string().nullable(), alertedAt: z.string().nullable(),
 });

@@ -85,13 +85,13 @@ export class TicketService {
 
   async get(no: string): Promise<TicketRecord> {
     const t = await this.store.get(no);
-    if (!t) throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+    if (!t) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
     return t;
   }
 
   async create(input: CreateTicketInput, actor: Actor): Promise<TicketRecord> {
     if (input.subdomain && !subdomainKnown(input.domain, input.subdomain)) {
-      throw unprocessable('ticket.unknown_subdomain', `Unknown subdomain ${input.subdomain} of ${input.domain}`, { domain: input.domain, subdomain: input.subdomain });
+      throw unprocessable('ticket.unknown_subdomain', `${input.domain} 下没有子类 ${input.subdomain}`, { domain: input.domain, subdomain: input.subdomain });
     }
     const at = this.now();
     const centre = actor.centre || this.d.centrePrefix;
@@ -173,7 +173,7 @@ export class TicketService {
     const post: Array<() => Promise<void>> = [];
     await this.d.knex.transaction(async (trx) => {
       const t = await this.store.get(no, trx, true);
-      if (!t) throw notFound('ticket.not_found', `No ticket ${no}`, { no });
+      if (!t) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
       await this.applyInTrx(trx, t, input, actor, at, post);
     });
     await this.runPost(post);
@@ -192,18 +192,18 @@ export class TicketService {
 
   private async applyInTrx(trx: Knex.Transaction, t: TicketRecord, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>): Promise<void> {
     const kind = this.actorKind(actor, t);
-    if (!kind) throw notFound('ticket.not_found', `No ticket ${t.no}`, { no: t.no });
+    if (!kind) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
     // A unit acts only on tickets currently dispatched to it (a returned or withdrawn ticket is no longer its own).
-    if ((kind === 'unit_main' || kind === 'unit_co') && !(await this.store.unitSees(t.no, actor.unitCode!))) throw notFound('ticket.not_found', `No ticket ${t.no}`, { no: t.no });
+    if ((kind === 'unit_main' || kind === 'unit_co') && !(await this.store.unitSees(t.no, actor.unitCode!))) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
     const reason = input.reason ?? null;
     let event: TicketEvent;
     let target: TicketRecord | null = null;
     if (input.type === 'merge_into') {
-      if (input.into === t.no) throw unprocessable('ticket.merge_into_itself', 'A ticket cannot be merged into itself');
+      if (input.into === t.no) throw unprocessable('ticket.merge_into_itself', '工单不能并入自身');
       target = await this.store.get(input.into, trx, true);
-      if (!target) throw notFound('ticket.not_found', `No ticket ${input.into}`, { no: input.into });
+      if (!target) throw notFound('ticket.not_found', `工单 ${input.into} 不存在`, { no: input.into });
       // A unit merges only into a ticket it handles itself (第二十一条(一)).
-      if (kind === 'unit_main' && target.mainUnit !== actor.unitCode) throw notFound('ticket.not_found', `No ticket ${input.into}`, { no: input.into });
+      if (kind === 'unit_main' && target.mainUnit !== actor.unitCode) throw notFound('ticket.not_found', `工单 ${input.into} 不存在`, { no: input.into });
       event = { type: 'merge_into', targetStatus: target.status, at, actor: kind };
     } else {
       // Some events carry `reason` as their own field (退单理由, 撤单理由 …): it stays on the event.
@@ -211,10 +211,10 @@ export class TicketService {
     }
     if (event.type === 'dispatch') {
       const bad = await unknownUnits(trx, [event.mainUnit, ...event.coUnits]);
-      if (bad.length) throw unprocessable('ticket.unknown_unit', `Unknown or inactive unit(s): ${bad.join(', ')}`, { units: bad });
+      if (bad.length) throw unprocessable('ticket.unknown_unit', `承办单位不存在或已停用：${bad.join('、')}`, { units: bad });
     }
     if (event.type === 'request_return' && event.suggestedUnit && (await unknownUnits(trx, [event.suggestedUnit])).length) {
-      throw unprocessable('ticket.unknown_unit', `Unknown unit ${event.suggestedUnit}`, { units: [event.suggestedUnit] });
+      throw unprocessable('ticket.unknown_unit', `承办单位 ${event.suggestedUnit} 不存在`, { units: [event.suggestedUnit] });
     }
     const snap = await this.store.snapshot(t, trx);
     const r = transition(snap, event);

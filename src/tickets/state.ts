@@ -137,10 +137,10 @@ export function allowedEvents(status: TicketStatus): EventType[] {
 export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult {
   const rule = RULES[e.type];
   if (!rule.from.includes(s.status)) {
-    return refuse(s, e, 'ticket.illegal_transition', `Cannot ${e.type} a ticket in state ${s.status} (${STATUS_LABELS[s.status]})`);
+    return refuse(s, e, 'ticket.illegal_transition', `工单当前状态为${STATUS_LABELS[s.status]}（${s.status}），不能执行 ${e.type}`);
   }
   if (!rule.actors.includes(e.actor)) {
-    return refuse(s, e, 'ticket.not_your_action', `${e.type} is not an action for ${e.actor}`, 403);
+    return refuse(s, e, 'ticket.not_your_action', `${e.actor} 不能执行 ${e.type}`, 403);
   }
   const next: TicketSnapshot = { ...s, flow: { ...s.flow }, coUnits: [...s.coUnits], deadlines: { ...s.deadlines } };
   const fx: Effect[] = [];
@@ -160,12 +160,12 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
       fx.push({ type: 'meet_deadline', kind: 'dispatch' }, { type: 'start_deadline', kind: 'callback', limit: LIMITS.callback, from: e.at }, { type: 'send_result_sms' });
       return go('replied');
     case 'dispatch': {
-      if (e.coUnits.includes(e.mainUnit)) return refuse(s, e, 'ticket.main_unit_also_co_unit', 'The main unit cannot also be a co-unit', 422);
+      if (e.coUnits.includes(e.mainUnit)) return refuse(s, e, 'ticket.main_unit_also_co_unit', '主办单位不能同时作为协办单位', 422);
       let limit: Limit;
       try {
         limit = e.legalLimit ? parseLimit(e.legalLimit) : handleLimit(s);
       } catch (err) {
-        return refuse(s, e, 'ticket.bad_limit', (err as Error).message, 422);
+        return refuse(s, e, 'ticket.bad_limit', `时限格式错误：${(err as Error).message}`, 422);
       }
       next.mainUnit = e.mainUnit;
       next.coUnits = [...e.coUnits];
@@ -194,17 +194,17 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
     case 'co_opinion':
       return go(s.status);
     case 'request_extension': {
-      if (f.extensionPending) return refuse(s, e, 'ticket.extension_pending', 'An extension request is already awaiting approval');
+      if (f.extensionPending) return refuse(s, e, 'ticket.extension_pending', '已有延期申请等待审批');
       const due = s.deadlines.handle;
       if (!due || e.at >= due) return refuse(s, e, 'ticket.extension_after_deadline', '延期申请须在办理时限内提出 (第二十一条(一))');
       let extra: Limit;
       try {
         extra = parseLimit(e.extra);
       } catch (err) {
-        return refuse(s, e, 'ticket.bad_limit', (err as Error).message, 422);
+        return refuse(s, e, 'ticket.bad_limit', `时限格式错误：${(err as Error).message}`, 422);
       }
       const original = parseLimit(s.handleLimit ?? '5wd');
-      if (extra.unit !== original.unit) return refuse(s, e, 'ticket.bad_limit', `Extension must be in ${original.unit} like the original limit`, 422);
+      if (extra.unit !== original.unit) return refuse(s, e, 'ticket.bad_limit', `延期时限的单位必须与原时限相同（${original.unit}）`, 422);
       if ((f.extensionGranted ?? 0) + extra.amount > original.amount) {
         return refuse(s, e, 'ticket.extension_too_long', `延长时限不得超过原办理时限的1倍 (${formatLimit(original)}) (第二十一条(一))`);
       }
@@ -214,7 +214,7 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
     case 'approve_extension':
     case 'reject_extension': {
       const p = f.extensionPending;
-      if (!p) return refuse(s, e, 'ticket.no_pending_extension', 'No extension request is awaiting approval');
+      if (!p) return refuse(s, e, 'ticket.no_pending_extension', '没有待审批的延期申请');
       f.extensionPending = null;
       if (e.type === 'approve_extension') {
         const extra = parseLimit(p.extra);
@@ -290,7 +290,7 @@ export function transition(s: TicketSnapshot, e: TicketEvent): TransitionResult 
       return go('replied');
     case 'visit_timeout':
       // 第二十二条(三): 诉求人24小时内未回复的,默认为满意. Not when the caller did answer "dissatisfied".
-      if (f.smsDissatisfied) return refuse(s, e, 'ticket.visit_answered', 'The caller answered; a manual callback is due');
+      if (f.smsDissatisfied) return refuse(s, e, 'ticket.visit_answered', '来电人已答复，需人工回访');
       fx.push({ type: 'meet_deadline', kind: 'callback' }, { type: 'record_visit', level: 'satisfied', channel: 'default', cause: null });
       return go('closed');
     case 'withdraw':

@@ -44,7 +44,7 @@ for (const database of DATABASE_KINDS) {
         const r = await h.t.http('POST', `/api/calls/${callId}/emergency`, { token: op, body: { service: '110', mode: 'transfer', ticketNo: no } });
         expect(r.status, JSON.stringify(r.body)).to.equal(201);
         expect(r.body).to.include({ service: '110', mode: 'transfer', ticketNo: no, ticketAction: 'not_accept' });
-        expect(r.body.transfer).to.include({ line_code: '110', emergency: true });
+        expect(r.body.transfer).to.include({ lineCode: '110', emergency: true });
         await until(() => names(callerId).includes('PJSIP/link-110'), { timeoutMs: 10_000, what: 'caller put through to 110' });
         expect(names(callerId)).to.not.include('PJSIP/1001');
         const t = (await h.t.http('GET', `/api/tickets/${no}`, { token: op })).body;
@@ -83,7 +83,7 @@ for (const database of DATABASE_KINDS) {
       const no = await receivedTicket(callerId);
       const res = await ws.command('linkage.emergency', { callId, service: '110', mode: 'three_way', ticketNo: no });
       expect(res.type, JSON.stringify(res)).to.equal('result');
-      expect(res.data.conference).to.include({ line_code: '110', emergency: true, ticket_no: no });
+      expect(res.data.conference).to.include({ lineCode: '110', emergency: true, ticketNo: no });
       expect(res.data.ticketAction).to.equal(null);
       await until(() => { const n = names(callerId); return n.includes('PJSIP/1001') && n.includes('PJSIP/link-110'); }, { timeoutMs: 10_000, what: 'three-way call with 110' });
       const links = await h.db.knex('ticket_calls').where({ ticket_no: no }).pluck('linkedid');

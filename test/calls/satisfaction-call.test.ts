@@ -52,7 +52,7 @@ for (const database of DATABASE_KINDS) {
       expect(visits.map((v: { level: string; channel: string }) => [v.level, v.channel])).to.deep.equal([['satisfied', 'ivr']]);
       const calls = await until(async () => {
         const r = await h.t.http('GET', `/api/tickets/${no}/satisfaction-calls`, { token: op });
-        return r.body[0]?.ended_at ? r.body : null;
+        return r.body[0]?.endedAt ? r.body : null;
       }, { what: 'the call to end' });
       expect(calls[0]).to.include({ key: '2', result: 'rated' });
     });

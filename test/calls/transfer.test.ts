@@ -49,7 +49,7 @@ for (const database of DATABASE_KINDS) {
       const ticket = await createTicket(h, op, callerId);
       const r = await h.t.http('POST', `/api/calls/${callId}/transfer`, { token: op, body: { line: 'HX', mode: 'blind', ticketNo: ticket.no, summary: '咨询低保申请' } });
       expect(r.status, JSON.stringify(r.body)).to.equal(201);
-      expect(r.body).to.include({ line_code: 'HX', mode: 'blind', status: 'dialing', ticket_no: ticket.no });
+      expect(r.body).to.include({ lineCode: 'HX', mode: 'blind', status: 'dialing', ticketNo: ticket.no });
 
       const target = await until(() => peersOf(h, callerId).find((c) => c.name.startsWith('PJSIP/trunk-hx-')), { timeoutMs: 10_000, what: 'caller bridged to 环县' });
       expect(peersOf(h, callerId).some((c) => c.name.startsWith('PJSIP/1001-'))).to.equal(false);
@@ -64,7 +64,7 @@ for (const database of DATABASE_KINDS) {
       expect(t.status).to.equal('dispatched');
       const hx = await h.t.userToken(['unit_handler'], { unitCode: 'QY-HX' });
       expect((await h.t.http('GET', `/api/tickets/${ticket.no}`, { token: hx })).status).to.equal(200);
-      const incoming = (await h.t.http('GET', '/api/transfers?line=HX', { token: hx })).body as Array<{ id: number; ticket_no: string }>;
+      const incoming = (await h.t.http('GET', '/api/transfers?line=HX', { token: hx })).body as Array<{ id: number; ticketNo: string }>;
       expect(incoming.map((x) => x.id)).to.include(r.body.id);
 
       h.sim.hangup(callerId);
@@ -89,7 +89,7 @@ for (const database of DATABASE_KINDS) {
         expect(failed.data.event.message).to.match(/转接失败/);
         const detail = (await h.t.http('GET', `/api/calls/${callId}`, { token: op })).body;
         expect(detail.transfers).to.have.length(1);
-        expect(detail.transfers[0]).to.include({ line_code: 'HX', status: 'failed', result });
+        expect(detail.transfers[0]).to.include({ lineCode: 'HX', status: 'failed', result });
         feed.close();
       });
     }

@@ -29,13 +29,14 @@ let counter = 0;
 /** The two databases every flow runs on: the embedded default (PGlite) and a real PostgreSQL server. */
 export type DatabaseKind = 'postgres' | 'pglite';
 export const DATABASE_KINDS: DatabaseKind[] = ['postgres', 'pglite'];
+export type DbKind = DatabaseKind;
 
 export async function startTestService(
-  opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase; database?: DatabaseKind; dataDir?: string } = {},
+  opts: { features?: Feature[]; env?: Record<string, string>; redis?: boolean; log?: Logger; db?: TestDatabase; database?: DatabaseKind; dbKind?: DatabaseKind; dataDir?: string } = {},
 ): Promise<TestService> {
   // The embedded database is opened by the service itself, under a temporary DATA_DIR; tests reach
   // it through the service's own knex (a second opener of the same directory is refused).
-  const embedded = opts.database === 'pglite' && !opts.db;
+  const embedded = (opts.database ?? opts.dbKind) === 'pglite' && !opts.db;
   // A caller-owned dataDir survives stop() (a restart on the same embedded data); ours is removed.
   const ownDir = embedded && !opts.dataDir;
   const dataDir = embedded ? (opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hl-pglite-'))) : undefined;

@@ -98,7 +98,7 @@ describe('tickets: SMS replies, the signed satisfaction webhook and the rate (ç¬
     const r = await h.t.http('GET', `/api/tickets/satisfaction-rate?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { token: h.tokens.auditor });
     expect(r.status).to.equal(200);
     // 6 visits: satisfied 2 (basically, very); dissatisfied 4, of which 3 excluded â†’ counted 3, rate 2/3
-    expect(r.body).to.deep.equal({ visits: 6, satisfied: 2, dissatisfied: 4, excluded: { suggestion: 1, mediation_or_enforcement: 1, no_policy_basis: 1 }, counted: 3, rate: 2 / 3 });
+    expect(r.body).to.deep.equal({ visits: 6, satisfied: 2, dissatisfied: 4, excluded: { suggestion: 1, mediationOrEnforcement: 1, noPolicyBasis: 1 }, counted: 3, rate: 2 / 3 });
   });
 
   it('given the Twilio adapter, when it sends, then the twilio library posts to the Messages API with E.164 numbers', async () => {

@@ -58,7 +58,7 @@ export class ConferenceService {
 
   async get(id: number): Promise<ConferenceRow & { legs: LegRow[] }> {
     const r = await this.d.knex('call_conferences').where({ id }).first();
-    if (!r) throw notFound('conference.not_found', 'No such conference', { id });
+    if (!r) throw notFound('conference.not_found', '三方通话不存在', { id });
     return { ...conf(r), legs: (await this.d.knex('call_conference_legs').where({ conference_id: id }).orderBy('id')).map(leg) };
   }
 
@@ -132,7 +132,7 @@ export class ConferenceService {
 
   async operatorRejoin(user: AuthUser, id: number): Promise<ConferenceRow & { legs: LegRow[] }> {
     const c = await this.active(id, user);
-    if (!user.extension) throw unprocessable('operator.no_extension', 'Your account has no phone extension', {});
+    if (!user.extension) throw unprocessable('operator.no_extension', '您的账号未绑定话机分机', {});
     const present = await this.d.knex('call_conference_legs').where({ conference_id: id, role: 'operator' }).whereNull('left_at').first('id');
     if (present) throw conflict('conference.operator_present', '话务员已在三方通话中', { id });
     await this.ring(c, user.extension, 'operator', { HOTLINE_CONFERENCE: c.room });
@@ -143,7 +143,7 @@ export class ConferenceService {
   async hangupLegById(user: AuthUser, id: number, legId: number): Promise<ConferenceRow & { legs: LegRow[] }> {
     const c = await this.active(id, user);
     const l = await this.d.knex('call_conference_legs').where({ id: legId, conference_id: id }).first();
-    if (!l) throw notFound('conference.leg_not_found', 'No such leg', { id, legId });
+    if (!l) throw notFound('conference.leg_not_found', '该通话方不存在', { id, legId });
     if (l.left_at) throw conflict('conference.leg_gone', '该方已离开', { id, legId });
     if (l.role === 'caller') throw conflict('conference.caller_leg', '不能挂断来电方', { id, legId });
     await this.hangupLeg(c, leg(l));

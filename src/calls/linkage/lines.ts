@@ -108,24 +108,24 @@ export class LineDirectory {
 
   async get(code: string): Promise<Line> {
     const l = await this.find(code);
-    if (!l) throw notFound('line.not_found', `No line ${code}`, { code });
+    if (!l) throw notFound('line.not_found', `线路 ${code} 不存在`, { code });
     return l;
   }
 
   async create(l: Line): Promise<Line> {
     const r = await this.knex('call_lines').insert(toRow(l)).onConflict('code').ignore().returning('code');
-    if (!r.length) throw conflict('line.exists', `Line ${l.code} exists already`, { code: l.code });
+    if (!r.length) throw conflict('line.exists', `线路 ${l.code} 已存在`, { code: l.code });
     return this.get(l.code);
   }
 
   async update(code: string, patch: Partial<Omit<Line, 'code'>>): Promise<Line> {
     const n = await this.knex('call_lines').where({ code }).update({ ...toRow(patch), updated_at: this.knex.fn.now() });
-    if (!n) throw notFound('line.not_found', `No line ${code}`, { code });
+    if (!n) throw notFound('line.not_found', `线路 ${code} 不存在`, { code });
     return this.get(code);
   }
 
   async remove(code: string): Promise<void> {
     const n = await this.knex('call_lines').where({ code }).delete();
-    if (!n) throw notFound('line.not_found', `No line ${code}`, { code });
+    if (!n) throw notFound('line.not_found', `线路 ${code} 不存在`, { code });
   }
 }

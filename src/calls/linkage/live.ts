@@ -60,17 +60,17 @@ export class LiveCalls {
   constructor(private readonly d: LinkageDeps) {}
 
   ami(serverId: string): AmiClient {
-    if (!this.d.hub) throw unavailable('telephony.not_configured', 'No Asterisk server is configured (ASTERISK_SERVERS)');
+    if (!this.d.hub) throw unavailable('telephony.not_configured', '未配置 Asterisk 服务器（ASTERISK_SERVERS）');
     try {
       return this.d.hub.ami(serverId);
     } catch {
-      throw unavailable('telephony.server_unknown', `Asterisk server ${serverId} is not connected`, { serverId });
+      throw unavailable('telephony.server_unknown', `Asterisk 服务器 ${serverId} 未连接`, { serverId });
     }
   }
 
   async call(callId: number): Promise<CallRow> {
     const call = await this.d.store.getCall(callId);
-    if (!call) throw notFound('call.not_found', 'No such call', { id: callId });
+    if (!call) throw notFound('call.not_found', '通话不存在', { id: callId });
     return call;
   }
 

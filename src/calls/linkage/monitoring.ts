@@ -36,7 +36,7 @@ export class MonitoringService {
   }
 
   async start(user: AuthUser, callId: number, mode: SpyMode, requestId?: string): Promise<MonitorRow> {
-    if (!user.extension) throw unprocessable('monitor.no_extension', 'Your account has no phone extension to listen on', {});
+    if (!user.extension) throw unprocessable('monitor.no_extension', '您的账号未绑定用于监听的话机分机', {});
     const lc = await this.live.locate(callId, user);
     const operator = lc.operator!;
     const running = await this.d.knex('call_monitor_sessions').where({ call_id: callId, supervisor_user_id: user.id }).whereNull('ended_at');
@@ -62,7 +62,7 @@ export class MonitoringService {
 
   async stop(user: AuthUser, sessionId: number, requestId?: string): Promise<MonitorRow> {
     const r = await this.d.knex('call_monitor_sessions').where({ id: sessionId }).first();
-    if (!r) throw notFound('monitor.not_found', 'No such monitoring session', { id: sessionId });
+    if (!r) throw notFound('monitor.not_found', '监听会话不存在', { id: sessionId });
     const s = row(r);
     if (s.ended_at) throw conflict('monitor.ended', '监听已结束', { id: sessionId });
     await this.end(user, s, 'stopped', requestId);

@@ -61,7 +61,7 @@ export class TransferService {
 
   async get(id: number): Promise<TransferRow> {
     const r = await this.d.knex('call_transfers').where({ id }).first();
-    if (!r) throw notFound('transfer.not_found', 'No such transfer', { id });
+    if (!r) throw notFound('transfer.not_found', '转接记录不存在', { id });
     return normalise(r);
   }
 

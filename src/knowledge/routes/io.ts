@@ -24,6 +24,7 @@ const JobSchema = z
     importedRows: z.number().int(),
     errors: z.array(z.object({ row: z.number().int(), column: z.string(), problem: z.string() })).openapi({ description: 'row-level error report' }),
     message: z.string().nullable(),
+    createdBy: z.number().int().nullable(),
     createdAt: z.string(),
     finishedAt: z.string().nullable(),
   })
@@ -118,8 +119,8 @@ export function registerIoRoutes(api: Api, service: KnowledgeService, jobs: Impo
     roles: ['unit_handler', 'supervisor', 'admin', 'auditor'],
     query: z.object({
       format: z.enum(['xlsx', 'csv']).default('xlsx'),
-      state: z.string().optional().transform((s) => (s ? s.split(',') : ['published'])).pipe(z.array(z.enum(ENTRY_STATES))),
-      unitCode: z.string().optional(),
+      state: z.string().max(200).optional().transform((s) => (s ? s.split(',') : ['published'])).pipe(z.array(z.enum(ENTRY_STATES))),
+      unitCode: z.string().max(64).optional(),
     }),
     handler: async ({ user, query, res, requestId }) => {
       const actor = actorOf(user, requestId);

@@ -1,5 +1,6 @@
 import { Api } from '../../http/api';
 import { z } from '../../http/zod';
+import { idNumber, idParam, queryInt } from '../../http/params';
 import { KnowledgeQuestions, KnowledgeQuestion } from '../questions';
 import { FLAG_KINDS, Flag, KnowledgeFlags } from '../flags';
 import { IdParams, actorOf } from '../schemas';
@@ -11,10 +12,12 @@ const QuestionSchema = z
     context: z.string().nullable(),
     unitCode: z.string(),
     state: z.enum(['open', 'answered', 'cancelled']),
+    askedBy: z.number().int().nullable(),
     askedByName: z.string(),
     askedAt: z.string(),
     dueAt: z.string().openapi({ description: '2 working days after askedAt (第二十四条(二))' }),
     answer: z.string().nullable(),
+    answeredBy: z.number().int().nullable(),
     answeredByName: z.string().nullable(),
     answeredAt: z.string().nullable(),
     entryId: z.number().int().nullable(),
@@ -30,9 +33,11 @@ const FlagSchema = z
     kind: z.enum(FLAG_KINDS),
     reason: z.string(),
     state: z.enum(['open', 'resolved', 'rejected']),
+    raisedBy: z.number().int().nullable(),
     raisedByName: z.string(),
     raisedAt: z.string(),
     resolution: z.string().nullable(),
+    resolvedBy: z.number().int().nullable(),
     resolvedAt: z.string().nullable(),
   })
   .openapi('KnowledgeFlag');
@@ -64,9 +69,9 @@ export function registerQuestionRoutes(api: Api, questions: KnowledgeQuestions, 
     roles: [...HOTLINE, 'unit_handler', 'auditor'],
     query: z.object({
       state: z.enum(['open', 'answered', 'cancelled']).optional(),
-      unitCode: z.string().optional(),
+      unitCode: z.string().max(64).optional(),
       overdue: z.enum(['true', 'false']).optional().transform((v) => v === 'true'),
-      limit: z.coerce.number().int().min(1).max(500).default(100),
+      limit: queryInt(1, 500).default('100'),
     }),
     response: z.object({ questions: z.array(QuestionSchema) }),
     handler: async ({ user, query, requestId }) => ({ questions: (await questions.list(query, actorOf(user, requestId))).map(qJson) }),
@@ -91,7 +96,7 @@ export function registerQuestionRoutes(api: Api, questions: KnowledgeQuestions, 
     tags: ['knowledge'],
     roles: ['unit_handler', 'supervisor', 'admin'],
     params: IdParams,
-    body: z.object({ answer: z.string().trim().min(2).max(3000), entryId: z.number().int().positive().nullish() }),
+    body: z.object({ answer: z.string().trim().min(2).max(3000), entryId: idNumber.nullish() }),
     response: QuestionSchema,
     errors: { 404: 'No such question', 409: 'Already answered or cancelled' },
     handler: async ({ user, params, body, requestId }) => qJson(await questions.answer(params.id, body, actorOf(user, requestId))),
@@ -130,7 +135,7 @@ export function registerQuestionRoutes(api: Api, questions: KnowledgeQuestions, 
     summary: 'Flags on entries (unit handlers: their own unit’s).',
     tags: ['knowledge'],
     roles: ['unit_handler', 'supervisor', 'admin', 'auditor'],
-    query: z.object({ state: z.enum(['open', 'resolved', 'rejected']).optional(), unitCode: z.string().optional(), entryId: z.coerce.number().int().positive().optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
+    query: z.object({ state: z.enum(['open', 'resolved', 'rejected']).optional(), unitCode: z.string().max(64).optional(), entryId: idParam.optional(), limit: queryInt(1, 500).default('100') }),
     response: z.object({ flags: z.array(FlagSchema) }),
     handler: async ({ user, query, requestId }) => ({ flags: (await flags.list(query, actorOf(user, requestId))).map(fJson) }),
   });

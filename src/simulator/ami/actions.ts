@@ -122,8 +122,44 @@ const dbDel: Action = (c) => {
   ok(c, 'Key deleted successfully');
 };
 
+/** Keys under /family[/key] as Asterisk's gettree statement selects them (`key || '/' LIKE prefix || '/%'`). */
+function treeKeys(db: Map<string, string>, family?: string, key?: string): string[] {
+  const prefix = family ? (key ? `/${family}/${key}` : `/${family}`) : '';
+  return [...db.keys()].filter((k) => !prefix || `/${k}/`.startsWith(`${prefix}/`)).sort();
+}
+
+const dbGetTree: Action = (c) => {
+  const db = c.ami.sim.astdb;
+  const keys = treeKeys(db, c.h('Family') || undefined, c.h('Key') || undefined);
+  // main/db.c manager_db_tree_get: the key with its leading slash, ActionID after the value.
+  c.reply([['Response', 'Success'], ['EventList', 'start'], ['Message', 'Result will follow']], [
+    ...keys.map((k): Fields => [['Event', 'DBGetTreeResponse'], ['Key', `/${k}`], ['Val', db.get(k) ?? ''], ...aidField(c)]),
+    [['Event', 'DBGetTreeComplete'], ...aidField(c), ['EventList', 'Complete'], ['ListItems', String(keys.length)]],
+  ]);
+};
+
+const dbDelTree: Action = (c) => {
+  const family = c.h('Family');
+  if (!family) { err(c, 'No family specified.'); return; }
+  const db = c.ami.sim.astdb;
+  const keys = treeKeys(db, family, c.h('Key') || undefined);
+  if (!keys.length) { err(c, 'Database entry not found'); return; }
+  for (const k of keys) db.delete(k);
+  ok(c, 'Key tree deleted successfully');
+};
+
+/**
+ * Write privileges the actions need (main/manager.c, main/db.c: ast_manager_register_xml_core);
+ * any one of them admits. Actions not listed here are not checked by the simulator.
+ */
+const NEEDS: Record<string, readonly string[]> = {
+  command: ['command'],
+  dbget: ['system', 'reporting'], dbgettree: ['system', 'reporting'],
+  dbput: ['system'], dbdel: ['system'], dbdeltree: ['system'],
+};
+
 const ACTIONS: Record<string, Action> = {
-  login, logoff, ping, events, command, getvar, setvar, dbget: dbGet, dbput: dbPut, dbdel: dbDel,
+  login, logoff, ping, events, command, getvar, setvar, dbget: dbGet, dbput: dbPut, dbdel: dbDel, dbgettree: dbGetTree, dbdeltree: dbDelTree,
   ...QUEUE_ACTIONS, ...CALL_ACTIONS, ...LIST_ACTIONS,
 };
 
@@ -141,6 +177,13 @@ export function dispatch(ami: AmiServer, session: AmiSession, m: AmiMessage, aid
   if (!impl) {
     err(c, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
     ami.securityEvent(session, 'RequestBadFormat', 'Error', [['SessionID', session.id], ['LocalAddress', session.localAddress], ['RemoteAddress', session.remoteAddress], ['RequestType', `Action: ${action}`]], [['AccountID', ami.opts.username]]);
+    return;
+  }
+  const needs = NEEDS[name];
+  const write = ami.opts.write;
+  if (needs && write && !write.has('all') && !needs.some((p) => write.has(p))) {
+    // Asterisk answers a registered action the user may not run exactly like this (manager.c process_message).
+    err(c, 'Permission denied');
     return;
   }
   impl(c);

@@ -9,7 +9,14 @@ import { dispatch, ReplyFn } from './actions';
 
 export const BANNER = 'Asterisk Call Manager/11.0.0\r\n';
 
-export interface AmiServerOptions { host: string; port: number; username: string; password: string }
+export interface AmiServerOptions {
+  host: string;
+  port: number;
+  username: string;
+  password: string;
+  /** The user's `write=` privileges from manager.conf; undefined = everything (no manager.conf). */
+  write?: ReadonlySet<string>;
+}
 
 export class AmiSession {
   authed = false;

@@ -12,8 +12,8 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function startHarness(opts: { amiReconnectMs?: number; ariReconnectMs?: number; timeScale?: number } = {}): Promise<Harness> {
-  const sim = await startSimulator({ timeScale: opts.timeScale ?? 0.1 });
+export async function startHarness(opts: { amiReconnectMs?: number; ariReconnectMs?: number; timeScale?: number; confDir?: string } = {}): Promise<Harness> {
+  const sim = await startSimulator({ timeScale: opts.timeScale ?? 0.1, confDir: opts.confDir });
   const hub = new TelephonyHub([{
     id: 'centre-1',
     ami: { host: '127.0.0.1', port: sim.amiPort, username: 'hotline', password: 'hotline' },
