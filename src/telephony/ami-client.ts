@@ -36,7 +36,7 @@ export class AmiClient extends AmiConnection {
 
   constructor(server: AmiServerConfig, options: AmiConnectionOptions) {
     super(server, options);
-    this.view = new AmiView(options.serverId, (e) => this.publish(e));
+    this.view = new AmiView(options.serverId, (e) => this.publish(e), (id) => id.startsWith(`${this.actionPrefix}-`));
   }
 
   override status() {

@@ -81,7 +81,8 @@ export interface OperatorAnswered extends Base, ChannelRef, MemberRef {
 }
 /**
  * AgentComplete. Under load Asterisk often omits the caller's Channel/Uniqueid, so the adapter fills
- * them from the matching OperatorAnswered (same queue + member interface); `correlatedBy` says how.
+ * them from the matching OperatorAnswered: by the member's channel or the call (Dest*), or by the
+ * member alone when it has exactly one answered call outstanding; `correlatedBy` says how.
  */
 export interface CallCompleted extends Base, MemberRef {
   type: 'CallCompleted';
@@ -91,7 +92,9 @@ export interface CallCompleted extends Base, MemberRef {
   holdTimeSec?: number;
   talkTimeSec?: number;
   completionReason: string;
-  correlatedBy: 'uniqueid' | 'member' | 'none';
+  correlatedBy: 'uniqueid' | 'dest' | 'member' | 'none';
+  /** The member's channel, when AgentComplete names it (DestUniqueid) or the answer did. */
+  memberChannelId?: string;
 }
 export interface BridgeEntered extends Base, ChannelRef {
   type: 'BridgeEntered';
