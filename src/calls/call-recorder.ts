@@ -140,7 +140,8 @@ export class CallRecorder {
         return;
       }
       case 'Transfer': {
-        if (!e.transfereeChannelId) return;
+        // Asterisk reports failed attempts too (Result: Fail / Invalid / Not Permitted): only a success moved the caller.
+        if (!e.transfereeChannelId || e.result !== 'Success') return;
         // Keyed by what Asterisk reported (not when we received it), so every instance and replay agrees.
         const key = `transfer:${e.transfererChannelId ?? ''}:${e.transfereeChannelId}:${e.targetExten ?? ''}:${e.bridgeId ?? ''}`;
         this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) =>

@@ -229,6 +229,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       if (drainTimer) clearInterval(drainTimer);
       if (busyTimer) clearInterval(busyTimer);
       unsubscribe?.();
+      linkage?.stop();
       await linkage?.idle();
       feature.internals?.operators.stop();
       feature.internals?.wallboard.stop();

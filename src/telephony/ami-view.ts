@@ -87,6 +87,7 @@ export const VIEW_HEADERS: ReadonlySet<string> = new Set([
   'destbridgeuniqueid', 'origbridgeuniqueid', 'context', 'extension', 'exten', 'isexternal', 'peer',
   'peerstatus', 'direction', 'digit', 'variable', 'value', 'reason', 'channelstatedesc', 'cause',
   'cause-txt', 'paused', 'pausedreason', 'status', 'incall', 'penalty', 'membership', 'destlinkedid',
+  'transfertargetchannel', 'secondtransfererchannel',
 ]);
 
 const REF = ['uniqueid', 'channel', 'linkedid'];
@@ -252,7 +253,8 @@ export class AmiView {
           transfererChannelId: str(f, 'origtransfereruniqueid'), transfererChannel: str(f, 'origtransfererchannel'),
           transfereeChannelId: str(f, 'transfereeuniqueid'), transfereeChannel: str(f, 'transfereechannel'),
           targetContext: str(f, 'transfertargetcontext'), targetExten: str(f, 'transfertargetexten'),
-          bridgeId: str(f, 'destbridgeuniqueid') ?? str(f, 'origbridgeuniqueid'), external: str(f, 'isexternal') === 'Yes' });
+          bridgeId: str(f, 'destbridgeuniqueid') ?? str(f, 'origbridgeuniqueid'), external: str(f, 'isexternal') === 'Yes',
+          targetChannel: str(f, 'transfertargetchannel'), secondTransfererChannel: str(f, 'secondtransfererchannel') });
         return true;
       case 'QueueMemberAdded': case 'QueueMemberRemoved': case 'QueueMemberPause': case 'QueueMemberStatus':
         return this.memberEvent(name, f);

@@ -137,6 +137,9 @@ export interface Transfer extends Base {
   targetExten?: string;
   bridgeId?: string;
   external: boolean;
+  /** Attended: the channel the transferee is joined to (TransferTargetChannel), and the consultation leg's transferer. */
+  targetChannel?: string;
+  secondTransfererChannel?: string;
 }
 export interface QueueMemberAdded extends Base, MemberRef {
   type: 'QueueMemberAdded';

@@ -34,8 +34,8 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string> } = {}): Promise<CallHarness> {
-  const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger() });
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; missingSounds?: string[] } = {}): Promise<CallHarness> {
+  const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger(), missingSounds: opts.missingSounds });
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix('calls');
   const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-rec-'));

@@ -62,6 +62,10 @@ export class Channel {
   mixmonitors: MixMonitorRec[] = [];
   /** PJSIP endpoint name, for PJSIP channels. */
   endpoint?: string;
+  /** The number dialled through a trunk endpoint (`PJSIP/<number>@<endpoint>`): the INVITE's user part. */
+  dialledNumber?: string;
+  /** Headers PJSIP_HEADER(add,…) put on this channel's outgoing INVITE (pre-dial handler). */
+  sipHeaders: Record<string, string> = {};
   protocolId = '';
   /** DTMF digits received and not yet consumed by Read/WaitExten/Background. */
   dtmfBuffer = '';

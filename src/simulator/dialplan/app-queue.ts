@@ -150,6 +150,8 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   pbx.ami('AgentConnect', 'agent', [...ch.snapshot(), ...agent.snapshot('Dest'), ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['RingTime', String(ringTime)]]);
   const bridge = createBridge(pbx, { kind: 'basic' });
   bridge.dissolveOnLeave = true;
+  // Queue option t: the called party (the operator) may transfer the caller; T: the caller may.
+  bridge.canTransfer = new Set([...(options.includes('t') ? [agent] : []), ...(options.includes('T') ? [ch] : [])]);
   const talkStart = Date.now();
   let reason: string | undefined;
   /** `who`: both snapshots, the caller's only (the operator is gone), or none (the caller is gone too). */
