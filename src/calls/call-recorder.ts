@@ -182,9 +182,18 @@ export class CallRecorder {
       'fallback-sms': ['fallback_sms', { fallback: 'sms' }],
       'fallback-message': ['fallback_message', { fallback: 'message' }],
     };
+    const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+    if (value === 'fallback-message-failed') {
+      // Record() left nothing (ERROR, or no `beep`): a busy-fallback call to call back, not a message.
+      const key = `var:${channelId}:${value}`;
+      this.enqueue(serverId, linked, (trx, call) => this.once(trx, call, key, async () => {
+        await this.patch(trx, call, { fallback: 'prompt', caller_channel_id: call.caller_channel_id ?? channelId });
+        return null;
+      }), new Date(at));
+      return;
+    }
     const m = map[value];
     if (!m) return;
-    const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
     const key = `var:${channelId}:${value}`;
     this.enqueue(serverId, linked, (trx, call) =>
       this.once(trx, call, key, async () => {

@@ -126,6 +126,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     get context() { return sim; },
     async stop() {
       for (const ch of [...sim.pbx.channels.values()]) sim.pbx.hangup(ch, 16, 'silent');
+      sim.pbx.closeAllRecordings();
       await ami.stop();
       await ari.stop();
     },
@@ -183,6 +184,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         // Shutdown hangs every channel up (cause 16, as on "core stop now"), then a fresh core starts.
         for (const ch of [...sim.pbx.channels.values()]) sim.pbx.hangup(ch, 16, 'remote');
         await new Promise((r) => setTimeout(r, 20));
+        sim.pbx.closeAllRecordings();
         await ami.stop();
         await ari.stop();
         sim = mk();

@@ -20,7 +20,8 @@ export interface CallerId { num: string; name: string }
 
 export type WakeReason = 'timeout' | 'woken';
 
-export interface MixMonitorRec { file: string; options: string; startedAt: number; bridgedMs: number; bridgedSince?: number }
+import type { WavWriter } from './wav';
+export interface MixMonitorRec { file: string; options: string; startedAt: number; bridgedMs: number; bridgedSince?: number; writer?: WavWriter }
 
 export class Channel {
   state = 0;

@@ -3,7 +3,7 @@ import { isAbsolute } from 'path';
 import { AST_SPOOL } from '../core/pbx';
 import type { Channel } from '../core/channel';
 import type { SimContext } from '../core/context';
-import { writeWav } from '../core/wav';
+import { unlinkSync } from 'fs';
 import { splitArgs } from './expr';
 import type { AppResult } from './apps';
 import { jump } from './apps';
@@ -105,26 +105,49 @@ export async function readApp(sim: SimContext, ch: Channel, data: string): Promi
   return 'next';
 }
 
-/** Record(file.format,silence,maxduration,options): length = time until hangup, '#' or maxduration. */
+/**
+ * Record(file.format,silence,maxduration,options) as app_record.c: the `beep` prompt first (unless
+ * option q; a missing beep ends it at once with RECORD_STATUS=HANGUP while the caller is still there),
+ * then the file is created (ERROR when it cannot be), written as audio comes, and closed, with its
+ * sizes, before RECORD_STATUS is set and the application returns. Ends on '#' (DTMF), maxduration
+ * (TIMEOUT) or hangup (HANGUP; option k keeps the file, otherwise it is deleted).
+ */
 export async function recordApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
-  const [spec, , maxS] = splitArgs(data);
+  const [spec, , maxS, options = ''] = splitArgs(data);
   const file = spec.replace(/\.(wav|gsm|ulaw|alaw)$/i, '') + '.wav';
   // reported as Asterisk names it; written under spoolDir when that name is in Asterisk's spool
   const reported = isAbsolute(file) ? file : `${AST_SPOOL}recording/${file}`;
   const path = sim.pbx.localPath(reported);
+  sim.pbx.setVar(ch, 'RECORDED_FILE', reported.replace(/\.wav$/, ''));
   if (ch.state !== 6) sim.pbx.answer(ch);
+  if (!options.includes('q') && !(await play(sim, ch, ['beep'], false)) && !ch.hungup) {
+    sim.pbx.setVar(ch, 'RECORD_STATUS', 'HANGUP');
+    return 'next';
+  }
+  if (ch.hungup) { sim.pbx.setVar(ch, 'RECORD_STATUS', 'HANGUP'); return 'hangup'; }
   const start = Date.now();
+  let writer;
+  try {
+    writer = sim.pbx.openRecording(path, () => Date.now() - start);
+  } catch (err) {
+    sim.log.warn({ err: (err as Error).message, file: reported }, 'simulator: Record could not create its file');
+    sim.pbx.setVar(ch, 'RECORD_STATUS', 'ERROR');
+    return 'next';
+  }
   const max = Number(maxS) > 0 ? Number(maxS) * 1000 * sim.timeScale : undefined;
-  while (!ch.interrupted && !ch.dtmfBuffer.includes('#')) {
+  let status = 'HANGUP';
+  for (;;) {
+    if (ch.interrupted) break;
+    if (ch.dtmfBuffer.includes('#')) { status = 'DTMF'; break; }
     const left = max === undefined ? undefined : max - (Date.now() - start);
-    if (left !== undefined && left <= 0) break;
+    if (left !== undefined && left <= 0) { status = 'TIMEOUT'; break; }
     await ch.sleep(left);
   }
   ch.dtmfBuffer = ch.dtmfBuffer.replace('#', '');
-  writeWav(path, Date.now() - start);
-  sim.pbx.setVar(ch, 'RECORDED_FILE', reported.replace(/\.wav$/, ''));
-  sim.pbx.setVar(ch, 'RECORD_STATUS', ch.hungup ? 'HANGUP' : 'DTMF');
-  return 'next';
+  sim.pbx.closeRecording(writer, Date.now() - start);
+  if (status === 'HANGUP' && !options.includes('k')) { try { unlinkSync(path); } catch { /* already gone */ } }
+  sim.pbx.setVar(ch, 'RECORD_STATUS', status);
+  return ch.hungup ? 'hangup' : 'next';
 }
 
 export function mohStart(sim: SimContext, ch: Channel, klass: string): void {

@@ -29,7 +29,34 @@ export function startDialplan(sim: SimContext, ch: Channel, context: string, ext
     ch.exten = exten;
     ch.priority = resolvePriority(sim, context, exten, priority) ?? 1;
     await loop(sim, ch);
+    await runHangupExten(sim, ch);
   });
+}
+
+/**
+ * pbx.c __ast_pbx_run: when the dialplan ends (a hangup, Hangup(), or running off the end), the `h`
+ * extension of the channel's current context runs if there is one. The channel is already hung up:
+ * only applications that do not wait make sense there (Set, GotoIf, NoOp …).
+ */
+async function runHangupExten(sim: SimContext, ch: Channel): Promise<void> {
+  if (ch.pendingGoto && !ch.hungup) return;
+  if (!findExtension(sim.dialplan, ch.context, 'h')) return;
+  ch.pendingGoto = undefined;
+  ch.exten = 'h';
+  ch.priority = 1;
+  for (let steps = 0; steps < 100; steps++) {
+    if (ch.pendingGoto) { applyGoto(sim, ch); continue; }
+    const step = findExtension(sim.dialplan, ch.context, ch.exten)?.steps.find((x) => x.priority === ch.priority);
+    if (!step) return;
+    let data: string;
+    try { data = sub(sim, ch, step.args); } catch (err) { sim.log.error({ channel: ch.name, err: (err as Error).message }, 'simulator: h extension failed'); return; }
+    sim.pbx.newExten(ch, step.app, data);
+    const impl = APPS[step.app.toLowerCase()];
+    if (!impl) { sim.log.error({ channel: ch.name, app: step.app }, 'simulator: application not supported in the h extension'); return; }
+    const r = await impl(sim, ch, data);
+    if (r === 'hangup') return;
+    if (!ch.pendingGoto) ch.priority++;
+  }
 }
 
 /** Run one application then hang up (AMI Originate Application=, ARI originate app=). */
