@@ -10,6 +10,8 @@ export interface RecordingSource {
   serverId: string;
   /** Path of Asterisk's /var/spool/asterisk as mounted here. */
   spoolDir: string;
+  /** Path of Asterisk's queue_log as mounted here (optional). */
+  queueLog?: string;
 }
 
 export interface RecordingRow {

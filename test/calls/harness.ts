@@ -46,6 +46,7 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
       ami: { host: '127.0.0.1', port: sim.amiPort, username: 'hotline', password: 'hotline' },
       ari: { url: `http://127.0.0.1:${sim.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' },
       spoolDir: sim.spoolDir,
+      queueLog: sim.queueLogPath,
     },
   ]);
   const h: Partial<CallHarness> & { sim: Simulator; db: TestDatabase } = { sim, db, sms, recordingsDir, redisPrefix };

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'events';
 import { randomUUID } from 'crypto';
+import { appendFileSync } from 'fs';
 import { join, isAbsolute } from 'path';
 import { Channel, Fields, MixMonitorRec, ariTime } from './channel';
 import { Bridge } from './bridge';
@@ -310,6 +311,18 @@ export class PbxCore extends EventEmitter {
       if (bridged && m.bridgedSince === undefined) m.bridgedSince = now;
       if (!bridged && m.bridgedSince !== undefined) { m.bridgedMs += now - m.bridgedSince; m.bridgedSince = undefined; }
     }
+  }
+
+  /** Asterisk's queue_log (astlogdir/queue_log); unset: not written. */
+  queueLogPath?: string;
+  /**
+   * One queue_log line as app_queue writes it: `epoch|callid|queue|agent|event|data1|…` (callid: the
+   * caller's uniqueid; agent: the member name with log_membername_as_agent=yes, else NONE).
+   */
+  queueLog(callid: string, queue: string, agent: string, event: string, ...data: Array<string | number>): void {
+    if (!this.queueLogPath) return;
+    const line = [Math.floor(Date.now() / 1000), callid, queue, agent || 'NONE', event, ...data].join('|') + '\n';
+    try { appendFileSync(this.queueLogPath, line); } catch (err) { this.log.warn({ err }, 'simulator: queue_log not writable'); }
   }
 
   /** SIP requests/responses Asterisk sent to a PJSIP party that no AMI/ARI event reports (302, REFER). */

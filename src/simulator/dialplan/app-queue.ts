@@ -70,6 +70,7 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
   queues.updateQueueDevices(q);
   const posFields = (): Array<[string, string]> => [['Queue', q.name], ['Position', String(q.entries.indexOf(entry) + 1)], ['Count', String(q.entries.length)]];
   pbx.ami('QueueCallerJoin', 'agent', [...ch.snapshot(), ...posFields()]);
+  pbx.queueLog(ch.id, q.name, 'NONE', 'ENTERQUEUE', '', ch.caller.num, q.entries.indexOf(entry) + 1);
   mohStart(sim, ch, q.musicclass);
   const deadline = Number(timeoutS) > 0 ? Date.now() + Number(timeoutS) * 1000 * sim.timeScale : undefined;
   const leave = (): void => {
@@ -81,6 +82,8 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
     pbx.ami('QueueCallerLeave', 'agent', [...fields, ['Count', String(q.entries.length)]]);
   };
   const fail = (status: string): AppResult => {
+    const event = status === 'TIMEOUT' ? 'EXITWITHTIMEOUT' : status === 'LEAVEEMPTY' ? 'EXITEMPTY' : '';
+    if (event) pbx.queueLog(ch.id, q.name, 'NONE', event, q.entries.indexOf(entry) + 1, entry.originalPosition, sec(Date.now() - entry.joinedAt));
     mohStop(sim, ch); leave(); pbx.setVar(ch, 'QUEUESTATUS', status); return 'next';
   };
   for (;;) {
@@ -88,6 +91,7 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
       if (ch.hungup) {
         const pos = q.entries.indexOf(entry) + 1;
         pbx.ami('QueueCallerAbandon', 'agent', [...ch.snapshot(), ['Queue', q.name], ['Position', String(pos)], ['OriginalPosition', String(entry.originalPosition)], ['HoldTime', String(sec(Date.now() - entry.joinedAt))]]);
+        pbx.queueLog(ch.id, q.name, 'NONE', 'ABANDON', pos, entry.originalPosition, sec(Date.now() - entry.joinedAt));
         q.abandoned++;
         leave();
         return 'hangup';
@@ -147,6 +151,7 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   pbx.setVar(ch, 'QUEUEWAIT_MS', String(holdMs));
   m.inCall = true;
   const ringTime = sec(Date.now() - leg.startedAt);
+  pbx.queueLog(ch.id, q.name, m.name, 'CONNECT', hold, agent.id, ringTime);
   pbx.ami('AgentConnect', 'agent', [...ch.snapshot(), ...agent.snapshot('Dest'), ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['RingTime', String(ringTime)]]);
   const bridge = createBridge(pbx, { kind: 'basic' });
   bridge.dissolveOnLeave = true;
@@ -159,6 +164,8 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
     const talk = String(sec(Date.now() - talkStart));
     const fields: Array<[string, string]> = who === 'none' ? [] : who === 'caller' ? ch.snapshot() : [...ch.snapshot(), ...agent.snapshot('Dest')];
     pbx.ami('AgentComplete', 'agent', [...fields, ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['TalkTime', talk], ['Reason', why]]);
+    if (why === 'transfer') pbx.queueLog(ch.id, q.name, m.name, 'BLINDTRANSFER', ch.exten, ch.context, hold, talk, entry.originalPosition);
+    else pbx.queueLog(ch.id, q.name, m.name, why === 'agent' ? 'COMPLETEAGENT' : 'COMPLETECALLER', hold, talk, entry.originalPosition);
     m.inCall = false;
     m.callsTaken++;
     m.lastCall = Math.floor(Date.now() / 1000);
