@@ -169,21 +169,37 @@ export async function mohApp(sim: SimContext, ch: Channel, data: string): Promis
   return 'next';
 }
 
-/** ChanSpy(prefix,options): q quiet, w whisper, B barge. Who hears whom is kept on ch.spying. */
+/**
+ * ChanSpy(prefix,options): q quiet, w whisper, B barge, E exit when the spied-on channel hangs up,
+ * S stop when nothing is left to spy on, u the spec is a full channel name or uniqueid. As in
+ * app_chanspy.c, without E/S the application does not return when its target hangs up: ChanSpyStop is
+ * sent and it goes on scanning for another channel, so the spy's leg stays up (capture 13).
+ * Who hears whom is kept on ch.spying.
+ */
 export async function chanSpyApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
-  const [prefix = '', options = ''] = splitArgs(data);
+  const [spec = '', options = ''] = splitArgs(data);
+  const flags = options.replace(/[A-Za-z]\([^)]*\)/g, '');
   if (ch.state !== 6) sim.pbx.answer(ch);
-  const target = [...sim.pbx.channels.values()].find((c) => c !== ch && !c.hungup && c.name.startsWith(prefix) && !c.name.startsWith(ch.device));
-  if (!target) { await ch.sleep(); return 'next'; }
-  const mode = options.includes('B') ? 'barge' : options.includes('w') ? 'whisper' : 'listen';
-  ch.spying = { target: target.id, mode };
-  const fields = (): Array<[string, string]> => [...ch.snapshot('Spyer'), ...target.snapshot('Spyee')];
-  sim.pbx.ami('ChanSpyStart', 'call', fields());
-  sim.pbx.emit('audioChanged');
-  while (!ch.interrupted && !target.hungup) await ch.sleep(200);
-  sim.pbx.ami('ChanSpyStop', 'call', fields());
-  ch.spying = undefined;
-  sim.pbx.emit('audioChanged');
+  const mode = flags.includes('B') ? 'barge' : flags.includes('w') ? 'whisper' : 'listen';
+  const matches = (c: Channel): boolean => c !== ch && !c.hungup && !c.name.startsWith(ch.device)
+    && (flags.includes('u') ? c.name === spec || c.id === spec : c.name.startsWith(spec));
+  while (!ch.interrupted) {
+    const target = [...sim.pbx.channels.values()].find(matches);
+    if (!target) {
+      if (flags.includes('S')) break;
+      await ch.sleep(200); // scan again, as the real application cycles
+      continue;
+    }
+    ch.spying = { target: target.id, mode };
+    const fields = (): Array<[string, string]> => [...ch.snapshot('Spyer'), ...target.snapshot('Spyee')];
+    sim.pbx.ami('ChanSpyStart', 'call', fields());
+    sim.pbx.emit('audioChanged');
+    while (!ch.interrupted && !target.hungup) await ch.sleep(200);
+    sim.pbx.ami('ChanSpyStop', 'call', fields());
+    ch.spying = undefined;
+    sim.pbx.emit('audioChanged');
+    if (ch.interrupted || flags.includes('E')) break;
+  }
   // a supervisor who hangs up while spying ends with cause 0 (Unknown), not 16 (capture 10)
   if (ch.hungup) { ch.hangupCause = 0; ch.causeUnknown = true; }
   return ch.hungup ? 'hangup' : 'next';
