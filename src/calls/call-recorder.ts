@@ -175,6 +175,16 @@ export class CallRecorder {
 
   /** A channel variable the dialplan set (HOTLINE_OUTCOME): the busy fallback and restriction facts. */
   handleVariable(serverId: string, channelId: string, linkedId: string | undefined, name: string, value: string, at: number): void {
+    if ((name === 'HOTLINE_QUEUE' || name === 'HOTLINE_CENTRE') && value) {
+      // The entry's centre and queue, set before any Queue(): a busy-fallback caller who never joins a
+      // queue still belongs to a centre and queue (call row, callback list, offered calls).
+      const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+      if (linked !== channelId) return; // inherited onto a child channel: the caller's own is enough
+      this.enqueue(serverId, linked, (trx, call) => this.patch(trx, call, name === 'HOTLINE_QUEUE'
+        ? { queue: call.queue ?? value, centre: call.centre ?? this.queueCentre(value) }
+        : { centre: call.centre ?? value }), new Date(at));
+      return;
+    }
     if (name !== 'HOTLINE_OUTCOME') return;
     const map: Record<string, [CallEvent, Partial<CallPatch>]> = {
       restricted: ['restricted', { restricted: true }],

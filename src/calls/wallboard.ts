@@ -77,6 +77,8 @@ export class Wallboard {
    * AgentComplete) counts, once.
    */
   private readonly legs = new Map<string, { queue: string; answeredAt: number }>();
+  /** Callers' entry queue (HOTLINE_QUEUE) and whether they joined a queue: busy-fallback callers who never join are offered too. */
+  private readonly entries = new Map<string, { queue: string; offered: boolean }>();
   /** Legs counted at their hangup whose AgentComplete has not come yet. */
   private readonly counted = new Set<string>();
 
@@ -169,6 +171,8 @@ export class Wallboard {
       case 'CallerJoinedQueue': {
         const b = this.board(e.queue);
         if (b.waiting.has(e.channelId)) return;
+        const entry = this.entries.get(e.channelId);
+        if (entry) entry.offered = true;
         if (!e.synthetic) b.counters.offered++;
         const caller = { channelId: e.channelId, caller: maskPhone(e.callerNumber), since: e.at, position: e.position };
         b.waiting.set(e.channelId, caller);
@@ -212,7 +216,22 @@ export class Wallboard {
         b.counters.talkSum += e.talkTimeSec ?? 0;
         return this.emit('completed', e.queue, e.at, e.channelId);
       }
+      case 'VariableSet': {
+        if (e.name === 'HOTLINE_QUEUE' && e.value && (e.linkedId ?? e.channelId) === e.channelId && !this.entries.has(e.channelId)) {
+          this.entries.set(e.channelId, { queue: e.value, offered: false });
+          if (this.entries.size > 50_000) this.entries.delete(this.entries.keys().next().value as string);
+        }
+        const entry = this.entries.get(e.channelId);
+        if (e.name === 'HOTLINE_OUTCOME' && e.value.startsWith('fallback') && entry && !entry.offered) {
+          // Sent to the busy fallback before joining any queue: offered to the centre all the same.
+          entry.offered = true;
+          this.board(entry.queue).counters.offered++;
+          this.emit('caller_left', entry.queue, e.at, e.channelId);
+        }
+        return;
+      }
       case 'ChannelHungUp': {
+        this.entries.delete(e.channelId);
         const leg = this.legs.get(e.channelId);
         if (leg) {
           this.legs.delete(e.channelId);

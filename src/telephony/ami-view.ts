@@ -66,10 +66,13 @@ export function peekVarSet(buf: string, start: number, end: number): boolean {
   if (to < 0 || to > end) to = end;
   if (buf.charCodeAt(to - 1) === 13) to--;
   // Every watched name starts with H or M (HOTLINE_*, MIXMONITOR_FILENAME): most noise is decided
-  // without cutting its name out of the chunk.
-  const c = buf.charCodeAt(from);
+  // without cutting its name out of the chunk. Inherited variables keep their `_`/`__` prefix in
+  // VarSet (`__HOTLINE_CENTRE`, capture 13): skip it.
+  let s = from;
+  while (s < to && s < from + 2 && buf.charCodeAt(s) === 95) s++;
+  const c = buf.charCodeAt(s);
   if (c !== 72 && c !== 77) return false;
-  const name = buf.slice(from, to);
+  const name = buf.slice(s, to);
   return name === 'MIXMONITOR_FILENAME' || WATCHED_VARIABLES.has(name);
 }
 
@@ -273,7 +276,7 @@ export class AmiView {
         this.out({ type: 'DtmfReceived', ...this.ref(f), digit: str(f, 'digit') ?? '' });
         return true;
       case 'VarSet': {
-        const variable = str(f, 'variable') ?? '';
+        const variable = (str(f, 'variable') ?? '').replace(/^_{1,2}/, '');
         const chan = str(f, 'channel');
         if (variable === 'MIXMONITOR_FILENAME' && chan) {
           // A MixMonitor we started keeps the name we gave it; one the dialplan started takes Asterisk's path.
