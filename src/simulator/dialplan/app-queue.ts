@@ -57,16 +57,20 @@ function myTurn(sim: SimContext, q: Queue, e: Entry): boolean {
 }
 
 export async function queueApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
-  const [qname = '', options = '', , , timeoutS = ''] = splitArgs(data);
+  // Queue(name,options,URL,announceoverride,timeout,AGI,gosub,rule,position): Asterisk 22's arguments.
+  const [qname = '', options = '', , , timeoutS = '', , , , positionS = ''] = splitArgs(data);
   const { pbx, queues } = sim;
   const q = queues.queues.get(qname);
   if (!q) { sim.log.warn({ queue: qname }, 'simulator: Queue() on an unknown queue'); pbx.setVar(ch, 'QUEUESTATUS', 'UNKNOWN'); return 'next'; }
   for (const v of ['ANSWEREDTIME', 'ANSWEREDTIME_MS', 'DIALEDTIME', 'DIALEDTIME_MS', 'QUEUEWAIT', 'QUEUEWAIT_MS']) pbx.setVar(ch, v, '');
-  const usable = q.members.filter((m) => sim.queues.isAvailable(m) || m.inCall);
-  if (!q.joinempty && !usable.length) { pbx.setVar(ch, 'QUEUESTATUS', 'JOINEMPTY'); return 'next'; }
+  const wrapping = (m: Member): boolean => inWrapup(sim, q, m);
+  if (q.joinempty.size && queues.isEmpty(q, q.joinempty, wrapping)) { pbx.setVar(ch, 'QUEUESTATUS', 'JOINEMPTY'); return 'next'; }
   if (q.maxlen > 0 && q.entries.length >= q.maxlen) { pbx.setVar(ch, 'QUEUESTATUS', 'FULL'); return 'next'; }
-  const entry: Entry = { ch, joinedAt: Date.now(), originalPosition: q.entries.length + 1 };
-  q.entries.push(entry);
+  // position: 1 = the head of the queue (a caller coming back after a failed transfer).
+  const position = Number(positionS);
+  const at = position > 0 && position <= q.entries.length ? position - 1 : q.entries.length;
+  const entry: Entry = { ch, joinedAt: Date.now(), originalPosition: at + 1 };
+  q.entries.splice(at, 0, entry);
   queues.updateQueueDevices(q);
   const posFields = (): Array<[string, string]> => [['Queue', q.name], ['Position', String(q.entries.indexOf(entry) + 1)], ['Count', String(q.entries.length)]];
   pbx.ami('QueueCallerJoin', 'agent', [...ch.snapshot(), ...posFields()]);
@@ -99,7 +103,7 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
       mohStop(sim, ch); leave(); return 'next';
     }
     if (deadline !== undefined && Date.now() >= deadline) return fail('TIMEOUT');
-    if (q.leavewhenempty && !q.members.some((m) => sim.queues.isAvailable(m) || m.inCall)) return fail('LEAVEEMPTY');
+    if (q.leavewhenempty.size && queues.isEmpty(q, q.leavewhenempty, wrapping)) return fail('LEAVEEMPTY');
     const members = myTurn(sim, q, entry) ? pickMembers(sim, q) : [];
     if (!members.length) { await ch.sleep(Math.min(100, deadline ? Math.max(0, deadline - Date.now()) : 100)); continue; }
     const legs: Array<Leg & { member: Member }> = [];
