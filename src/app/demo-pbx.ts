@@ -33,6 +33,7 @@ export async function startDemoPbx(opts: { dataDir: string; operators: number; c
       ami: { host: '127.0.0.1', port: simulator.amiPort, username: 'hotline', password: 'hotline' },
       ari: { url: `http://127.0.0.1:${simulator.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' },
       spoolDir,
+      queueLog: simulator.queueLogPath,
     },
     startTraffic() {
       if (opts.operators <= 0) return;

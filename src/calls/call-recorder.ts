@@ -140,7 +140,8 @@ export class CallRecorder {
         return;
       }
       case 'Transfer': {
-        if (!e.transfereeChannelId) return;
+        // Asterisk reports failed attempts too (Result: Fail / Invalid / Not Permitted): only a success moved the caller.
+        if (!e.transfereeChannelId || e.result !== 'Success') return;
         // Keyed by what Asterisk reported (not when we received it), so every instance and replay agrees.
         const key = `transfer:${e.transfererChannelId ?? ''}:${e.transfereeChannelId}:${e.targetExten ?? ''}:${e.bridgeId ?? ''}`;
         this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) =>
@@ -174,6 +175,16 @@ export class CallRecorder {
 
   /** A channel variable the dialplan set (HOTLINE_OUTCOME): the busy fallback and restriction facts. */
   handleVariable(serverId: string, channelId: string, linkedId: string | undefined, name: string, value: string, at: number): void {
+    if ((name === 'HOTLINE_QUEUE' || name === 'HOTLINE_CENTRE') && value) {
+      // The entry's centre and queue, set before any Queue(): a busy-fallback caller who never joins a
+      // queue still belongs to a centre and queue (call row, callback list, offered calls).
+      const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+      if (linked !== channelId) return; // inherited onto a child channel: the caller's own is enough
+      this.enqueue(serverId, linked, (trx, call) => this.patch(trx, call, name === 'HOTLINE_QUEUE'
+        ? { queue: call.queue ?? value, centre: call.centre ?? this.queueCentre(value) }
+        : { centre: call.centre ?? value }), new Date(at));
+      return;
+    }
     if (name !== 'HOTLINE_OUTCOME') return;
     const map: Record<string, [CallEvent, Partial<CallPatch>]> = {
       restricted: ['restricted', { restricted: true }],
@@ -181,9 +192,18 @@ export class CallRecorder {
       'fallback-sms': ['fallback_sms', { fallback: 'sms' }],
       'fallback-message': ['fallback_message', { fallback: 'message' }],
     };
+    const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
+    if (value === 'fallback-message-failed') {
+      // Record() left nothing (ERROR, or no `beep`): a busy-fallback call to call back, not a message.
+      const key = `var:${channelId}:${value}`;
+      this.enqueue(serverId, linked, (trx, call) => this.once(trx, call, key, async () => {
+        await this.patch(trx, call, { fallback: 'prompt', caller_channel_id: call.caller_channel_id ?? channelId });
+        return null;
+      }), new Date(at));
+      return;
+    }
     const m = map[value];
     if (!m) return;
-    const linked = this.linkedOf(serverId, channelId, linkedId) ?? channelId;
     const key = `var:${channelId}:${value}`;
     this.enqueue(serverId, linked, (trx, call) =>
       this.once(trx, call, key, async () => {

@@ -107,13 +107,21 @@ export class FallbackOutbox {
   async messageToDraft(serverId: string, linkedid: string, caller: string): Promise<boolean> {
     if (!this.drafts) throw new Error('tickets are not available for voice messages');
     const name = `/var/spool/asterisk/monitor/hotline-messages/${linkedid}.wav`;
-    const rec = await this.knex('recordings').where({ server_id: serverId, name }).first();
+    // The dialplan writes this entry only after Record() returned (the file is closed); the collector
+    // still takes the file only with its final header.
+    let rec = await this.knex('recordings').where({ server_id: serverId, name }).first();
     if (!rec || rec.state === 'recording' || rec.state === 'finished') {
       if (!rec) await this.recordings.started({ serverId, file: name, linkedid, kind: 'message', at: new Date() });
       await this.recordings.finished(serverId, name, new Date());
-      const again = await this.knex('recordings').where({ server_id: serverId, name }).first();
-      if (again?.state !== 'collected') return false;
+      rec = await this.knex('recordings').where({ server_id: serverId, name }).first();
     }
+    if (rec?.state === 'missing') {
+      // Nothing was recorded (the caller hung up during the beep): no draft pointing at a missing
+      // file. The call stays on the callback list (fallback-message needs a call back).
+      this.log.warn({ caller: maskPhone(caller), linkedid }, 'voice message has no recording; no ticket draft made');
+      return true;
+    }
+    if (rec?.state !== 'collected') return false;
     // Claim the draft first: one ticket per message, whatever drains overlap. A claim left by a crashed
     // drain (no ticket after 10 minutes) may be taken again.
     const fresh = await this.knex('fallback_drafts').insert({ server_id: serverId, linkedid }).onConflict(['server_id', 'linkedid']).ignore().returning('linkedid');

@@ -16,6 +16,7 @@ import { RestrictionService } from './restrictions';
 import { registerCallRoutes } from './routes';
 import { Wallboard } from './wallboard';
 import { reconcileOpenCalls } from './reconcile';
+import { DowntimeReconciler } from './downtime';
 import { BusyMonitor } from './busy-monitor';
 import { SatisfactionCalls } from './satisfaction-call';
 import { DayKindSource, SeatMember, staffing } from './staffing';
@@ -102,6 +103,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       operators.onChange((op) => wallboard.operatorChanged(op));
       const missed = new MissedCallService(ctx.knex);
       const sms = (ctx.services.get(SMS_SERVICE_KEY) as SmsGateway | undefined) ?? null;
+      const downtime = new DowntimeReconciler(ctx.knex, recorder, recordings, sources, log, async (_serverId, name) => (await operators.list()).find((o) => o.displayName === name)?.interface ?? null);
       const outbox = new FallbackOutbox(ctx.knex, pbx, sms, ticketDrafts(ctx), recordings, ctx.config.smsLinkText, log);
       const internals: CallsInternals = {
         store, recorder, recordings, restrictions, operators, wallboard, outbox, missed, pbx,
@@ -203,6 +205,8 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
             // The dialplan's queue timeout follows the configured threshold (a global it reads).
             await hub.ami(e.serverId).setVar({ variable: 'FALLBACK_WAIT', value: String(ctx.config.fallbackWaitSeconds) });
             const ended = await reconcileOpenCalls(store, hub, e.serverId, recorder);
+            // Calls that began while we were away, from Asterisk's own queue_log and spool (leader: it collects files).
+            if (ctx.leader.isLeader) await downtime.run(e.serverId, new Set(hub.ami(e.serverId).view.channels.keys()));
             const drained = ctx.leader.isLeader ? await outbox.drain(e.serverId) : 0;
             const operatorsChanged = ctx.leader.isLeader ? await operators.reconcileWithAsterisk(e.serverId) : 0;
             log.info({ serverId: e.serverId, restrictionsPut: r.put, restrictionsDeleted: r.deleted, reconciledCalls: ended, outboxDrained: drained, operatorsChanged }, 'resynced with Asterisk');
@@ -248,6 +252,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       if (drainTimer) clearInterval(drainTimer);
       if (busyTimer) clearInterval(busyTimer);
       unsubscribe?.();
+      linkage?.stop();
       await linkage?.idle();
       feature.internals?.operators.stop();
       feature.internals?.wallboard.stop();

@@ -22,10 +22,15 @@ export interface OperatorView {
   since: number;
   /** A pause asked for during a call, applied when the call ends. */
   pendingPause: PauseReason | null;
+  /** The operator's own channel in the call they answered, and that call's linkedid (state follows this leg). */
+  callChannelId?: string | null;
+  callLinkedId?: string | null;
 }
 
 const KEY = (userId: number) => `op:${userId}`;
 const IFACE = (serverId: string, iface: string) => `opif:${serverId}:${iface}`;
+/** An operator's answered leg → the operator, so the leg's own hangup ends their call. */
+const LEG = (serverId: string, channelId: string) => `opleg:${serverId}:${channelId}`;
 
 /**
  * Operators on softphones: login/logout/ready/pause through REST and WebSocket, mirrored into
@@ -140,6 +145,7 @@ export class OperatorService {
       op.reasonLabel = null;
     }
     op.since = Date.now();
+    if (to !== 'on_call') { op.callChannelId = null; op.callLinkedId = null; }
     if (to === 'logged_out') await this.live.del(KEY(op.userId));
     else await this.save(op);
     await this.knex('operator_states').insert({ user_id: op.userId, from_state: from, event, to_state: to, reason: op.reason });
@@ -171,8 +177,15 @@ export class OperatorService {
     } else await this.apply(op, 'wrapup_done');
   }
 
-  /** Asterisk's view of a member moves the operator: ringing, answered, call over. */
+  /**
+   * Asterisk's view of a member moves the operator: ringing, answered, call over. The call is over for
+   * the operator when their own leg ends (hangup after a transfer, a Redirect, or the caller's hangup):
+   * Asterisk sends the member's AgentComplete only when the *caller* finally hangs up (capture 13), so
+   * waiting for it would keep a transferring operator on_call. A late AgentComplete of an earlier call
+   * never ends the call the operator is in now.
+   */
   async onTelephony(e: TelephonyEvent): Promise<void> {
+    if (e.type === 'ChannelHungUp') return this.legEnded(e.serverId, e.channelId);
     if (!('memberInterface' in e) || !e.memberInterface) return;
     const id = await this.live.get(IFACE(e.serverId, e.memberInterface));
     if (!id) return;
@@ -181,9 +194,32 @@ export class OperatorService {
     if (e.type === 'QueueMemberStatusChanged') {
       if (e.status === 6 || e.status === 7) await this.apply(op, 'ring');
       else if (e.status === 1 && op.state === 'ringing') await this.apply(op, 'ring_stopped');
-    } else if (e.type === 'OperatorAnswered') await this.apply(op, 'answer');
-    else if (e.type === 'CallCompleted') await this.apply(op, 'call_ended');
-    else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
+    } else if (e.type === 'MemberRinging') {
+      // AgentCalled: the member's phone is being rung. With device_state_busy_at=1 the member's
+      // status says 3 (busy) while it rings, never 6, so this is where ringing shows.
+      await this.apply(op, 'ring');
+    } else if (e.type === 'OperatorAnswered') {
+      op.callChannelId = e.memberChannelId ?? null;
+      op.callLinkedId = e.linkedId ?? null;
+      if (e.memberChannelId) await this.live.set(LEG(e.serverId, e.memberChannelId), String(op.userId));
+      const before = op.state;
+      await this.apply(op, 'answer');
+      if (op.state === before) await this.save(op); // keep the leg even when the state did not move
+    } else if (e.type === 'CallCompleted') {
+      const sameCall = (!op.callChannelId && !op.callLinkedId)
+        || (!!e.memberChannelId && e.memberChannelId === op.callChannelId)
+        || (!e.memberChannelId && !!e.linkedId && e.linkedId === op.callLinkedId);
+      if (sameCall && op.state === 'on_call') await this.apply(op, 'call_ended');
+    } else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
+  }
+
+  private async legEnded(serverId: string, channelId: string): Promise<void> {
+    const id = await this.live.get(LEG(serverId, channelId));
+    if (!id) return;
+    await this.live.del(LEG(serverId, channelId));
+    const op = await this.get(Number(id));
+    if (!op || op.callChannelId !== channelId) return;
+    if (op.state === 'on_call') await this.apply(op, 'call_ended');
   }
 
   /**

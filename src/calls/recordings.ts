@@ -3,13 +3,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Knex } from 'knex';
 import { Logger } from '../logging/logger';
-import { wavDurationSeconds } from './wav';
+import { wavComplete, wavDurationSeconds } from './wav';
 
 /** Where Asterisk writes, as the service sees it (a shared volume in production, the simulator's spool in tests). */
 export interface RecordingSource {
   serverId: string;
   /** Path of Asterisk's /var/spool/asterisk as mounted here. */
   spoolDir: string;
+  /** Path of Asterisk's queue_log as mounted here (optional). */
+  queueLog?: string;
 }
 
 export interface RecordingRow {
@@ -39,8 +41,12 @@ function within(root: string, p: string): boolean {
 
 /**
  * Collects recording files from Asterisk into RECORDINGS_DIR, one row per file keyed by
- * (server, name), with duration, size and sha256, linked to the call by linkedid. A file still being
- * written when the call ends (MixMonitor closes it after the hangup) is retried a few times.
+ * (server, name), with duration, size and sha256, linked to the call by linkedid. Nothing is copied,
+ * hashed or timed before Asterisk has finished the file: it is asked for only once Asterisk says the
+ * recording ended (MixMonitorStop or the channel's hangup, Record() returned, ARI RecordingFinished),
+ * and a WAV is taken only when its header carries the sizes Asterisk writes when it closes the file.
+ * A file not closed yet (MixMonitor closes it just after the hangup) is read again a few times, then
+ * left `finished` for the periodic pass; the stored size, duration and sha256 are the final file's.
  */
 export class RecordingCollector {
   private readonly pending = new Set<Promise<void>>();
@@ -103,13 +109,13 @@ export class RecordingCollector {
     await Promise.all(rows.map((r: RecordingRow) => this.finished(serverId, r.name, at)));
   }
 
-  /** Recordings still marked as recording whose call has ended (work a previous leader did not finish). */
+  /** Recordings not collected yet whose call has ended (work a previous leader did not finish, files not closed then). */
   async finishEnded(): Promise<number> {
     const rows = await this.knex('recordings as r')
       .join('calls as c', function () {
         this.on('c.server_id', 'r.server_id').andOn('c.linkedid', 'r.linkedid');
       })
-      .where('r.state', 'recording')
+      .whereIn('r.state', ['recording', 'finished'])
       .where('c.state', 'ended')
       .select('r.server_id', 'r.name', 'c.ended_at');
     await Promise.all(rows.map((r: { server_id: string; name: string; ended_at: Date }) => this.finished(r.server_id, r.name, r.ended_at ?? new Date())));
@@ -133,10 +139,13 @@ export class RecordingCollector {
       this.log.warn({ serverId, file }, 'no recording source configured for this server; recording left in Asterisk');
       return;
     }
+    let seen = false;
     for (const delay of [0, ...this.retryDelaysMs]) {
       if (delay) await new Promise((r) => setTimeout(r, delay));
       if (!fs.existsSync(src)) continue;
+      seen = true;
       const buf = await fs.promises.readFile(src);
+      if (!wavComplete(buf)) continue; // still being written: its sizes are not in the header yet
       const { rel, dest } = this.destination(serverId, src, at);
       await fs.promises.mkdir(path.dirname(dest), { recursive: true });
       await fs.promises.writeFile(dest, buf);
@@ -147,6 +156,10 @@ export class RecordingCollector {
         sha256: crypto.createHash('sha256').update(buf).digest('hex'),
         duration_seconds: wavDurationSeconds(buf),
       });
+      return;
+    }
+    if (seen) {
+      this.log.warn({ serverId, file }, 'recording file not closed by Asterisk yet; left for the next pass');
       return;
     }
     await this.knex('recordings').where({ server_id: serverId, name: file }).update({ state: 'missing' });

@@ -70,6 +70,17 @@ export function shanghaiDay(ms: number): string {
 export class Wallboard {
   private readonly boards = new Map<string, { waiting: Map<string, WaitingCaller>; inProgress: Set<string>; counters: QueueCounters }>();
   private day = shanghaiDay(Date.now());
+  /**
+   * Operators' answered legs (member channel id → queue and answer time). An operator's handling time
+   * ends with their own leg: after a transfer Asterisk's AgentComplete comes only when the caller
+   * hangs up, and its TalkTime covers the whole call, so whichever ends first (the leg's hangup or
+   * AgentComplete) counts, once.
+   */
+  private readonly legs = new Map<string, { queue: string; answeredAt: number }>();
+  /** Callers' entry queue (HOTLINE_QUEUE) and whether they joined a queue: busy-fallback callers who never join are offered too. */
+  private readonly entries = new Map<string, { queue: string; offered: boolean }>();
+  /** Legs counted at their hangup whose AgentComplete has not come yet. */
+  private readonly counted = new Set<string>();
 
   constructor(private readonly live: LiveStore, private readonly publish: (d: BoardDelta) => void) {}
 
@@ -160,6 +171,8 @@ export class Wallboard {
       case 'CallerJoinedQueue': {
         const b = this.board(e.queue);
         if (b.waiting.has(e.channelId)) return;
+        const entry = this.entries.get(e.channelId);
+        if (entry) entry.offered = true;
         if (!e.synthetic) b.counters.offered++;
         const caller = { channelId: e.channelId, caller: maskPhone(e.callerNumber), since: e.at, position: e.position };
         b.waiting.set(e.channelId, caller);
@@ -182,6 +195,7 @@ export class Wallboard {
         b.waiting.delete(e.channelId);
         if (b.inProgress.has(e.channelId)) return;
         b.inProgress.add(e.channelId);
+        if (e.memberChannelId) this.legs.set(e.memberChannelId, { queue: e.queue, answeredAt: e.at });
         const wait = e.holdTimeSec ?? (w ? Math.round((e.at - w.since) / 1000) : 0);
         b.counters.answered++;
         b.counters.waitAnsweredSum += wait;
@@ -192,11 +206,42 @@ export class Wallboard {
         const b = this.board(e.queue);
         if (e.channelId) b.inProgress.delete(e.channelId);
         else for (const id of b.inProgress) if (id && e.linkedId === id) b.inProgress.delete(id);
+        // The operator's leg already ended (and was counted): this is the deferred AgentComplete.
+        if (e.memberChannelId && !this.legs.has(e.memberChannelId) && this.counted.has(e.memberChannelId)) {
+          this.counted.delete(e.memberChannelId);
+          return this.emit('completed', e.queue, e.at, e.channelId);
+        }
+        if (e.memberChannelId) this.legs.delete(e.memberChannelId);
         b.counters.completed++;
         b.counters.talkSum += e.talkTimeSec ?? 0;
         return this.emit('completed', e.queue, e.at, e.channelId);
       }
+      case 'VariableSet': {
+        if (e.name === 'HOTLINE_QUEUE' && e.value && (e.linkedId ?? e.channelId) === e.channelId && !this.entries.has(e.channelId)) {
+          this.entries.set(e.channelId, { queue: e.value, offered: false });
+          if (this.entries.size > 50_000) this.entries.delete(this.entries.keys().next().value as string);
+        }
+        const entry = this.entries.get(e.channelId);
+        if (e.name === 'HOTLINE_OUTCOME' && e.value.startsWith('fallback') && entry && !entry.offered) {
+          // Sent to the busy fallback before joining any queue: offered to the centre all the same.
+          entry.offered = true;
+          this.board(entry.queue).counters.offered++;
+          this.emit('caller_left', entry.queue, e.at, e.channelId);
+        }
+        return;
+      }
       case 'ChannelHungUp': {
+        this.entries.delete(e.channelId);
+        const leg = this.legs.get(e.channelId);
+        if (leg) {
+          this.legs.delete(e.channelId);
+          this.counted.add(e.channelId);
+          if (this.counted.size > 10_000) this.counted.delete(this.counted.values().next().value as string);
+          const b = this.board(leg.queue);
+          b.counters.completed++;
+          b.counters.talkSum += Math.max(0, Math.round((e.at - leg.answeredAt) / 1000));
+          this.emit('completed', leg.queue, e.at, e.channelId);
+        }
         // A caller gone while we were away (resync) leaves the board too.
         for (const [queue, b] of this.boards) {
           if (b.waiting.delete(e.channelId)) this.emit('caller_left', queue, e.at, e.channelId);

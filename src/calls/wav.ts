@@ -17,3 +17,27 @@ export function wavDurationSeconds(buf: Buffer): number | null {
   }
   return null;
 }
+
+/**
+ * Whether a RIFF/WAVE file has been closed by its writer. Asterisk (format_wav.c) writes the header
+ * with RIFF and data sizes of 0 when it creates the file and fills them in only when it closes it,
+ * so a file whose sizes do not match its length is still being recorded (or was never closed).
+ * Anything that is not RIFF/WAVE cannot tell and counts as complete.
+ */
+export function wavComplete(buf: Buffer): boolean {
+  if (buf.length < 12 || buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') return true;
+  const riff = buf.readUInt32LE(4);
+  if (riff !== buf.length - 8 && riff !== buf.length - 9) return false;
+  let offset = 12;
+  while (offset + 8 <= buf.length) {
+    const id = buf.toString('ascii', offset, offset + 4);
+    const size = buf.readUInt32LE(offset + 4);
+    if (id === 'data') {
+      const left = buf.length - offset - 8;
+      return size === left || size + 1 === left;
+    }
+    if (size === 0 && id !== 'fmt ') return false;
+    offset += 8 + size + (size % 2);
+  }
+  return false;
+}

@@ -8,6 +8,11 @@ const AsteriskServerSchema = z.object({
   ari: z.object({ url: z.string().url(), username: z.string().min(1), password: z.string(), app: z.string().min(1).default('hotline') }),
   /** Where this Asterisk's /var/spool/asterisk is visible to the service (a shared volume), for collecting recordings. */
   spoolDir: z.string().min(1).optional(),
+  /**
+   * Where this Asterisk's queue_log (astlogdir, /var/log/asterisk/queue_log) is visible to the service:
+   * after a restart, calls that began while the service was down are rebuilt from it with Asterisk's times.
+   */
+  queueLog: z.string().min(1).optional(),
 });
 export type AsteriskServer = z.infer<typeof AsteriskServerSchema>;
 

@@ -2,7 +2,7 @@
  * The Asterisk simulator: AMI and ARI on real ports, the dialplan/queues/endpoints of a conf
  * directory, and a control surface for tests ("the world outside Asterisk").
  */
-import { mkdtempSync, readFileSync, existsSync } from 'fs';
+import { mkdtempSync, mkdirSync, readFileSync, existsSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { Logger, silentLogger } from '../logging/logger';
@@ -33,6 +33,8 @@ export interface SimulatorOptions {
   soundMs?: number;
   /** Sound names that do not exist (Playback fails; ARI PlaybackFinished "failed"). */
   missingSounds?: string[];
+  /** Asterisk's astlogdir (/var/log/asterisk), where queue_log is written; default `<spoolDir>-log`. */
+  logDir?: string;
 }
 
 export interface ChannelInfo { id: string; name: string; state: string; linkedid: string; caller: string; bridgeId?: string; context: string; exten: string; app: string }
@@ -46,6 +48,8 @@ export interface AudioPath { listener: string; target: string; mode: 'listen' | 
 export interface Simulator {
   readonly amiPort: number; readonly ariPort: number;
   readonly spoolDir: string;
+  /** The queue_log file app_queue writes (logger.conf default queue_log = yes). */
+  readonly queueLogPath: string;
   stop(): Promise<void>;
   registerEndpoint(id: string): void;
   unregisterEndpoint(id: string): void;
@@ -91,8 +95,9 @@ function managerWrite(confDir: string, username: string): ReadonlySet<string> | 
   return new Set(write);
 }
 
-function buildContext(o: Required<Pick<SimulatorOptions, 'timeScale' | 'soundMs'>> & { confDir: string; spoolDir: string; log: Logger; missing: string[] }, stasis: StasisHost): SimContext {
+function buildContext(o: Required<Pick<SimulatorOptions, 'timeScale' | 'soundMs'>> & { confDir: string; spoolDir: string; queueLog: string; log: Logger; missing: string[] }, stasis: StasisHost): SimContext {
   const pbx = new PbxCore(o.spoolDir, o.log);
+  pbx.queueLogPath = o.queueLog;
   const endpoints = new EndpointRegistry(pbx);
   endpoints.load(parseConf(readConf(o.confDir, 'pjsip.conf')));
   const queues = new QueueManager(pbx);
@@ -116,8 +121,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const password = opts.password ?? 'hotline';
   const spoolDir = opts.spoolDir ?? mkdtempSync(join(tmpdir(), 'pbx-sim-'));
   const confDir = opts.confDir ?? DEFAULT_CONF;
+  const logDir = opts.logDir ?? `${spoolDir}-log`;
+  mkdirSync(logDir, { recursive: true });
+  const queueLog = join(logDir, 'queue_log');
   const stasisProxy: StasisHost = { hasApp: (a) => ari.hasApp(a), run: (ch, a, args) => ari.runStasis(ch, a, args) };
-  const mk = (): SimContext => buildContext({ confDir, spoolDir, log, timeScale: opts.timeScale ?? 1, soundMs: opts.soundMs ?? 1000, missing: opts.missingSounds ?? [] }, stasisProxy);
+  const mk = (): SimContext => buildContext({ confDir, spoolDir, queueLog, log, timeScale: opts.timeScale ?? 1, soundMs: opts.soundMs ?? 1000, missing: opts.missingSounds ?? [] }, stasisProxy);
   let sim = mk();
   const ami = new AmiServer(sim, { host, port: opts.amiPort ?? 0, username, password, write: managerWrite(confDir, username) });
   const ari = new AriServer(sim, { host, port: opts.ariPort ?? 0, username, password });
@@ -135,9 +143,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     get amiPort() { return ami.port; },
     get ariPort() { return ari.port; },
     spoolDir,
+    queueLogPath: queueLog,
     get context() { return sim; },
     async stop() {
       for (const ch of [...sim.pbx.channels.values()]) sim.pbx.hangup(ch, 16, 'silent');
+      sim.pbx.closeAllRecordings();
       await ami.stop();
       await ari.stop();
     },
@@ -195,6 +205,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         // Shutdown hangs every channel up (cause 16, as on "core stop now"), then a fresh core starts.
         for (const ch of [...sim.pbx.channels.values()]) sim.pbx.hangup(ch, 16, 'remote');
         await new Promise((r) => setTimeout(r, 20));
+        sim.pbx.closeAllRecordings();
         await ami.stop();
         await ari.stop();
         sim = mk();

@@ -36,7 +36,7 @@ export class AmiClient extends AmiConnection {
 
   constructor(server: AmiServerConfig, options: AmiConnectionOptions) {
     super(server, options);
-    this.view = new AmiView(options.serverId, (e) => this.publish(e));
+    this.view = new AmiView(options.serverId, (e) => this.publish(e), (id) => id.startsWith(`${this.actionPrefix}-`));
   }
 
   override status() {
@@ -228,7 +228,8 @@ export class AmiClient extends AmiConnection {
    * Asterisk's ChanSpy events do not say the mode; the Originate Data is the only record of it.
    */
   async chanSpy(p: { supervisor: string; targetChannel: string; mode: SpyMode; callerId?: string; timeoutMs?: number }): Promise<{ actionId: string }> {
-    const flags = p.mode === 'listen' ? 'q' : p.mode === 'whisper' ? 'qw' : 'qB';
+    // E: ChanSpy returns when the spied-on channel hangs up (else it keeps scanning); u: full channel name.
+    const flags = p.mode === 'listen' ? 'qEu' : p.mode === 'whisper' ? 'qwEu' : 'qBEu';
     return this.originate({ channel: p.supervisor, application: 'ChanSpy', data: `${p.targetChannel},${flags}`,
       callerId: p.callerId, timeoutMs: p.timeoutMs ?? 20_000 });
   }

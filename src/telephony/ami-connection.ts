@@ -11,6 +11,7 @@
  */
 import net = require('net');
 import { EventEmitter } from 'events';
+import { randomBytes } from 'crypto';
 import { Logger, silentLogger } from '../logging/logger';
 import { AmiFrame, AmiFrameParser, FramePeek, str } from './ami-frames';
 import { EVENT_HEADERS as eventHeadersImport, FRAME_PEEKS as framePeeksImport, VIEW_HEADERS as viewHeadersImport } from './ami-view';
@@ -99,6 +100,12 @@ export abstract class AmiConnection extends EventEmitter {
   private retryTimer: NodeJS.Timeout | null = null;
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private seq = 0;
+  /**
+   * Every ActionID starts with this: the server, then a random part drawn per connection object, so
+   * two instances (or one restarted) with the same ASTERISK_SERVERS never send the same ActionID.
+   * Asterisk sends OriginateResponse to every AMI session: only ids with our prefix are ours.
+   */
+  readonly actionPrefix: string;
   private stopped = true;
   private stateValue: ConnectionState = 'stopped';
   private since = Date.now();
@@ -111,6 +118,7 @@ export abstract class AmiConnection extends EventEmitter {
   constructor(private readonly server: AmiServerConfig, options: AmiConnectionOptions) {
     super();
     this.serverId = options.serverId;
+    this.actionPrefix = `${options.serverId}-${randomBytes(6).toString('hex')}`;
     this.log = (options.logger ?? silentLogger()).child({ serverId: options.serverId, link: 'ami' });
     this.opts = {
       commandTimeoutMs: options.commandTimeoutMs ?? 10_000,
@@ -200,7 +208,7 @@ export abstract class AmiConnection extends EventEmitter {
   private request(action: AmiAction, isList: boolean, timeoutMs?: number): Promise<{ response: AmiFrame; items: AmiFrame[] }> {
     const s = this.session;
     if (!s || !s.loggedIn) return Promise.reject(notConnected(this.serverId, 'ami'));
-    const id = `${this.serverId}-${++this.seq}`;
+    const id = `${this.actionPrefix}-${++this.seq}`;
     const ms = timeoutMs ?? this.opts.commandTimeoutMs;
     this.counters.commands++;
     return new Promise((resolve, reject) => {

@@ -58,9 +58,9 @@ export function reconcile(view: AmiView, snap: AmiSnapshot, sinceSeq: number, en
     for (const [key, a] of view.answered) {
       if (a.channelId !== c.channelId) continue;
       const [queue, iface] = key.split('\u0000');
-      const m = view.members.get(key);
+      const m = view.members.get(AmiView.memberKey(queue, iface));
       syn({ type: 'CallCompleted', queue, memberInterface: m?.memberInterface ?? iface, memberName: m?.memberName,
-        ...refOf(c), completionReason: 'unknown', correlatedBy: 'member' });
+        ...refOf(c), completionReason: 'unknown', correlatedBy: 'member', memberChannelId: a.memberChannelId });
       view.answered.delete(key);
     }
     view.channels.delete(c.channelId);
@@ -174,7 +174,7 @@ function inferAnswer(
     const member = snapMembers.get(key);
     if (!member) continue;
     const memberInterface = str(member, 'location') ?? interfaceOfChannel(name);
-    view.answered.set(key, { channelId: caller.channelId, channel: caller.channel, linkedId: caller.linkedId });
+    view.answered.set(AmiView.answerKey(queue, memberInterface, id), { channelId: caller.channelId, channel: caller.channel, linkedId: caller.linkedId, memberChannelId: id });
     syn({ type: 'OperatorAnswered', channelId: caller.channelId, channel: caller.channel, linkedId: caller.linkedId, queue,
       memberInterface, memberName: str(member, 'name'), memberChannel: name, memberChannelId: id });
     return;

@@ -35,6 +35,8 @@ interface AnsweredRef {
   channelId?: string;
   channel?: string;
   linkedId?: string;
+  /** The member's own channel (AgentConnect DestUniqueid): what AgentComplete's Dest* names. */
+  memberChannelId?: string;
 }
 
 /** Events the mapper turns into domain events; everything else is skipped unparsed. */
@@ -64,10 +66,13 @@ export function peekVarSet(buf: string, start: number, end: number): boolean {
   if (to < 0 || to > end) to = end;
   if (buf.charCodeAt(to - 1) === 13) to--;
   // Every watched name starts with H or M (HOTLINE_*, MIXMONITOR_FILENAME): most noise is decided
-  // without cutting its name out of the chunk.
-  const c = buf.charCodeAt(from);
+  // without cutting its name out of the chunk. Inherited variables keep their `_`/`__` prefix in
+  // VarSet (`__HOTLINE_CENTRE`, capture 13): skip it.
+  let s = from;
+  while (s < to && s < from + 2 && buf.charCodeAt(s) === 95) s++;
+  const c = buf.charCodeAt(s);
   if (c !== 72 && c !== 77) return false;
-  const name = buf.slice(from, to);
+  const name = buf.slice(s, to);
   return name === 'MIXMONITOR_FILENAME' || WATCHED_VARIABLES.has(name);
 }
 
@@ -84,7 +89,8 @@ export const VIEW_HEADERS: ReadonlySet<string> = new Set([
   'origtransfereruniqueid', 'origtransfererchannel', 'transfertargetcontext', 'transfertargetexten',
   'destbridgeuniqueid', 'origbridgeuniqueid', 'context', 'extension', 'exten', 'isexternal', 'peer',
   'peerstatus', 'direction', 'digit', 'variable', 'value', 'reason', 'channelstatedesc', 'cause',
-  'cause-txt', 'paused', 'pausedreason', 'status', 'incall', 'penalty', 'membership',
+  'cause-txt', 'paused', 'pausedreason', 'status', 'incall', 'penalty', 'membership', 'destlinkedid',
+  'transfertargetchannel', 'secondtransfererchannel',
 ]);
 
 const REF = ['uniqueid', 'channel', 'linkedid'];
@@ -102,7 +108,7 @@ export const EVENT_HEADERS: Record<string, ReadonlySet<string>> = Object.fromEnt
   QueueCallerAbandon: [...REF, 'queue', 'position', 'originalposition', 'holdtime'],
   AgentCalled: [...REF, ...MEMBER, 'destchannel'],
   AgentConnect: [...REF, ...MEMBER, 'destchannel', 'destuniqueid', 'holdtime', 'ringtime'],
-  AgentComplete: [...REF, ...MEMBER, 'holdtime', 'talktime', 'reason'],
+  AgentComplete: [...REF, ...MEMBER, 'destchannel', 'destuniqueid', 'destlinkedid', 'holdtime', 'talktime', 'reason'],
   BridgeEnter: [...REF, 'bridgeuniqueid'],
   BridgeLeave: [...REF, 'bridgeuniqueid'],
   QueueMemberStatus: [...MEMBER, 'paused', 'status', 'incall'],
@@ -140,7 +146,11 @@ export class AmiView {
   readonly channels = new Map<string, ChannelView>();
   readonly members = new Map<string, MemberView>();
   readonly endpoints = new Map<string, boolean>();
-  /** queue + member interface → the caller the member answered, for AgentComplete without ids. */
+  /**
+   * queue + member interface + the member's channel id → the caller the member answered, for
+   * AgentComplete without the caller's ids. A member may have several: after a transfer the operator
+   * answers the next call while Asterisk still owes the AgentComplete of the previous one.
+   */
   readonly answered = new Map<string, AnsweredRef>();
   /** Files named by our own MixMonitor commands, by channel name, until MixMonitorStart arrives. */
   readonly pendingRecordingFiles = new Map<string, string>();
@@ -148,7 +158,11 @@ export class AmiView {
   /** Set while a resync snapshot is in flight: channels whose Hangup arrived meanwhile. */
   endedDuringResync: Set<string> | null = null;
 
-  constructor(private readonly serverId: string, private readonly emit: Emit) {}
+  /**
+   * `ownsAction`: whether an ActionID is one this session sent. Asterisk sends OriginateResponse to
+   * every AMI session, so another instance's originate must not read as ours.
+   */
+  constructor(private readonly serverId: string, private readonly emit: Emit, private readonly ownsAction: (actionId: string) => boolean = () => true) {}
 
   make(init: Init): TelephonyEvent {
     return { serverId: this.serverId, source: 'ami', at: Date.now(), ...init } as unknown as TelephonyEvent;
@@ -160,6 +174,11 @@ export class AmiView {
 
   static memberKey(queue: string, iface: string): string {
     return queue + '\u0000' + iface.toLowerCase();
+  }
+
+  /** Key of one answered call in `answered`: the member key plus the member's channel id. */
+  static answerKey(queue: string, iface: string, memberChannelId: string | undefined): string {
+    return AmiView.memberKey(queue, iface) + '\u0000' + (memberChannelId ?? '');
   }
 
   /** Apply one event frame. Returns false when the frame had no meaning for the view. */
@@ -237,7 +256,8 @@ export class AmiView {
           transfererChannelId: str(f, 'origtransfereruniqueid'), transfererChannel: str(f, 'origtransfererchannel'),
           transfereeChannelId: str(f, 'transfereeuniqueid'), transfereeChannel: str(f, 'transfereechannel'),
           targetContext: str(f, 'transfertargetcontext'), targetExten: str(f, 'transfertargetexten'),
-          bridgeId: str(f, 'destbridgeuniqueid') ?? str(f, 'origbridgeuniqueid'), external: str(f, 'isexternal') === 'Yes' });
+          bridgeId: str(f, 'destbridgeuniqueid') ?? str(f, 'origbridgeuniqueid'), external: str(f, 'isexternal') === 'Yes',
+          targetChannel: str(f, 'transfertargetchannel'), secondTransfererChannel: str(f, 'secondtransfererchannel') });
         return true;
       case 'QueueMemberAdded': case 'QueueMemberRemoved': case 'QueueMemberPause': case 'QueueMemberStatus':
         return this.memberEvent(name, f);
@@ -256,7 +276,7 @@ export class AmiView {
         this.out({ type: 'DtmfReceived', ...this.ref(f), digit: str(f, 'digit') ?? '' });
         return true;
       case 'VarSet': {
-        const variable = str(f, 'variable') ?? '';
+        const variable = (str(f, 'variable') ?? '').replace(/^_{1,2}/, '');
         const chan = str(f, 'channel');
         if (variable === 'MIXMONITOR_FILENAME' && chan) {
           // A MixMonitor we started keeps the name we gave it; one the dialplan started takes Asterisk's path.
@@ -268,6 +288,7 @@ export class AmiView {
         return true;
       }
       case 'OriginateResponse':
+        if (!this.ownsAction(str(f, 'actionid') ?? '')) return true;
         this.out({ type: 'OriginateResult', actionId: str(f, 'actionid') ?? '', success: str(f, 'response') === 'Success',
           channelId: str(f, 'uniqueid'), channel: str(f, 'channel'), reasonCode: num(f, 'reason') });
         return true;
@@ -337,30 +358,48 @@ export class AmiView {
   private agentConnect(f: AmiFrame): boolean {
     const m = this.member(f);
     const r = this.ref(f);
-    this.answered.set(AmiView.memberKey(m.queue, m.memberInterface), { channelId: r.channelId || undefined, channel: r.channel || undefined, linkedId: r.linkedId });
+    const memberChannelId = str(f, 'destuniqueid');
+    this.answered.set(AmiView.answerKey(m.queue, m.memberInterface, memberChannelId), { channelId: r.channelId || undefined, channel: r.channel || undefined, linkedId: r.linkedId, memberChannelId });
     if (this.answered.size > MAX_ANSWERED) this.answered.delete(this.answered.keys().next().value as string);
-    this.out({ type: 'OperatorAnswered', ...r, ...m, memberChannel: str(f, 'destchannel'), memberChannelId: str(f, 'destuniqueid'),
+    this.out({ type: 'OperatorAnswered', ...r, ...m, memberChannel: str(f, 'destchannel'), memberChannelId,
       holdTimeSec: num(f, 'holdtime'), ringTimeSec: num(f, 'ringtime') });
     return true;
   }
 
+  /**
+   * AgentComplete names the caller (Channel/Uniqueid) most of the time. When it does not (2–7 % of
+   * calls, more under load) it is matched by what it still carries: the member's own channel
+   * (DestUniqueid) or the call (DestLinkedid). Only when it carries none of them, and the member has
+   * exactly one answered call outstanding, is the member enough; otherwise it stays uncorrelated
+   * rather than credited to the member's latest call.
+   */
   private agentComplete(f: AmiFrame): boolean {
     const m = this.member(f);
-    const key = AmiView.memberKey(m.queue, m.memberInterface);
-    const known = this.answered.get(key);
-    this.answered.delete(key);
+    const prefix = AmiView.memberKey(m.queue, m.memberInterface) + '\u0000';
+    const mine = [...this.answered.entries()].filter(([k]) => k.startsWith(prefix));
     let channelId = str(f, 'uniqueid');
     let channel = str(f, 'channel');
     let linkedId = str(f, 'linkedid');
-    let correlatedBy: 'uniqueid' | 'member' | 'none' = 'uniqueid';
-    if (!channelId) {
-      correlatedBy = known ? 'member' : 'none';
-      channelId = known?.channelId;
-      channel = channel || known?.channel;
-      linkedId = linkedId || known?.linkedId;
+    const destId = str(f, 'destuniqueid');
+    const destLinked = str(f, 'destlinkedid');
+    let correlatedBy: 'uniqueid' | 'dest' | 'member' | 'none' = 'uniqueid';
+    let found: [string, AnsweredRef] | undefined;
+    if (channelId) found = mine.find(([, a]) => a.channelId === channelId);
+    else {
+      found = (destId ? mine.find(([, a]) => a.memberChannelId === destId) : undefined)
+        ?? (destLinked ? mine.find(([, a]) => a.linkedId === destLinked) : undefined);
+      if (found || destLinked) correlatedBy = 'dest';
+      else if (!destId && mine.length === 1) { found = mine[0]; correlatedBy = 'member'; }
+      else correlatedBy = 'none';
+      if (correlatedBy !== 'none') {
+        channelId = found?.[1].channelId;
+        channel = channel || found?.[1].channel;
+        linkedId = linkedId || found?.[1].linkedId || destLinked;
+      }
     }
-    this.out({ type: 'CallCompleted', ...m, channelId, channel, linkedId, holdTimeSec: num(f, 'holdtime'),
-      talkTimeSec: num(f, 'talktime'), completionReason: str(f, 'reason') ?? '', correlatedBy });
+    if (found) this.answered.delete(found[0]);
+    this.out({ type: 'CallCompleted', ...m, channelId, channel, linkedId, memberChannelId: destId ?? found?.[1].memberChannelId,
+      holdTimeSec: num(f, 'holdtime'), talkTimeSec: num(f, 'talktime'), completionReason: str(f, 'reason') ?? '', correlatedBy });
     return true;
   }
 

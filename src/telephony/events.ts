@@ -81,7 +81,8 @@ export interface OperatorAnswered extends Base, ChannelRef, MemberRef {
 }
 /**
  * AgentComplete. Under load Asterisk often omits the caller's Channel/Uniqueid, so the adapter fills
- * them from the matching OperatorAnswered (same queue + member interface); `correlatedBy` says how.
+ * them from the matching OperatorAnswered: by the member's channel or the call (Dest*), or by the
+ * member alone when it has exactly one answered call outstanding; `correlatedBy` says how.
  */
 export interface CallCompleted extends Base, MemberRef {
   type: 'CallCompleted';
@@ -91,7 +92,9 @@ export interface CallCompleted extends Base, MemberRef {
   holdTimeSec?: number;
   talkTimeSec?: number;
   completionReason: string;
-  correlatedBy: 'uniqueid' | 'member' | 'none';
+  correlatedBy: 'uniqueid' | 'dest' | 'member' | 'none';
+  /** The member's channel, when AgentComplete names it (DestUniqueid) or the answer did. */
+  memberChannelId?: string;
 }
 export interface BridgeEntered extends Base, ChannelRef {
   type: 'BridgeEntered';
@@ -134,6 +137,9 @@ export interface Transfer extends Base {
   targetExten?: string;
   bridgeId?: string;
   external: boolean;
+  /** Attended: the channel the transferee is joined to (TransferTargetChannel), and the consultation leg's transferer. */
+  targetChannel?: string;
+  secondTransfererChannel?: string;
 }
 export interface QueueMemberAdded extends Base, MemberRef {
   type: 'QueueMemberAdded';

@@ -46,7 +46,7 @@ export function createTelephonyFeature(opts: { demoPbx?: DemoPbxFactory } = {}):
         }
       }
       ctx.services.set(TELEPHONY_SERVICE, h);
-      ctx.services.set(RECORDING_SOURCES_SERVICE, servers.filter((s) => s.spoolDir).map((s) => ({ serverId: s.id, spoolDir: s.spoolDir! })));
+      ctx.services.set(RECORDING_SOURCES_SERVICE, servers.filter((s) => s.spoolDir).map((s) => ({ serverId: s.id, spoolDir: s.spoolDir!, queueLog: s.queueLog })));
     },
     async start() {
       hub?.start();

@@ -1,7 +1,9 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
-import { DATABASE_KINDS } from '../support/service';
 import { startCallHarness, CallHarness } from './harness';
 import { until } from '../support/until';
+import { DATABASE_KINDS } from '../support/service';
 
 /** Busy fallback (第二十条(二)), abandoned callers (漏接回拨) and restricted callers (第三十三条). */
 for (const database of DATABASE_KINDS) {
@@ -39,9 +41,9 @@ for (const database of DATABASE_KINDS) {
       expect(call.queue_entered_at, 'JOINEMPTY: never entered the queue').to.equal(null);
       const sms = await until(() => h.sms.sent.find((m) => m.to === '13900001111'), { what: 'the SMS' });
       expect(sms.body).to.contain('庆阳12345');
-      const outbox = await h.db.knex('sms_outbox').where({ to_number: '13900001111' });
+      // The row is marked sent after the gateway answered, a moment after the SMS went out.
+      const outbox = await until(async () => { const rows = await h.db.knex('sms_outbox').where({ to_number: '13900001111' }); return rows[0]?.status === 'sent' ? rows : null; }, { what: 'the SMS marked sent' });
       expect(outbox).to.have.length(1);
-      expect(outbox[0].status).to.equal('sent');
       await until(async () => Object.keys(await h.calls.pbx.dbList('qy', 'hotline-outbox')).length === 0, { what: 'the outbox key to be deleted' });
       // Drains overlap (after the hangup, after a resync, the periodic pass): the citizen is texted once.
       await Promise.all([h.calls.outbox.drain('qy'), h.calls.outbox.drain('qy'), h.calls.outbox.sendLink('qy', id, '13900001111')]);
@@ -55,6 +57,10 @@ for (const database of DATABASE_KINDS) {
       await inApp(id, 'Read');
       h.sim.sendDtmf(id, '2');
       await inApp(id, 'Record');
+      // After the beep Record() creates the file; the citizen speaks, then hangs up. (A hangup during the
+      // beep leaves no message at all, as in Asterisk.)
+      const file = path.join(h.sim.spoolDir, 'monitor', 'hotline-messages', `${id}.wav`);
+      await until(() => fs.existsSync(file) && fs.statSync(file).size > 44, { what: 'the message being recorded' });
       h.sim.hangup(id); // the citizen finishes speaking and hangs up
       const call = await ended(id);
       expect(call).to.include({ outcome: 'fallback-message' });

@@ -34,8 +34,8 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind } = {}): Promise<CallHarness> {
-  const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger() });
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind; missingSounds?: string[] } = {}): Promise<CallHarness> {
+  const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger(), missingSounds: opts.missingSounds });
   // The embedded database lives in a directory the service opens on each (re)start; PostgreSQL in a database of its own.
   const embedded = opts.database === 'pglite';
   const dataDir = embedded ? fs.mkdtempSync(path.join(os.tmpdir(), 'hotline-calls-pglite-')) : undefined;
@@ -49,6 +49,7 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
       ami: { host: '127.0.0.1', port: sim.amiPort, username: 'hotline', password: 'hotline' },
       ari: { url: `http://127.0.0.1:${sim.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' },
       spoolDir: sim.spoolDir,
+      queueLog: sim.queueLogPath,
     },
   ]);
   const h: Partial<CallHarness> & { sim: Simulator } = { sim, sms, recordingsDir, redisPrefix };

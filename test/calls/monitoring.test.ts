@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { DATABASE_KINDS } from '../support/service';
 import { startCallHarness, CallHarness } from './harness';
 import { until } from '../support/until';
 import { answeredCall, readyOperator, waitReady, wsClient } from './transfer-support';
+import { DATABASE_KINDS } from '../support/service';
 
 /**
  * Issue 5 §5: supervisors listen, whisper (to the operator only) and barge on a live call with ChanSpy
@@ -69,8 +69,9 @@ for (const database of DATABASE_KINDS) {
       await until(() => spyPaths().length === 1, { timeoutMs: 10_000, what: 'listening' });
       h.sim.hangup(callerId);
       await until(async () => (await h.db.knex('calls').where({ id: callId }).first()).state === 'ended', { timeoutMs: 10_000, what: 'call ended' });
-      // the spy ends with the call, and the session with it
+      // the spy ends with the call, and the session with it (real ChanSpy without E keeps scanning: issue 11 §3)
       await until(async () => (await h.db.knex('call_monitor_sessions').where({ id: ok.data.id }).first()).ended_at !== null, { timeoutMs: 10_000, what: 'session closed' });
+      await until(() => !h.sim.channels().some((c) => c.name.startsWith('PJSIP/1003-')), { timeoutMs: 2_000, what: "the supervisor's leg hung up within 2 s" });
       const r = await h.t.http('POST', `/api/calls/${callId}/monitor`, { token: sup, body: { mode: 'barge' } });
       expect(r.status).to.equal(409);
       expect(r.body.error.id).to.equal('call.ended');

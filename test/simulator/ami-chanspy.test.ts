@@ -47,6 +47,7 @@ describe('simulator supervisor ChanSpy in listen, whisper and barge modes (captu
     }
     sim.hangup(op);
     await until(() => sim.channels().length === 0, { what: 'the call to end' });
+    await s.waitFor('Hangup', (e) => fld(e, 'Channel') === opName);
 
     const got = s.events();
     const recorded = rec();
@@ -56,5 +57,26 @@ describe('simulator supervisor ChanSpy in listen, whisper and barge modes (captu
     const recFields = fieldNames(recorded);
     for (const ev of ['ChanSpyStart', 'ChanSpyStop', 'OriginateResponse', 'Hangup', 'AgentComplete']) expect(fieldNames(got).get(ev), ev).to.deep.equal(recFields.get(ev));
     expect(got.find((e) => fld(e, 'Event') === 'AgentComplete' && fld(e, 'Reason') === 'agent')).to.not.equal(undefined);
+  });
+
+  it('given ChanSpy(<channel>,q) without E or S, when the spied call hangs up, then ChanSpyStop comes but the application keeps scanning and the supervisor stays up (capture 13); with E it returns', async () => {
+    for (const [flags, stays] of [['q', true], ['qE', false]] as const) {
+      const callerId = await sim.placeInboundCall({ from: '"13800138000" <13800138000>', to: '12345' });
+      const connect = await s.waitFor('AgentConnect', (e) => fld(e, 'Uniqueid') === callerId);
+      const opName = fld(connect, 'DestChannel')!;
+      await s.action({ action: 'Originate', channel: 'PJSIP/1003', application: 'ChanSpy', data: `${opName},${flags}`, async: 'true' });
+      const start = await s.waitFor('ChanSpyStart', (e) => fld(e, 'SpyeeChannel') === opName);
+      const spyName = fld(start, 'SpyerChannel')!;
+      sim.hangup(callerId);
+      await s.waitFor('ChanSpyStop', (e) => fld(e, 'SpyeeChannel') === opName);
+      if (stays) {
+        // Still there after the call is long gone: nothing but the supervisor ends it.
+        await s.waitFor('Hangup', (e) => fld(e, 'Channel') === opName);
+        await until(() => !sim.channels().some((c) => c.name === opName || c.id === callerId), { what: 'the spied call gone' });
+        expect(sim.channels().some((c) => c.name === spyName)).to.equal(true);
+        sim.hangup(spyName);
+      }
+      await until(() => !sim.channels().some((c) => c.name === spyName), { what: 'the spy gone' });
+    }
   });
 });

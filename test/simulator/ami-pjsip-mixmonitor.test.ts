@@ -90,8 +90,10 @@ describe('simulator MixMonitor on a PJSIP queue call (capture 12)', () => {
     await s.action({ action: 'MixMonitor', channel: sim.channels().find((c) => c.id === 'mm-abs')!.name, file: name });
     const set = await s.waitFor('VarSet', (e) => fld(e, 'Variable') === 'MIXMONITOR_FILENAME');
     expect(fld(set, 'Value')).to.equal(name);
-    await s.action({ action: 'Originate', channel: 'Local/9000@operators', application: 'Record', data: '/var/spool/asterisk/recording/rec-abs-1.wav', async: 'true', channelid: 'rec-abs' });
+    // q: no beep; k: keep the file when the caller hangs up (without k, app_record.c deletes it).
+    await s.action({ action: 'Originate', channel: 'Local/9000@operators', application: 'Record', data: '/var/spool/asterisk/recording/rec-abs-1.wav,,,qk', async: 'true', channelid: 'rec-abs' });
     await s.waitFor('OriginateResponse', () => true, 2);
+    await until(() => existsSync(join(sim.spoolDir, 'recording', 'rec-abs-1.wav')));
     await s.action({ action: 'Hangup', channel: sim.channels().find((c) => c.id === 'rec-abs')!.name });
     await s.action({ action: 'Hangup', channel: sim.channels().find((c) => c.id === 'mm-abs')!.name });
     const recorded = await s.waitFor('VarSet', (e) => fld(e, 'Variable') === 'RECORDED_FILE');

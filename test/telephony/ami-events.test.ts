@@ -54,11 +54,34 @@ describe('telephony/AMI domain events from the real captures', () => {
     expect(client.view.channels.size).to.equal(0);
   });
 
-  it('given an AgentComplete without the caller ids (as under load), when replayed, then it is correlated by queue + member', async () => {
+  it('given an AgentComplete without the caller ids (as under load), when replayed, then it is correlated by its Dest* fields', async () => {
     await replay('01-login-status-originate-queue.txt', (frames) => frames.map((f) =>
       f.startsWith('Event: AgentComplete') ? f.replace(/^(Channel|Uniqueid|Linkedid): .*\r\n/gm, '') : f));
     const done = events.find((e) => e.type === 'CallCompleted');
-    expect(done).to.include({ correlatedBy: 'member', channelId: 'caller-0001-2', linkedId: 'caller-0001', memberInterface: 'Local/8001@operators' });
+    expect(done).to.include({ correlatedBy: 'dest', channelId: 'caller-0001-2', linkedId: 'caller-0001', memberInterface: 'Local/8001@operators' });
+  });
+
+  it('given operator 1001 answered call X and then call Y, when an AgentComplete naming only DestLinkedid=X arrives, then it is credited to X, never to the latest call Y', async () => {
+    const connect = (caller: string, linked: string, member: string) =>
+      `Event: AgentConnect\r\nPrivilege: agent,all\r\nChannel: PJSIP/carrier-${caller}\r\nUniqueid: ${caller}\r\nLinkedid: ${linked}\r\n` +
+      `DestChannel: PJSIP/1001-${member}\r\nDestUniqueid: ${member}\r\nDestLinkedid: ${linked}\r\nQueue: q-qy\r\nInterface: PJSIP/1001\r\nMemberName: 1001\r\nHoldTime: 1\r\nRingTime: 1\r\n\r\n`;
+    // As in capture 13: the operator's leg is gone, so only Dest* and the member remain.
+    const complete = (dest: string) =>
+      `Event: AgentComplete\r\nPrivilege: agent,all\r\n${dest}Queue: q-qy\r\nInterface: PJSIP/1001\r\nMemberName: 1001\r\nHoldTime: 1\r\nTalkTime: 83\r\nReason: caller\r\n\r\n`;
+    ami.push(connect('1.10', 'X', '1.11') + connect('1.20', 'Y', '1.21') + complete('DestLinkedid: X\r\n') + complete(''));
+    const done = await until(() => { const d = events.filter((e) => e.type === 'CallCompleted'); return d.length === 2 ? d : null; }, { what: 'both AgentCompletes' });
+    expect(done[0]).to.include({ correlatedBy: 'dest', linkedId: 'X', channelId: '1.10', memberChannelId: '1.11', talkTimeSec: 83 });
+    // Y is the only call left for 1001, and this AgentComplete names nothing: the member is enough now.
+    expect(done[1]).to.include({ correlatedBy: 'member', linkedId: 'Y', channelId: '1.20' });
+  });
+
+  it('given two answered calls outstanding for one member, when an AgentComplete names neither, then it stays uncorrelated', async () => {
+    const connect = (caller: string, linked: string, member: string) =>
+      `Event: AgentConnect\r\nChannel: PJSIP/carrier-${caller}\r\nUniqueid: ${caller}\r\nLinkedid: ${linked}\r\nDestChannel: PJSIP/1001-${member}\r\nDestUniqueid: ${member}\r\nQueue: q-qy\r\nInterface: PJSIP/1001\r\n\r\n`;
+    ami.push(connect('2.10', 'X2', '2.11') + connect('2.20', 'Y2', '2.21') + 'Event: AgentComplete\r\nQueue: q-qy\r\nInterface: PJSIP/1001\r\nTalkTime: 5\r\nReason: caller\r\n\r\n');
+    const done = await until(() => events.find((e) => e.type === 'CallCompleted'), { what: 'the AgentComplete' });
+    expect(done).to.include({ correlatedBy: 'none' });
+    expect((done as { linkedId?: string }).linkedId).to.equal(undefined);
   });
 
   it('given the queue member capture (02), when replayed, then members are added, paused with reason, unpaused and removed', async () => {

@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { Harness, startHarness } from './support/sim-harness';
+import { AmiClient } from '../../src/telephony/ami-client';
+import { TelephonyEvent } from '../../src/telephony/events';
+import { until } from '../support/until';
 
 describe('telephony adapters against the Asterisk simulator (real sockets, unmodified libraries)', () => {
   let h: Harness;
@@ -87,5 +90,27 @@ describe('telephony adapters against the Asterisk simulator (real sockets, unmod
     await h.waitFor('StasisEnded', (e) => e.channelId === id);
     expect(seen).to.include.members(['ChannelStateChanged', 'PlaybackFinished', 'BridgeEntered', 'StasisEnded']);
     expect(ari.status().counters).to.include({ channelListeners: 0, trackedChannels: 0 });
+  });
+
+  it('given two instances with the same ASTERISK_SERVERS on one Asterisk, when A originates a call that fails, then their ActionIDs differ and B never reads the OriginateResponse as its own', async () => {
+    h = await startHarness();
+    const b = new AmiClient({ host: '127.0.0.1', port: h.sim.amiPort, username: 'hotline', password: 'hotline' }, { serverId: 'centre-1', keepaliveMs: 0 });
+    const seenByB: TelephonyEvent[] = [];
+    b.on('event', (e: TelephonyEvent) => seenByB.push(e));
+    b.start();
+    try {
+      await b.whenResynced(5000);
+      // Both sessions are fresh: with per-server counters both would send `centre-1-N` for the same N.
+      const { actionId: fromA } = await h.hub.ami('centre-1').originate({ channel: 'Local/nope@nowhere', context: 'x', exten: 's' });
+      const { actionId: fromB } = await b.originate({ channel: 'PJSIP/1003', application: 'Wait', data: '1' });
+      expect(fromA).to.not.equal(fromB);
+      await h.waitFor('OriginateResult', (e) => e.actionId === fromA);
+      await until(() => seenByB.find((e) => e.type === 'OriginateResult' && e.actionId === fromB), { what: "B's own OriginateResponse" });
+      // Asterisk sent A's response to B's session too (every session gets it): B ignored it.
+      expect(seenByB.filter((e) => e.type === 'OriginateResult').map((e) => (e as { actionId: string }).actionId)).to.deep.equal([fromB]);
+      expect(h.events.filter((e) => e.type === 'OriginateResult').map((e) => (e as { actionId: string }).actionId)).to.deep.equal([fromA]);
+    } finally {
+      await b.stop();
+    }
   });
 });

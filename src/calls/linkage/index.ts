@@ -17,9 +17,10 @@ export interface Linkage extends LinkageServices {
   /** Hand every telephony event in; relevant ones are applied in order. */
   handle(e: TelephonyEvent): void;
   idle(): Promise<void>;
+  stop(): void;
 }
 
-const RELEVANT = new Set<TelephonyEvent['type']>(['VariableSet', 'ChannelCreated', 'ChannelStateChanged', 'ChannelHungUp', 'BridgeEntered', 'OriginateResult']);
+const RELEVANT = new Set<TelephonyEvent['type']>(['VariableSet', 'ChannelCreated', 'ChannelStateChanged', 'ChannelHungUp', 'BridgeEntered', 'OriginateResult', 'Transfer']);
 
 /** Office hours for office-hours lines: the tickets' working calendar when present, else Mon–Fri 08:30–17:30 (Asia/Shanghai). */
 function openCheck(ctx: ServiceContext): OpenCheck {
@@ -56,6 +57,11 @@ export async function registerLinkage(ctx: ServiceContext, p: { hub: TelephonyHu
 
   // One chain: a target's ChannelCreated is written before its answer is looked at.
   let chain: Promise<void> = Promise.resolve();
+  // Transfer attempts Asterisk never resolved end after a bounded time (issue 11 §5).
+  const expiry = setInterval(() => {
+    chain = chain.then(() => transfers.expire().then(() => undefined, (err) => deps.log.warn({ err: (err as Error).message }, 'transfer expiry failed')));
+  }, 1000);
+  expiry.unref();
   const linkage: Linkage = {
     ...services,
     handle(e) {
@@ -69,6 +75,9 @@ export async function registerLinkage(ctx: ServiceContext, p: { hub: TelephonyHu
     async idle() {
       let c: Promise<void>;
       do { c = chain; await c; } while (c !== chain);
+    },
+    stop() {
+      clearInterval(expiry);
     },
   };
   ctx.services.set(LINKAGE_SERVICE, linkage);

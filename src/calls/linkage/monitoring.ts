@@ -19,7 +19,12 @@ export interface MonitorRow {
 const row = (r: Record<string, unknown>): MonitorRow => ({ ...(r as unknown as MonitorRow), id: Number(r.id), call_id: Number(r.call_id), supervisor_user_id: Number(r.supervisor_user_id) });
 
 /** ChanSpy options per mode: q quiet; w whisper to the spied channel (the operator) only; B barge. */
-const FLAGS: Record<SpyMode, string> = { listen: 'q', whisper: 'qw', barge: 'qB' };
+/**
+ * ChanSpy options: q quiet, w whisper, B barge; E exits when the spied-on channel hangs up (without
+ * it app_chanspy keeps scanning and the supervisor's leg stays up after the call); u: the spec is the
+ * full channel name, not a prefix.
+ */
+const FLAGS: Record<SpyMode, string> = { listen: 'qEu', whisper: 'qwEu', barge: 'qBEu' };
 const MODE_TEXT: Record<SpyMode, string> = { listen: '监听', whisper: '耳语', barge: '强插' };
 
 /**
@@ -81,13 +86,33 @@ export class MonitoringService {
     this.notify(s, 'monitor.stopped', `值班长结束${MODE_TEXT[s.mode]}`);
   }
 
+  /**
+   * The spied-on channel hung up: the session ends now and the supervisor's leg is hung up, whatever
+   * the ChanSpy options did (a spy started by an older service, or by hand, may lack E).
+   */
+  private async targetGone(serverId: string, channel: string): Promise<void> {
+    if (!channel) return;
+    const rows = await this.d.knex('call_monitor_sessions as m').join('calls as c', 'c.id', 'm.call_id')
+      .where({ 'c.server_id': serverId, 'm.target_channel': channel }).whereNull('m.ended_at').select('m.*');
+    for (const r of rows) {
+      const s = row(r);
+      if (!(await this.d.knex('call_monitor_sessions').where({ id: s.id }).whereNull('ended_at').update({ ended_at: new Date() }))) continue;
+      const ami = this.live.ami(serverId);
+      const spy = ami.view.channels.get(s.spy_channel_id);
+      if (spy) await ami.hangup(spy.channel).catch((err) => this.d.log.warn({ err: (err as Error).message }, 'spy hangup failed'));
+      await this.d.audit.record({ actorUserId: s.supervisor_user_id, actor: `user:${s.supervisor_user_id}`, action: 'call.monitor.stop', targetType: 'call', targetId: String(s.call_id), details: { sessionId: s.id, mode: s.mode, why: 'call_ended' } });
+      this.notify(s, 'monitor.stopped', `通话已结束,${MODE_TEXT[s.mode]}结束`);
+    }
+  }
+
   private notify(s: MonitorRow, kind: string, message: string) {
     // The supervisors' live feed; operators are not told of a silent listen (that is its point).
     this.d.publish('queues', { kind: 'linkage', event: { kind, sessionId: s.id, callId: s.call_id, mode: s.mode, supervisorUserId: s.supervisor_user_id, message } });
   }
 
   async handle(e: TelephonyEvent): Promise<void> {
-    if (e.type !== 'ChannelHungUp' || !e.channelId.startsWith('spy')) return;
+    if (e.type !== 'ChannelHungUp') return;
+    if (!e.channelId.startsWith('spy')) return this.targetGone(e.serverId, e.channel);
     const r = await this.d.knex('call_monitor_sessions').where({ spy_channel_id: e.channelId }).whereNull('ended_at').first();
     if (!r) return;
     if (!(await this.d.knex('call_monitor_sessions').where({ id: r.id }).whereNull('ended_at').update({ ended_at: new Date() }))) return;

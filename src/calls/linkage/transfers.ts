@@ -53,6 +53,13 @@ const normalise = (r: Record<string, unknown>): TransferRow => ({ ...(r as unkno
  * (consult). Every attempt is a row in call_transfers.
  */
 export class TransferService {
+  /**
+   * Longest an attempt may stay `dialing` without an outcome Asterisk confirmed (target channel up,
+   * HOTLINE_TRANSFER_RESULT, AttendedTransfer). Asterisk accepts an Atxfer it then drops (missing
+   * `pbx-transfer` sound, a leg without transfer rights) and says nothing more: without this the
+   * attempt would block every later transfer of the call.
+   */
+  attemptTimeoutMs = 40_000;
   private readonly users = new Map<number, AuthUser>();
   /** Whether any attempt is open, re-read at most once a second: most channel events are not ours. */
   private dialing = { at: 0, any: false };
@@ -200,9 +207,39 @@ export class TransferService {
     if (t.operator_user_id !== null) this.d.publish('operator', { operator: { userId: t.operator_user_id }, kind: 'linkage', event });
   }
 
+  /**
+   * Attempts Asterisk never resolved within `attemptTimeoutMs` fail with result TIMEOUT, and the
+   * operator is told. Conditional updates: any instance may run it, each attempt ends once.
+   */
+  async expire(now = Date.now()): Promise<number> {
+    const rows = await this.d.knex('call_transfers').where({ status: 'dialing' }).where('started_at', '<', new Date(now - this.attemptTimeoutMs));
+    let n = 0;
+    for (const r of rows) {
+      const t = await this.finish(Number(r.id), ['dialing'], 'failed', 'TIMEOUT', `no outcome from Asterisk within ${Math.round(this.attemptTimeoutMs / 1000)} s`);
+      if (!t) continue;
+      n++;
+      this.d.log.warn({ transferId: t.id, callId: t.call_id, mode: t.mode }, 'transfer attempt got no outcome from Asterisk; ended');
+      this.notify(t, 'transfer.failed', '转接未获线路确认(超时),已结束本次转接,请重试', { back: t.operator_interface });
+    }
+    return n;
+  }
+
+  /**
+   * The operator hung up during a consultation (phone or softphone, not through us): Asterisk merged
+   * the bridges and says so with AttendedTransfer. That lands exactly as `complete` does.
+   */
+  private async onAttendedTransfer(e: Extract<TelephonyEvent, { type: 'Transfer' }>): Promise<void> {
+    if (e.kind !== 'attended' || e.result !== 'Success') return;
+    const leg = [e.targetChannel, e.secondTransfererChannel].map((c) => /^Local\/(\d+)@hotline-consult-/.exec(c ?? '')).find(Boolean);
+    if (!leg) return;
+    const done = await this.finish(Number(leg[1]), ['consulting', 'dialing'], 'completed', 'ANSWER');
+    if (done) await this.landed(done);
+  }
+
   /** Telephony events that move attempts on. */
   async handle(e: TelephonyEvent): Promise<void> {
     if (e.type === 'VariableSet' && e.name === 'HOTLINE_TRANSFER_RESULT') return this.onResult(e.channelId, e.channel, e.value);
+    if (e.type === 'Transfer') return this.onAttendedTransfer(e);
     if ((e.type === 'ChannelCreated' || e.type === 'ChannelStateChanged' || e.type === 'ChannelHungUp') && !(await this.anyDialing())) return;
     if (e.type === 'ChannelCreated' && e.linkedId) return this.onTargetCreated(e.serverId, e.linkedId, e.channelId, e.channel);
     if (e.type === 'ChannelStateChanged' && e.state === 'Up') return this.onTargetUp(e.serverId, e.channelId);

@@ -29,7 +29,8 @@ const originate: Action = (c) => {
   const d = parseDialString(chan);
   if (!d || (d.tech !== 'Local' && d.tech !== 'PJSIP')) { err(c, 'Originate failed'); return; }
   if (d.tech === 'PJSIP') {
-    const ep = sim.endpoints.get(d.resource.split('/')[0]);
+    const res = d.resource.split('/')[0]; // PJSIP/<endpoint>[/uri] or PJSIP/<number>@<endpoint>
+    const ep = sim.endpoints.get(res.includes('@') ? res.slice(res.indexOf('@') + 1) : res);
     if (!ep || !sim.endpoints.isReachable(ep)) { if (async) { ok(c, 'Originate successfully queued'); respond(c, 'Failure', chan, app, data, context, exten, undefined, '0'); } else err(c, 'Originate failed'); return; }
   }
   const place = (done: (status: string) => void): void => {

@@ -66,7 +66,19 @@ export function miscRoutes(ari: AriServer): Route[] {
     { method: 'GET', pattern: '/applications/:name', handler: (r) => okJson(appJson(r.params.name)) },
     { method: 'POST', pattern: '/applications/:name/subscription', handler: (r) => subscribe(r, true) },
     { method: 'DELETE', pattern: '/applications/:name/subscription', handler: (r) => subscribe(r, false) },
-    { method: 'GET', pattern: '/asterisk/info', handler: () => okJson({ system: { version: '22.10.1', entity_id: '02:fc:00:00:00:01' }, status: { startup_time: new Date(sim().pbx.startedAt).toISOString(), last_reload_time: new Date(sim().pbx.startedAt).toISOString() } }) },
+    // AsteriskInfo as api-docs/asterisk.json models it: build, system, config and status, each optional
+    // (`only=`), with Asterisk's time format (no colon in the offset).
+    { method: 'GET', pattern: '/asterisk/info', handler: (r) => {
+      const started = new Date(sim().pbx.startedAt).toISOString().replace('Z', '+0000');
+      const all: Record<string, unknown> = {
+        build: { os: 'Linux', kernel: '6.1.0', options: 'BUILD_NATIVE, OPTIONAL_API', machine: 'x86_64', date: '2026-11-27 18:46:31 UTC', user: 'root' }, // misc/cli-core-show-version.txt
+        system: { version: '22.10.1', entity_id: '02:fc:00:00:00:01' },
+        config: { name: '', default_language: 'en', max_channels: 0, max_open_files: 0, max_load: 0, setid: { user: '', group: '' } },
+        status: { startup_time: started, last_reload_time: started },
+      };
+      const only = r.query.only ? r.query.only.split(',').map((x) => x.trim()) : Object.keys(all);
+      return okJson(Object.fromEntries(Object.entries(all).filter(([k]) => only.includes(k))));
+    } },
     { method: 'GET', pattern: '/asterisk/ping', handler: () => okJson({ asterisk_id: '02:fc:00:00:00:01', ping: 'pong', timestamp: new Date().toISOString().replace('Z', '+0000') }) },
     { method: 'GET', pattern: '/asterisk/variable', handler: (r) => { if (!r.query.variable) fail(400, 'Bad Request', 'Variable name is required'); return okJson({ value: sim().globals.get(r.query.variable) ?? '' }); } },
     { method: 'POST', pattern: '/asterisk/variable', handler: (r) => { if (!r.query.variable) fail(400, 'Bad Request', 'Variable name is required'); sim().globals.set(r.query.variable, r.query.value ?? ''); return noContent(); } },

@@ -24,10 +24,27 @@ export async function attendedTransfer(sim: SimContext, transferer: Channel, con
   const orig = transferer.bridge;
   if (!orig) return;
   const transferees = orig.channels.filter((c) => c !== transferer);
+  // AMI Atxfer only queues the feature code and the digits as DTMF (main/manager.c): a bridge whose
+  // features do not let this channel transfer (Dial/Queue without t/T) passes them through as digits.
+  if (orig.canTransfer && !orig.canTransfer.has(transferer)) {
+    for (const d of `*2${exten}`) dtmfEnd(sim, transferer, d);
+    sim.log.warn({ channel: transferer.name }, 'simulator: Atxfer digits on a channel without transfer rights; ignored');
+    return;
+  }
   dtmfEnd(sim, transferer, '*');
   dtmfEnd(sim, transferer, '2');
   pbx.ami('Hold', 'call', transferer.snapshot());
   for (const t of transferees) { t.moh = 'default'; pbx.ami('MusicOnHoldStart', 'call', [...t.snapshot(), ['Class', 'default']]); }
+  // bridge_basic.c grab_transfer() plays the `pbx-transfer` prompt before reading the number: without
+  // the sound it fails ("Unable to acquire target extension for attended transfer") and the transferer
+  // is taken off hold; nothing else reports it (issue 11 §5).
+  if (sim.missingSounds.has('pbx-transfer')) {
+    sim.log.warn({ channel: transferer.name }, 'simulator: Unable to acquire target extension for attended transfer (pbx-transfer missing)');
+    pbx.ami('Unhold', 'call', transferer.snapshot());
+    for (const t of transferees) if (t.moh !== undefined && !t.hungup) { t.moh = undefined; pbx.ami('MusicOnHoldStop', 'call', t.snapshot()); }
+    for (const d of exten) dtmfEnd(sim, transferer, d);
+    return;
+  }
   for (const d of exten) dtmfEnd(sim, transferer, d);
   const [one, two] = pbx.newLocal(`${exten}@${context}`, { linkedid: transferees[0]?.linkedid ?? transferer.linkedid, caller: { ...transferer.caller } });
   const consult = createBridge(pbx, { kind: 'basic' });

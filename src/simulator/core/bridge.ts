@@ -25,6 +25,11 @@ export class Bridge {
   onTransfer?: () => void;
   /** An attended transfer's consultation is in progress: the transferer is away, the call goes on. */
   consulting = false;
+  /**
+   * Channels the bridge's DTMF features let transfer (Queue/Dial option t: the called party, T: the
+   * calling party). Undefined for bridges with no feature hooks (ARI, ConfBridge): not restricted here.
+   */
+  canTransfer?: Set<Channel>;
 
   constructor(
     readonly id: string,

@@ -20,7 +20,8 @@ export interface CallerId { num: string; name: string }
 
 export type WakeReason = 'timeout' | 'woken';
 
-export interface MixMonitorRec { file: string; options: string; startedAt: number; bridgedMs: number; bridgedSince?: number }
+import type { WavWriter } from './wav';
+export interface MixMonitorRec { file: string; options: string; startedAt: number; bridgedMs: number; bridgedSince?: number; writer?: WavWriter }
 
 export class Channel {
   state = 0;
@@ -62,6 +63,10 @@ export class Channel {
   mixmonitors: MixMonitorRec[] = [];
   /** PJSIP endpoint name, for PJSIP channels. */
   endpoint?: string;
+  /** The number dialled through a trunk endpoint (`PJSIP/<number>@<endpoint>`): the INVITE's user part. */
+  dialledNumber?: string;
+  /** Headers PJSIP_HEADER(add,…) put on this channel's outgoing INVITE (pre-dial handler). */
+  sipHeaders: Record<string, string> = {};
   protocolId = '';
   /** DTMF digits received and not yet consumed by Read/WaitExten/Background. */
   dtmfBuffer = '';

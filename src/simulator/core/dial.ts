@@ -58,16 +58,20 @@ export function createOutgoing(sim: SimContext, dial: string, o: OutgoingOpts): 
     return one;
   }
   if (d.tech === 'PJSIP') {
-    const epId = d.resource.split('/')[0];
+    // PJSIP/<endpoint>, PJSIP/<endpoint>/<uri>, or PJSIP/<number>@<endpoint> (a number out through a trunk).
+    const res = d.resource.split('/')[0];
+    const at = res.indexOf('@');
+    const epId = at >= 0 ? res.slice(at + 1) : res;
     const ep = sim.endpoints.get(epId);
     if (!ep || !sim.endpoints.isReachable(ep)) return undefined;
     const ch = pbx.newChannel({ name: `PJSIP/${epId}-${pbx.nextPjsip()}`, tech: 'PJSIP', id: o.id, linkedid: o.caller?.linkedid, context: ep.context, exten: 's', state: 0, caller: cid });
     ch.endpoint = epId;
+    if (at >= 0) ch.dialledNumber = res.slice(0, at);
     ch.protocolId = randomUUID();
     sim.endpoints.endpointChanged(ep);
     pbx.newExten(ch, o.appName, '(Outgoing Line)');
     for (const [k, v] of vars) pbx.setVar(ch, k, v);
-    if (o.caller) pbx.setVar(ch, 'DIALEDPEERNUMBER', epId);
+    if (o.caller) pbx.setVar(ch, 'DIALEDPEERNUMBER', res);
     if (cid && o.caller) pbx.setConnected(ch, o.caller.caller.num, o.caller.caller.name);
     return ch;
   }
@@ -87,6 +91,8 @@ export function callOutgoing(sim: SimContext, ch: Channel, caller?: Channel): vo
   if (ch.tech === 'PJSIP' && ch.endpoint) {
     const ep = sim.endpoints.get(ch.endpoint);
     const b = ep?.behaviour ?? {};
+    // What the far end receives: the request line's user part and the headers a pre-dial handler added.
+    pbx.sipMessage(ch, `INVITE sip:${ch.dialledNumber ?? ch.endpoint}@${ch.endpoint}`, { ...ch.sipHeaders });
     setTimeout(() => {
       if (ch.hungup) return;
       if (b.busy) { pbx.hangup(ch, 17, 'remote-nocause'); return; }

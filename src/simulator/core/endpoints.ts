@@ -19,6 +19,8 @@ export interface Endpoint {
   registered: boolean;
   contactUri?: string;
   behaviour: EndpointBehaviour;
+  /** device_state_busy_at: BUSY once this many of its channels are not Down (chan_pjsip_devicestate). */
+  busyAt?: number;
 }
 
 export function parseCallerId(s: string): { num: string; name: string } {
@@ -38,6 +40,13 @@ export class EndpointRegistry {
       const ep = this.endpoints.get(m[1]);
       if (!ep) return undefined;
       if (!ep.registered && !ep.staticContact) return 'UNAVAILABLE';
+      if (ep.busyAt) {
+        // A ringing channel counts too: with device_state_busy_at=1 a member that rings shows BUSY
+        // (QueueMemberStatus Status 3), never RINGING (capture 13).
+        let inuse = 0;
+        for (const c of pbx.channels.values()) if (!c.hungup && c.device === device && c.state !== 0 && c.state !== 1) inuse++;
+        if (inuse >= ep.busyAt) return 'BUSY';
+      }
       return undefined;
     };
   }
@@ -57,6 +66,7 @@ export class EndpointRegistry {
           auth: confGet(s.resolved, 'auth') ?? '',
           registered: false,
           behaviour: { answerAfterMs: 10 },
+          busyAt: Number(confGet(s.resolved, 'device_state_busy_at')) || undefined,
         });
       }
     }

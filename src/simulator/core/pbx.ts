@@ -4,10 +4,11 @@
  */
 import { EventEmitter } from 'events';
 import { randomUUID } from 'crypto';
+import { appendFileSync } from 'fs';
 import { join, isAbsolute } from 'path';
-import { Channel, Fields, ariTime } from './channel';
+import { Channel, Fields, MixMonitorRec, ariTime } from './channel';
 import { Bridge } from './bridge';
-import { writeWav } from './wav';
+import { WavWriter } from './wav';
 import { bridgeRemove } from './bridging';
 import type { Logger } from '../../logging/logger';
 
@@ -240,9 +241,47 @@ export class PbxCore extends EventEmitter {
     return asteriskPath.startsWith(AST_SPOOL) ? join(this.spoolDir, asteriskPath.slice(AST_SPOOL.length)) : asteriskPath;
   }
 
+  // ---------------------------------------------------------------- files being recorded
+  /** Recordings open right now, each with how long it is so far; audio is appended every 100 ms. */
+  private readonly recordingFiles = new Map<WavWriter, () => number>();
+  private recordingTimer: NodeJS.Timeout | null = null;
+
+  /**
+   * Open a recording file now (as MixMonitor, Record() and ARI do): header with zero sizes at once,
+   * audio appended while it runs, sizes only at `closeRecording`. Throws when it cannot be created.
+   */
+  openRecording(file: string, lengthMs: () => number): WavWriter {
+    const w = new WavWriter(file);
+    this.recordingFiles.set(w, lengthMs);
+    if (!this.recordingTimer) {
+      this.recordingTimer = setInterval(() => this.flushRecordings(), 100);
+      this.recordingTimer.unref();
+    }
+    return w;
+  }
+
+  closeRecording(w: WavWriter, totalMs: number): void {
+    this.recordingFiles.delete(w);
+    try { w.close(totalMs); } catch (err) { this.log.warn({ err, file: w.file }, 'simulator: recording could not be closed'); }
+    if (!this.recordingFiles.size && this.recordingTimer) { clearInterval(this.recordingTimer); this.recordingTimer = null; }
+  }
+
+  private flushRecordings(): void {
+    for (const [w, len] of this.recordingFiles) {
+      try { w.advanceTo(len()); } catch (err) { this.recordingFiles.delete(w); this.log.warn({ err, file: w.file }, 'simulator: recording write failed'); }
+    }
+  }
+
+  /** Stop the flush timer and close what is still open (simulator shutdown). */
+  closeAllRecordings(): void {
+    for (const [w, len] of [...this.recordingFiles]) this.closeRecording(w, len());
+  }
+
   startMixMonitor(ch: Channel, file: string, options: string): string {
     const reported = this.reportedMonitorPath(file);
-    ch.mixmonitors.push({ file: this.localPath(reported), options, startedAt: Date.now(), bridgedMs: 0, bridgedSince: ch.bridge ? Date.now() : undefined });
+    const m: MixMonitorRec = { file: this.localPath(reported), options, startedAt: Date.now(), bridgedMs: 0, bridgedSince: ch.bridge ? Date.now() : undefined };
+    try { m.writer = this.openRecording(m.file, () => this.mixMonitorLength(m)); } catch (err) { this.log.warn({ err, file: m.file }, 'MixMonitor could not create its file'); }
+    ch.mixmonitors.push(m);
     this.setVar(ch, 'MIXMONITOR_FILENAME', reported);
     this.ami('MixMonitorStart', 'call', ch.snapshot());
     return reported;
@@ -257,13 +296,12 @@ export class PbxCore extends EventEmitter {
   }
 
   /** Option `b` records only while bridged; otherwise the length runs from start to stop/hangup. */
+  private mixMonitorLength(m: MixMonitorRec, now = Date.now()): number {
+    return m.options.includes('b') ? m.bridgedMs + (m.bridgedSince !== undefined ? now - m.bridgedSince : 0) : now - m.startedAt;
+  }
+
   private finishMixMonitors(ch: Channel): void {
-    const now = Date.now();
-    for (const m of ch.mixmonitors) {
-      let ms = now - m.startedAt;
-      if (m.options.includes('b')) ms = m.bridgedMs + (m.bridgedSince !== undefined ? now - m.bridgedSince : 0);
-      try { writeWav(m.file, ms); } catch (err) { this.log.warn({ err, file: m.file }, 'MixMonitor could not write its file'); }
-    }
+    for (const m of ch.mixmonitors) if (m.writer) this.closeRecording(m.writer, this.mixMonitorLength(m));
     ch.mixmonitors = [];
   }
 
@@ -273,6 +311,18 @@ export class PbxCore extends EventEmitter {
       if (bridged && m.bridgedSince === undefined) m.bridgedSince = now;
       if (!bridged && m.bridgedSince !== undefined) { m.bridgedMs += now - m.bridgedSince; m.bridgedSince = undefined; }
     }
+  }
+
+  /** Asterisk's queue_log (astlogdir/queue_log); unset: not written. */
+  queueLogPath?: string;
+  /**
+   * One queue_log line as app_queue writes it: `epoch|callid|queue|agent|event|data1|…` (callid: the
+   * caller's uniqueid; agent: the member name with log_membername_as_agent=yes, else NONE).
+   */
+  queueLog(callid: string, queue: string, agent: string, event: string, ...data: Array<string | number>): void {
+    if (!this.queueLogPath) return;
+    const line = [Math.floor(Date.now() / 1000), callid, queue, agent || 'NONE', event, ...data].join('|') + '\n';
+    try { appendFileSync(this.queueLogPath, line); } catch (err) { this.log.warn({ err }, 'simulator: queue_log not writable'); }
   }
 
   /** SIP requests/responses Asterisk sent to a PJSIP party that no AMI/ARI event reports (302, REFER). */

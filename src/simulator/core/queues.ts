@@ -18,10 +18,31 @@ export interface Member {
 export interface Entry { ch: Channel; joinedAt: number; originalPosition: number }
 export interface Queue {
   name: string; strategy: string; timeout: number; retry: number; wrapuptime: number; maxlen: number;
-  joinempty: boolean; leavewhenempty: boolean; ringinuse: boolean; autofill: boolean; musicclass: string;
+  /** joinempty / leavewhenempty: the member conditions that count as "nobody there" (empty: never checked). */
+  joinempty: Set<string>; leavewhenempty: Set<string>; ringinuse: boolean; autofill: boolean; musicclass: string;
   setinterfacevar: boolean; setqueuevar: boolean; setqueueentryvar: boolean; weight: number; servicelevel: number;
   members: Member[]; entries: Entry[];
   completed: number; abandoned: number; holdtime: number; talktime: number; rr: number;
+}
+
+/**
+ * app_queue.c parse_empty_options: a list of conditions (penalty, paused, inuse, ringing, unavailable,
+ * invalid, unknown, wrapup), or loose / strict, or a yes/no (joinempty=no and leavewhenempty=yes mean
+ * penalty,invalid,paused). Unset: never checked.
+ */
+export function emptyConditions(value: string | undefined, joinempty: boolean): Set<string> {
+  let out = new Set<string>();
+  if (value === undefined) return out;
+  const all = ['penalty', 'paused', 'inuse', 'ringing', 'unavailable', 'invalid', 'wrapup', 'unknown'];
+  for (const raw of value.split(',')) {
+    const o = raw.trim().toLowerCase();
+    if (all.includes(o)) out.add(o);
+    else if (o === 'loose') out = new Set(['penalty', 'invalid']);
+    else if (o === 'strict') out = new Set(['penalty', 'invalid', 'paused', 'unavailable']);
+    else if ((/^(no|false|n|f|0|off)$/.test(o) && joinempty) || (/^(yes|true|y|t|1|on)$/.test(o) && !joinempty)) out = new Set(['penalty', 'invalid', 'paused']);
+    else if (/^(no|false|n|f|0|off|yes|true|y|t|1|on)$/.test(o)) out = new Set();
+  }
+  return out;
 }
 
 const STATUS: Record<string, number> = { NOT_INUSE: 1, INUSE: 2, BUSY: 3, INVALID: 4, UNAVAILABLE: 5, RINGING: 6, RINGINUSE: 7, ONHOLD: 8 };
@@ -44,8 +65,8 @@ export class QueueManager {
       const num = (k: string, d: number): number => { const v = confGet(e, k); return v === undefined || isNaN(Number(v)) ? d : Number(v); };
       const q: Queue = {
         name: s.name, strategy: confGet(e, 'strategy') ?? 'ringall', timeout: num('timeout', 15), retry: num('retry', 5),
-        wrapuptime: num('wrapuptime', 0), maxlen: num('maxlen', 0), joinempty: confBool(confGet(e, 'joinempty'), true),
-        leavewhenempty: confBool(confGet(e, 'leavewhenempty'), false), ringinuse: confBool(confGet(e, 'ringinuse'), true),
+        wrapuptime: num('wrapuptime', 0), maxlen: num('maxlen', 0), joinempty: emptyConditions(confGet(e, 'joinempty'), true),
+        leavewhenempty: emptyConditions(confGet(e, 'leavewhenempty'), false), ringinuse: confBool(confGet(e, 'ringinuse'), true),
         autofill: confBool(confGet(e, 'autofill'), autofillDefault), musicclass: confGet(e, 'musicclass') ?? 'default',
         setinterfacevar: confBool(confGet(e, 'setinterfacevar'), false), setqueuevar: confBool(confGet(e, 'setqueuevar'), false),
         setqueueentryvar: confBool(confGet(e, 'setqueueentryvar'), false), weight: num('weight', 0), servicelevel: num('servicelevel', 0),
@@ -90,6 +111,25 @@ export class QueueManager {
     return [['Queue', q.name], ['Max', String(q.maxlen)], ['Strategy', q.strategy], ['Calls', String(q.entries.length)],
       ['Holdtime', String(q.holdtime)], ['TalkTime', String(q.talktime)], ['Completed', String(q.completed)], ['Abandoned', String(q.abandoned)],
       ['ServiceLevel', String(q.servicelevel)], ['ServicelevelPerf', '0.0'], ['ServicelevelPerf2', '0.0'], ['Weight', String(q.weight)]];
+  }
+
+  /**
+   * app_queue.c get_member_status: true when no member escapes `conditions` (the queue is "empty"
+   * for joinempty/leavewhenempty). Busy (3) and on-hold members count as there unless listed.
+   */
+  isEmpty(q: Queue, conditions: Set<string>, wrapupMs: (m: Member) => boolean): boolean {
+    for (const m of q.members) {
+      const st = this.status(m);
+      if (st === 4 && conditions.has('invalid')) continue;
+      if (st === 5 && conditions.has('unavailable')) continue;
+      if (st === 2 && conditions.has('inuse')) continue;
+      if (st === 6 && conditions.has('ringing')) continue;
+      if (st === 0 && conditions.has('unknown')) continue;
+      if (m.paused && conditions.has('paused')) continue;
+      if (conditions.has('wrapup') && wrapupMs(m)) continue;
+      return false;
+    }
+    return true;
   }
 
   isAvailable(m: Member): boolean {

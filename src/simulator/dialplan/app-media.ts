@@ -3,7 +3,7 @@ import { isAbsolute } from 'path';
 import { AST_SPOOL } from '../core/pbx';
 import type { Channel } from '../core/channel';
 import type { SimContext } from '../core/context';
-import { writeWav } from '../core/wav';
+import { unlinkSync } from 'fs';
 import { splitArgs } from './expr';
 import type { AppResult } from './apps';
 import { jump } from './apps';
@@ -105,26 +105,49 @@ export async function readApp(sim: SimContext, ch: Channel, data: string): Promi
   return 'next';
 }
 
-/** Record(file.format,silence,maxduration,options): length = time until hangup, '#' or maxduration. */
+/**
+ * Record(file.format,silence,maxduration,options) as app_record.c: the `beep` prompt first (unless
+ * option q; a missing beep ends it at once with RECORD_STATUS=HANGUP while the caller is still there),
+ * then the file is created (ERROR when it cannot be), written as audio comes, and closed, with its
+ * sizes, before RECORD_STATUS is set and the application returns. Ends on '#' (DTMF), maxduration
+ * (TIMEOUT) or hangup (HANGUP; option k keeps the file, otherwise it is deleted).
+ */
 export async function recordApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
-  const [spec, , maxS] = splitArgs(data);
+  const [spec, , maxS, options = ''] = splitArgs(data);
   const file = spec.replace(/\.(wav|gsm|ulaw|alaw)$/i, '') + '.wav';
   // reported as Asterisk names it; written under spoolDir when that name is in Asterisk's spool
   const reported = isAbsolute(file) ? file : `${AST_SPOOL}recording/${file}`;
   const path = sim.pbx.localPath(reported);
+  sim.pbx.setVar(ch, 'RECORDED_FILE', reported.replace(/\.wav$/, ''));
   if (ch.state !== 6) sim.pbx.answer(ch);
+  if (!options.includes('q') && !(await play(sim, ch, ['beep'], false)) && !ch.hungup) {
+    sim.pbx.setVar(ch, 'RECORD_STATUS', 'HANGUP');
+    return 'next';
+  }
+  if (ch.hungup) { sim.pbx.setVar(ch, 'RECORD_STATUS', 'HANGUP'); return 'hangup'; }
   const start = Date.now();
+  let writer;
+  try {
+    writer = sim.pbx.openRecording(path, () => Date.now() - start);
+  } catch (err) {
+    sim.log.warn({ err: (err as Error).message, file: reported }, 'simulator: Record could not create its file');
+    sim.pbx.setVar(ch, 'RECORD_STATUS', 'ERROR');
+    return 'next';
+  }
   const max = Number(maxS) > 0 ? Number(maxS) * 1000 * sim.timeScale : undefined;
-  while (!ch.interrupted && !ch.dtmfBuffer.includes('#')) {
+  let status = 'HANGUP';
+  for (;;) {
+    if (ch.interrupted) break;
+    if (ch.dtmfBuffer.includes('#')) { status = 'DTMF'; break; }
     const left = max === undefined ? undefined : max - (Date.now() - start);
-    if (left !== undefined && left <= 0) break;
+    if (left !== undefined && left <= 0) { status = 'TIMEOUT'; break; }
     await ch.sleep(left);
   }
   ch.dtmfBuffer = ch.dtmfBuffer.replace('#', '');
-  writeWav(path, Date.now() - start);
-  sim.pbx.setVar(ch, 'RECORDED_FILE', reported.replace(/\.wav$/, ''));
-  sim.pbx.setVar(ch, 'RECORD_STATUS', ch.hungup ? 'HANGUP' : 'DTMF');
-  return 'next';
+  sim.pbx.closeRecording(writer, Date.now() - start);
+  if (status === 'HANGUP' && !options.includes('k')) { try { unlinkSync(path); } catch { /* already gone */ } }
+  sim.pbx.setVar(ch, 'RECORD_STATUS', status);
+  return ch.hungup ? 'hangup' : 'next';
 }
 
 export function mohStart(sim: SimContext, ch: Channel, klass: string): void {
@@ -146,21 +169,37 @@ export async function mohApp(sim: SimContext, ch: Channel, data: string): Promis
   return 'next';
 }
 
-/** ChanSpy(prefix,options): q quiet, w whisper, B barge. Who hears whom is kept on ch.spying. */
+/**
+ * ChanSpy(prefix,options): q quiet, w whisper, B barge, E exit when the spied-on channel hangs up,
+ * S stop when nothing is left to spy on, u the spec is a full channel name or uniqueid. As in
+ * app_chanspy.c, without E/S the application does not return when its target hangs up: ChanSpyStop is
+ * sent and it goes on scanning for another channel, so the spy's leg stays up (capture 13).
+ * Who hears whom is kept on ch.spying.
+ */
 export async function chanSpyApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
-  const [prefix = '', options = ''] = splitArgs(data);
+  const [spec = '', options = ''] = splitArgs(data);
+  const flags = options.replace(/[A-Za-z]\([^)]*\)/g, '');
   if (ch.state !== 6) sim.pbx.answer(ch);
-  const target = [...sim.pbx.channels.values()].find((c) => c !== ch && !c.hungup && c.name.startsWith(prefix) && !c.name.startsWith(ch.device));
-  if (!target) { await ch.sleep(); return 'next'; }
-  const mode = options.includes('B') ? 'barge' : options.includes('w') ? 'whisper' : 'listen';
-  ch.spying = { target: target.id, mode };
-  const fields = (): Array<[string, string]> => [...ch.snapshot('Spyer'), ...target.snapshot('Spyee')];
-  sim.pbx.ami('ChanSpyStart', 'call', fields());
-  sim.pbx.emit('audioChanged');
-  while (!ch.interrupted && !target.hungup) await ch.sleep(200);
-  sim.pbx.ami('ChanSpyStop', 'call', fields());
-  ch.spying = undefined;
-  sim.pbx.emit('audioChanged');
+  const mode = flags.includes('B') ? 'barge' : flags.includes('w') ? 'whisper' : 'listen';
+  const matches = (c: Channel): boolean => c !== ch && !c.hungup && !c.name.startsWith(ch.device)
+    && (flags.includes('u') ? c.name === spec || c.id === spec : c.name.startsWith(spec));
+  while (!ch.interrupted) {
+    const target = [...sim.pbx.channels.values()].find(matches);
+    if (!target) {
+      if (flags.includes('S')) break;
+      await ch.sleep(200); // scan again, as the real application cycles
+      continue;
+    }
+    ch.spying = { target: target.id, mode };
+    const fields = (): Array<[string, string]> => [...ch.snapshot('Spyer'), ...target.snapshot('Spyee')];
+    sim.pbx.ami('ChanSpyStart', 'call', fields());
+    sim.pbx.emit('audioChanged');
+    while (!ch.interrupted && !target.hungup) await ch.sleep(200);
+    sim.pbx.ami('ChanSpyStop', 'call', fields());
+    ch.spying = undefined;
+    sim.pbx.emit('audioChanged');
+    if (ch.interrupted || flags.includes('E')) break;
+  }
   // a supervisor who hangs up while spying ends with cause 0 (Unknown), not 16 (capture 10)
   if (ch.hungup) { ch.hangupCause = 0; ch.causeUnknown = true; }
   return ch.hungup ? 'hangup' : 'next';

@@ -57,19 +57,24 @@ function myTurn(sim: SimContext, q: Queue, e: Entry): boolean {
 }
 
 export async function queueApp(sim: SimContext, ch: Channel, data: string): Promise<AppResult> {
-  const [qname = '', options = '', , , timeoutS = ''] = splitArgs(data);
+  // Queue(name,options,URL,announceoverride,timeout,AGI,gosub,rule,position): Asterisk 22's arguments.
+  const [qname = '', options = '', , , timeoutS = '', , , , positionS = ''] = splitArgs(data);
   const { pbx, queues } = sim;
   const q = queues.queues.get(qname);
   if (!q) { sim.log.warn({ queue: qname }, 'simulator: Queue() on an unknown queue'); pbx.setVar(ch, 'QUEUESTATUS', 'UNKNOWN'); return 'next'; }
   for (const v of ['ANSWEREDTIME', 'ANSWEREDTIME_MS', 'DIALEDTIME', 'DIALEDTIME_MS', 'QUEUEWAIT', 'QUEUEWAIT_MS']) pbx.setVar(ch, v, '');
-  const usable = q.members.filter((m) => sim.queues.isAvailable(m) || m.inCall);
-  if (!q.joinempty && !usable.length) { pbx.setVar(ch, 'QUEUESTATUS', 'JOINEMPTY'); return 'next'; }
+  const wrapping = (m: Member): boolean => inWrapup(sim, q, m);
+  if (q.joinempty.size && queues.isEmpty(q, q.joinempty, wrapping)) { pbx.setVar(ch, 'QUEUESTATUS', 'JOINEMPTY'); return 'next'; }
   if (q.maxlen > 0 && q.entries.length >= q.maxlen) { pbx.setVar(ch, 'QUEUESTATUS', 'FULL'); return 'next'; }
-  const entry: Entry = { ch, joinedAt: Date.now(), originalPosition: q.entries.length + 1 };
-  q.entries.push(entry);
+  // position: 1 = the head of the queue (a caller coming back after a failed transfer).
+  const position = Number(positionS);
+  const at = position > 0 && position <= q.entries.length ? position - 1 : q.entries.length;
+  const entry: Entry = { ch, joinedAt: Date.now(), originalPosition: at + 1 };
+  q.entries.splice(at, 0, entry);
   queues.updateQueueDevices(q);
   const posFields = (): Array<[string, string]> => [['Queue', q.name], ['Position', String(q.entries.indexOf(entry) + 1)], ['Count', String(q.entries.length)]];
   pbx.ami('QueueCallerJoin', 'agent', [...ch.snapshot(), ...posFields()]);
+  pbx.queueLog(ch.id, q.name, 'NONE', 'ENTERQUEUE', '', ch.caller.num, q.entries.indexOf(entry) + 1);
   mohStart(sim, ch, q.musicclass);
   const deadline = Number(timeoutS) > 0 ? Date.now() + Number(timeoutS) * 1000 * sim.timeScale : undefined;
   const leave = (): void => {
@@ -81,6 +86,8 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
     pbx.ami('QueueCallerLeave', 'agent', [...fields, ['Count', String(q.entries.length)]]);
   };
   const fail = (status: string): AppResult => {
+    const event = status === 'TIMEOUT' ? 'EXITWITHTIMEOUT' : status === 'LEAVEEMPTY' ? 'EXITEMPTY' : '';
+    if (event) pbx.queueLog(ch.id, q.name, 'NONE', event, q.entries.indexOf(entry) + 1, entry.originalPosition, sec(Date.now() - entry.joinedAt));
     mohStop(sim, ch); leave(); pbx.setVar(ch, 'QUEUESTATUS', status); return 'next';
   };
   for (;;) {
@@ -88,6 +95,7 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
       if (ch.hungup) {
         const pos = q.entries.indexOf(entry) + 1;
         pbx.ami('QueueCallerAbandon', 'agent', [...ch.snapshot(), ['Queue', q.name], ['Position', String(pos)], ['OriginalPosition', String(entry.originalPosition)], ['HoldTime', String(sec(Date.now() - entry.joinedAt))]]);
+        pbx.queueLog(ch.id, q.name, 'NONE', 'ABANDON', pos, entry.originalPosition, sec(Date.now() - entry.joinedAt));
         q.abandoned++;
         leave();
         return 'hangup';
@@ -95,7 +103,7 @@ export async function queueApp(sim: SimContext, ch: Channel, data: string): Prom
       mohStop(sim, ch); leave(); return 'next';
     }
     if (deadline !== undefined && Date.now() >= deadline) return fail('TIMEOUT');
-    if (q.leavewhenempty && !q.members.some((m) => sim.queues.isAvailable(m) || m.inCall)) return fail('LEAVEEMPTY');
+    if (q.leavewhenempty.size && queues.isEmpty(q, q.leavewhenempty, wrapping)) return fail('LEAVEEMPTY');
     const members = myTurn(sim, q, entry) ? pickMembers(sim, q) : [];
     if (!members.length) { await ch.sleep(Math.min(100, deadline ? Math.max(0, deadline - Date.now()) : 100)); continue; }
     const legs: Array<Leg & { member: Member }> = [];
@@ -147,9 +155,12 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
   pbx.setVar(ch, 'QUEUEWAIT_MS', String(holdMs));
   m.inCall = true;
   const ringTime = sec(Date.now() - leg.startedAt);
+  pbx.queueLog(ch.id, q.name, m.name, 'CONNECT', hold, agent.id, ringTime);
   pbx.ami('AgentConnect', 'agent', [...ch.snapshot(), ...agent.snapshot('Dest'), ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['RingTime', String(ringTime)]]);
   const bridge = createBridge(pbx, { kind: 'basic' });
   bridge.dissolveOnLeave = true;
+  // Queue option t: the called party (the operator) may transfer the caller; T: the caller may.
+  bridge.canTransfer = new Set([...(options.includes('t') ? [agent] : []), ...(options.includes('T') ? [ch] : [])]);
   const talkStart = Date.now();
   let reason: string | undefined;
   /** `who`: both snapshots, the caller's only (the operator is gone), or none (the caller is gone too). */
@@ -157,6 +168,8 @@ async function connect(sim: SimContext, ch: Channel, q: Queue, entry: Entry, leg
     const talk = String(sec(Date.now() - talkStart));
     const fields: Array<[string, string]> = who === 'none' ? [] : who === 'caller' ? ch.snapshot() : [...ch.snapshot(), ...agent.snapshot('Dest')];
     pbx.ami('AgentComplete', 'agent', [...fields, ['Queue', q.name], ['Interface', m.iface], ['MemberName', m.name], ['HoldTime', String(hold)], ['TalkTime', talk], ['Reason', why]]);
+    if (why === 'transfer') pbx.queueLog(ch.id, q.name, m.name, 'BLINDTRANSFER', ch.exten, ch.context, hold, talk, entry.originalPosition);
+    else pbx.queueLog(ch.id, q.name, m.name, why === 'agent' ? 'COMPLETEAGENT' : 'COMPLETECALLER', hold, talk, entry.originalPosition);
     m.inCall = false;
     m.callsTaken++;
     m.lastCall = Math.floor(Date.now() / 1000);

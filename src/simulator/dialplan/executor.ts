@@ -29,7 +29,34 @@ export function startDialplan(sim: SimContext, ch: Channel, context: string, ext
     ch.exten = exten;
     ch.priority = resolvePriority(sim, context, exten, priority) ?? 1;
     await loop(sim, ch);
+    await runHangupExten(sim, ch);
   });
+}
+
+/**
+ * pbx.c __ast_pbx_run: when the dialplan ends (a hangup, Hangup(), or running off the end), the `h`
+ * extension of the channel's current context runs if there is one. The channel is already hung up:
+ * only applications that do not wait make sense there (Set, GotoIf, NoOp …).
+ */
+async function runHangupExten(sim: SimContext, ch: Channel): Promise<void> {
+  if (ch.pendingGoto && !ch.hungup) return;
+  if (!findExtension(sim.dialplan, ch.context, 'h')) return;
+  ch.pendingGoto = undefined;
+  ch.exten = 'h';
+  ch.priority = 1;
+  for (let steps = 0; steps < 100; steps++) {
+    if (ch.pendingGoto) { applyGoto(sim, ch); continue; }
+    const step = findExtension(sim.dialplan, ch.context, ch.exten)?.steps.find((x) => x.priority === ch.priority);
+    if (!step) return;
+    let data: string;
+    try { data = sub(sim, ch, step.args); } catch (err) { sim.log.error({ channel: ch.name, err: (err as Error).message }, 'simulator: h extension failed'); return; }
+    sim.pbx.newExten(ch, step.app, data);
+    const impl = APPS[step.app.toLowerCase()];
+    if (!impl) { sim.log.error({ channel: ch.name, app: step.app }, 'simulator: application not supported in the h extension'); return; }
+    const r = await impl(sim, ch, data);
+    if (r === 'hangup') return;
+    if (!ch.pendingGoto) ch.priority++;
+  }
 }
 
 /** Run one application then hang up (AMI Originate Application=, ARI originate app=). */
@@ -105,5 +132,37 @@ async function loop(sim: SimContext, ch: Channel): Promise<void> {
     if (r === 'hangup') return;
     if (r === 'jump') continue;
     ch.priority++;
+  }
+}
+
+/**
+ * Dial's `b(context^exten^priority)`: a pre-dial handler run as a Gosub on each new outgoing channel
+ * before it is called (where PJSIP_HEADER(add,…) puts headers on its INVITE). It ends at Return().
+ */
+export async function runPredial(sim: SimContext, ch: Channel, spec: string): Promise<void> {
+  const [context = ch.context, exten = 's', prio = '1'] = spec.split('^');
+  const saved = { context: ch.context, exten: ch.exten, priority: ch.priority };
+  ch.context = context;
+  ch.exten = exten;
+  ch.priority = resolvePriority(sim, context, exten, prio) ?? 1;
+  try {
+    for (let steps = 0; steps < 200 && !ch.hungup; steps++) {
+      if (ch.pendingGoto) { applyGoto(sim, ch); continue; }
+      const step = findExtension(sim.dialplan, ch.context, ch.exten)?.steps.find((x) => x.priority === ch.priority);
+      if (!step) { sim.log.warn({ channel: ch.name, spec }, 'simulator: pre-dial handler ran off its extension'); return; }
+      const data = sub(sim, ch, step.args);
+      sim.pbx.newExten(ch, step.app, data);
+      if (step.app.toLowerCase() === 'return') return;
+      const impl = APPS[step.app.toLowerCase()];
+      if (!impl) { sim.log.error({ channel: ch.name, app: step.app }, 'simulator: application not supported in a pre-dial handler'); return; }
+      const r = await impl(sim, ch, data);
+      if (r === 'hangup') return;
+      if (!ch.pendingGoto) ch.priority++;
+    }
+  } finally {
+    ch.pendingGoto = undefined;
+    ch.context = saved.context;
+    ch.exten = saved.exten;
+    ch.priority = saved.priority;
   }
 }

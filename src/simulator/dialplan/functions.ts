@@ -106,6 +106,14 @@ export function writeVar(sim: SimContext, ch: Channel, name: string, value: stri
       return;
     case 'DB': sim.astdb.set(arg, value); return;
     case 'GLOBAL': sim.globals.set(arg, value); return;
+    case 'PJSIP_HEADER': {
+      // PJSIP_HEADER(add,Name) on an outgoing PJSIP channel (a pre-dial handler): a header on its INVITE.
+      const [action, header] = arg.split(',').map((x) => x.trim());
+      if (ch.tech !== 'PJSIP') { sim.log.warn({ channel: ch.name }, 'simulator: PJSIP_HEADER on a non-PJSIP channel'); return; }
+      if (action === 'add' && header) ch.sipHeaders[header] = value;
+      else if (action === 'remove' && header) delete ch.sipHeaders[header];
+      return;
+    }
     case 'CHANNEL':
       if (arg.toLowerCase() === 'language') ch.language = value;
       else if (arg.toLowerCase() === 'musicclass') ch.moh = value;

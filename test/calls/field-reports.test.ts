@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { silentLogger } from '../../src/logging/logger';
+import { CallRecorder } from '../../src/calls/call-recorder';
+import { CallStore } from '../../src/calls/call-store';
+import { TelephonyEvent } from '../../src/telephony';
+
+/**
+ * Field reports of issue 11, reduced to the events Asterisk sent and replayed on the service's call
+ * records (real PostgreSQL): what a real Asterisk 22 reported must land as Asterisk meant it.
+ */
+describe('field reports replayed on the call records (issue 11)', () => {
+  let db: TestDatabase;
+  let recorder: CallRecorder;
+  let t = Date.now();
+  const ev = (e: Record<string, unknown>) => ({ serverId: 'qy', source: 'ami', at: (t += 1000), ...e }) as unknown as TelephonyEvent;
+
+  before(async () => {
+    db = await createTestDatabase();
+    recorder = new CallRecorder(new CallStore(db.knex), silentLogger(), () => 'QY');
+  });
+  after(async () => {
+    await db?.destroy();
+  });
+
+  function answeredCall(id: string) {
+    recorder.handle(ev({ type: 'ChannelCreated', channelId: id, channel: `PJSIP/carrier-${id}`, linkedId: id, state: 'Ring', callerNumber: '13800000015', context: 'from-carrier', exten: '12345' }));
+    recorder.handle(ev({ type: 'CallerJoinedQueue', channelId: id, channel: `PJSIP/carrier-${id}`, linkedId: id, queue: 'q-qy', position: 1 }));
+    recorder.handle(ev({ type: 'CallerLeftQueue', channelId: id, channel: `PJSIP/carrier-${id}`, linkedId: id, queue: 'q-qy' }));
+    recorder.handle(ev({ type: 'OperatorAnswered', channelId: id, channel: `PJSIP/carrier-${id}`, linkedId: id, queue: 'q-qy', memberInterface: 'PJSIP/1001', memberChannel: `PJSIP/1001-${id}`, memberChannelId: `${id}.op` }));
+  }
+
+  it('given a BlindTransfer with Result: Fail, when the caller then hangs up on the operator, then the call is answered, not transferred', async () => {
+    answeredCall('1.100');
+    recorder.handle(ev({ type: 'Transfer', kind: 'blind', result: 'Fail', transfererChannelId: '1.100.op', transfererChannel: 'PJSIP/1001-1.100', transfereeChannelId: '1.100', transfereeChannel: 'PJSIP/carrier-1.100', targetContext: 'hotline-transfer', targetExten: '000009', bridgeId: 'b1', external: true }));
+    recorder.handle(ev({ type: 'ChannelHungUp', channelId: '1.100', channel: 'PJSIP/carrier-1.100', linkedId: '1.100', cause: 16, causeText: 'Normal Clearing' }));
+    await recorder.idle();
+    const call = await db.knex('calls').where({ linkedid: '1.100' }).first();
+    expect(call).to.include({ state: 'ended', outcome: 'answered', transferred: false });
+    expect(await db.knex('call_transitions').where({ call_id: call.id }).pluck('event')).to.not.include('transferred');
+  });
+
+  it('given a BlindTransfer with Result: Success, when replayed, then the call is transferred', async () => {
+    answeredCall('1.200');
+    recorder.handle(ev({ type: 'Transfer', kind: 'blind', result: 'Success', transfererChannelId: '1.200.op', transfererChannel: 'PJSIP/1001-1.200', transfereeChannelId: '1.200', transfereeChannel: 'PJSIP/carrier-1.200', targetContext: 'county-lines', targetExten: '0571', bridgeId: 'b2', external: true }));
+    recorder.handle(ev({ type: 'ChannelHungUp', channelId: '1.200', channel: 'PJSIP/carrier-1.200', linkedId: '1.200', cause: 16, causeText: 'Normal Clearing' }));
+    await recorder.idle();
+    expect(await db.knex('calls').where({ linkedid: '1.200' }).first()).to.include({ outcome: 'transferred', transferred: true });
+  });
+});
