@@ -144,6 +144,6 @@ export const LiveBoardSchema = z
   .object({
     queues: z.array(QueueBoardSchema),
     operators: z.array(OperatorSchema),
-    staffing: z.array(z.object({ centre: z.string(), queue: z.string(), shift: z.string().nullable(), targetStaff: z.number().nullable(), loggedIn: z.number(), ready: z.number(), onCall: z.number(), paused: z.number() })),
+    staffing: z.array(z.object({ centre: z.string(), queue: z.string(), shift: z.string().nullable(), targetStaff: z.number().nullable(), loggedIn: z.number(), ready: z.number(), onCall: z.number(), paused: z.number(), unbound: z.number().openapi({ description: "Of loggedIn: seats Asterisk has in the queue with no account signed in" }) })),
   })
   .openapi('LiveBoard');

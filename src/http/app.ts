@@ -101,6 +101,13 @@ export function createHttpApp(opts: { api: Api; log: Logger; metrics: HttpMetric
       res.status(400).json(errorBody('request.invalid', '请求中的数值或文本超出允许范围', { sqlstate: e.code, requestId: res.locals.requestId }));
       return;
     }
+    if ((e as { code?: unknown } | null)?.code === '23503') {
+      // foreign_key_violation: the request names a record that does not exist (an id the route did
+      // not check itself). Nothing was stored (the statement failed); logged so the route gets a check.
+      log.warn({ err, sqlstate: e.code }, 'request referred to a missing record');
+      res.status(422).json(errorBody('request.unknown_reference', '请求引用的记录不存在', { sqlstate: e.code, requestId: res.locals.requestId }));
+      return;
+    }
     log.error({ err }, 'unhandled error');
     res.status(500).json(errorBody('internal', '服务器内部错误', { requestId: res.locals.requestId }));
   });

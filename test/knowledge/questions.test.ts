@@ -74,4 +74,15 @@ describe('知识提问: units answer within 2 working days (第二十四条(二)
       expect((err as { id: string }).id).to.equal('knowledge.question_closed');
     }
   });
+
+  it('given an open question, when the answer names an entry that does not exist, then 422 knowledge.entry_not_found and the question stays open (found by the fuzz pass as a 500)', async () => {
+    const q = await askAt('2026-03-10T09:00:00', 'QY-A');
+    try {
+      await questions.answer(q.id, { answer: '见知识条目', entryId: 999987 }, unitHandler('QY-A'));
+      expect.fail('answered with a missing entry');
+    } catch (err) {
+      expect(err).to.include({ status: 422, id: 'knowledge.entry_not_found' });
+    }
+    expect((await questions.list({ unitCode: 'QY-A', state: 'open' }, operator())).map((x) => x.id)).to.include(q.id);
+  });
 });
