@@ -14,7 +14,7 @@ export const TransferSchema = z
 export const ConferenceLegSchema = z
   .object({
     id: z.number(), conferenceId: z.number(), role: z.string(), channelId: z.string(), channel: z.string().nullable(), recordingName: z.string().nullable(),
-    joinedAt: isoTime.nullable(), leftAt: isoTime.nullable(),
+    joinedAt: isoTime.nullable(), leftAt: isoTime.nullable(), leftReason: z.string().nullable().openapi({ description: "Why the leg left or never joined (Asterisk hangup cause, failed origination), in Chinese" }),
   })
   .openapi('ConferenceLeg');
 
