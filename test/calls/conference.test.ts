@@ -81,6 +81,29 @@ for (const database of DATABASE_KINDS) {
       feed.close();
     });
 
+    it('given the remote 12348 seat reached through the carrier (ER-12348, the demo\'s flow), when the operator adds it, then the expert joins the room and the 12348 expert account may answer on the ticket (issue #10)', async () => {
+      const admin = await h.t.userToken(['admin']);
+      expect((await h.t.http('PATCH', '/api/lines/ER-12348', { token: admin, body: { hours: '24x7' } })).status).to.equal(200);
+      const { callerId, callId } = await answeredCall(h);
+      const ticket = await createTicket(h, op, callerId, '咨询邻里纠纷如何申请人民调解');
+      const r = await h.t.http('POST', `/api/calls/${callId}/conference`, { token: op, body: { line: 'ER-12348', ticketNo: ticket.no } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      const confId = r.body.id as number;
+      const expertLeg = await until(async () => {
+        const c = await h.t.http('GET', `/api/conferences/${confId}`, { token: op });
+        return c.body.legs.find((l: { role: string; joinedAt: string | null }) => l.role === 'expert' && l.joinedAt);
+      }, { timeoutMs: 10_000, what: 'the remote expert to join the room' });
+      expect(expertLeg.channel).to.match(/^PJSIP\/carrier-/);
+      expect(expertLeg.leftAt).to.equal(null);
+      const expert = await h.t.userToken(['expert'], { username: `expert-remote-${database}`, extension: 'PJSIP/12348' });
+      const answer = await h.t.http('POST', `/api/conferences/${confId}/answer`, { token: expert, body: { text: '可向所在地人民调解委员会申请调解,调解不收费(人民调解法第四条)。' } });
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(201);
+      const stranger = await h.t.userToken(['expert'], { username: `expert-12333-${database}`, extension: 'PJSIP/12333' });
+      expect((await h.t.http('POST', `/api/conferences/${confId}/answer`, { token: stranger, body: { text: '不是我的三方通话' } })).status).to.equal(403);
+      h.sim.hangup(callerId);
+      await until(async () => (await h.db.knex('call_conferences').where({ id: confId }).first()).state === 'ended', { timeoutMs: 10_000, what: 'conference ended' });
+    });
+
     it('given an expert seat that does not answer, when the operator adds it, then the caller stays with the operator and the operator is told', async () => {
       h.sim.setEndpointBehaviour('12348', { busy: true });
       try {
