@@ -18,4 +18,7 @@ while IFS=$'\t' read -r name text; do
   sox -q "$tmp/raw.wav" -r 8000 -c 1 -b 16 -e signed-integer "$out/$name.wav" norm -3
   count=$((count + 1))
 done < "$here/prompts.tsv"
+# Asterisk's own `beep` (Record(), ConfBridge) for the zh language: a 250 ms 1 kHz tone, no speech.
+sox -q -n -r 8000 -c 1 -b 16 -e signed-integer "$out/beep.wav" synth 0.25 sine 1000 vol 0.5
+count=$((count + 1))
 echo "made $count prompts in $out"

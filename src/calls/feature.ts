@@ -227,6 +227,9 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         evaluating = true;
         track(operators.list().then((ops) => busy.evaluate(wallboard.snapshot(), ops)).catch((err) => log.warn({ err: (err as Error).message }, 'busy check failed')).finally(() => { evaluating = false; }));
       };
+      // An operator who logs in or becomes ready changes the predicted wait at once: a busy mark left
+      // from when everybody was paused must not send the next caller to the fallback.
+      operators.onChange(() => busyCheck?.());
       wallboard.ensureQueues(centres.all().filter((c) => c.kind === 'city').flatMap((c) => [c.queue, ...(c.backupQueue ? [c.backupQueue] : [])]));
       await wallboard.loadToday(ctx.knex);
       await operators.rebuild();

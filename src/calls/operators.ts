@@ -201,7 +201,8 @@ export class OperatorService {
     } else if (e.type === 'OperatorAnswered') {
       op.callChannelId = e.memberChannelId ?? null;
       op.callLinkedId = e.linkedId ?? null;
-      if (e.memberChannelId) await this.live.set(LEG(e.serverId, e.memberChannelId), String(op.userId));
+      // Expires on its own: a leg whose hangup we missed (service down) must not linger in Redis.
+      if (e.memberChannelId) await this.live.set(LEG(e.serverId, e.memberChannelId), String(op.userId), 12 * 3600);
       const before = op.state;
       await this.apply(op, 'answer');
       if (op.state === before) await this.save(op); // keep the leg even when the state did not move

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ConfProblem, ConfSection, effectiveLines, readConf } from './conf';
 
-/** Dialplan applications of Asterisk 20/22 that our files may use. An unknown name is a mistake, not a guess. */
+/** Dialplan applications of Asterisk 22 that our files may use. An unknown name is a mistake, not a guess. */
 export const KNOWN_APPS = new Set([
   'Answer', 'Set', 'MSet', 'NoOp', 'Goto', 'GotoIf', 'GotoIfTime', 'Gosub', 'GosubIf', 'Return', 'Wait', 'WaitExten',
   'Playback', 'Background', 'Read', 'MixMonitor', 'StopMixMonitor', 'Queue', 'AddQueueMember', 'RemoveQueueMember',

@@ -80,6 +80,8 @@ for (const database of DATABASE_KINDS) {
     it('given an operator ready but the caller gives up, when the caller hangs up while waiting, then the call is abandoned and lands on the callback list', async () => {
       h.sim.setEndpointBehaviour('1001', { noAnswer: true });
       expect((await h.t.http('POST', '/api/operators/me/ready', { token: opToken })).status).to.equal(200);
+      // The busy mark left while the operator was paused is lifted once they take calls again.
+      await until(async () => !(await h.calls.pbx.dbList('qy', 'hotline-busy'))['q-qy'], { what: 'no busy mark on q-qy' });
       const id = await h.sim.placeInboundCall({ from: '13900003333', to: '12345', trunk: 'carrier' });
       await until(async () => (await callOf(id))?.state === 'queued', { timeoutMs: 15_000, what: 'queued' });
       h.sim.hangup(id);

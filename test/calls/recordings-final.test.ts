@@ -82,18 +82,23 @@ for (const database of DATABASE_KINDS) {
       h.sim.setEndpointBehaviour('1002', { answerAfterMs: 20 });
       const op2 = await h.t.userToken(['operator'], { username: 'op1002', extension: 'PJSIP/1002', centre: 'QY' });
       expect((await h.t.http('POST', '/api/operators/me/login', { token: op2, body: {} })).status).to.equal(200);
+      // The busy mark left while everybody was paused is lifted once someone takes calls again.
+      await until(async () => !(await h.calls.pbx.dbList('qy', 'hotline-busy'))['q-qy'], { what: 'no busy mark on q-qy' });
       const id = await h.sim.placeInboundCall({ from: '13900007003', to: '12345', trunk: 'carrier' });
       await until(async () => (await h.db.knex('calls').where({ linkedid: id }).first())?.state === 'answered', { timeoutMs: 10_000, what: 'answered' });
       const file = path.join(h.sim.spoolDir, 'monitor', `${id}.wav`);
       const during = await until(() => (fs.existsSync(file) && fs.statSync(file).size > 44 ? fs.readFileSync(file) : null), { what: 'the call recording growing' });
       expect(during.readUInt32LE(4), 'RIFF size while recording').to.equal(0);
       h.sim.hangup(id);
-      const rec = await until(async () => { const r = await h.db.knex('recordings').where({ linkedid: id, kind: 'call' }).first(); return r?.state === 'collected' ? r : null; }, { timeoutMs: 15_000, what: 'recording collected' });
-      const final = fs.readFileSync(file);
-      expect(Number(rec.size_bytes)).to.equal(final.length);
-      expect(rec.sha256).to.equal(sha(final));
-      expect(Number(rec.duration_seconds)).to.be.closeTo((final.length - 44) / 16000, 0.01);
-      expect((await h.t.http('POST', '/api/operators/me/logout', { token: op2 })).status).to.equal(200);
+      try {
+        const rec = await until(async () => { const r = await h.db.knex('recordings').where({ linkedid: id, kind: 'call' }).first(); return r?.state === 'collected' ? r : null; }, { timeoutMs: 15_000, what: 'recording collected' });
+        const final = fs.readFileSync(file);
+        expect(Number(rec.size_bytes)).to.equal(final.length);
+        expect(rec.sha256).to.equal(sha(final));
+        expect(Number(rec.duration_seconds)).to.be.closeTo((final.length - 44) / 16000, 0.01);
+      } finally {
+        await until(async () => (await h.t.http('POST', '/api/operators/me/logout', { token: op2 })).status === 200, { what: '1002 logged out' });
+      }
     });
 
     it('given Record() cannot create its file (RECORD_STATUS=ERROR), when a caller presses 2, then they never hear "留言已收到", no draft is made, and they are on the callback list', async () => {

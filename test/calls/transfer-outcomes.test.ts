@@ -48,6 +48,15 @@ for (const database of DATABASE_KINDS) {
         expect(h.sim.channels().some((c) => c.id === callerId)).to.equal(true);
         const transitions = await h.db.knex('operator_states').orderBy('id').pluck('event');
         expect(transitions.slice(-3)).to.include('call_ended');
+        // The board counted the operator's handling when their leg ended; the caller's later hangup brings
+        // AgentComplete with TalkTime covering the county line too, which must not count again.
+        // (The board is read where it is computed; events are applied to it as they arrive, before the call row ends.)
+        const board = () => ({ ...h.calls.wallboard.stats('q-qy').counters });
+        const atLeave = await until(() => { const b = board(); return b.completed > 0 ? b : null; }, { what: 'handling counted' });
+        h.sim.hangup(callerId);
+        await until(async () => (await h.db.knex('calls').where({ id: callId }).first()).state === 'ended', { timeoutMs: 10_000, what: 'call ended' });
+        const after = board();
+        expect(after).to.include({ completed: atLeave.completed, talkSum: atLeave.talkSum });
       });
 
       it('given a consultation with 环县 answered, when the operator simply hangs up their phone, then Asterisk bridges caller and county line and the attempt lands exactly as "complete" does', async () => {

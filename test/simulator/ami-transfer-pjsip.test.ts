@@ -37,6 +37,8 @@ describe('simulator transfers of a PJSIP queue call: Redirect, BlindTransfer, At
     const enter = await s.waitFor('BridgeEnter', (e) => (fld(e, 'Channel') ?? '').startsWith('PJSIP/0571-'), nth);
     sim.hangup(fld(enter, 'Channel')!);
     await until(() => sim.channels().length === 0, { what: 'the call to end' });
+    // The simulator is done; its last events may still be on the socket.
+    await s.waitFor('Hangup', (e) => fld(e, 'Channel') === fld(enter, 'Channel'));
   }
 
   it('given the four recorded transfers, when replayed, then every channel sees the recorded events in the recorded order with the recorded fields', async () => {

@@ -4,12 +4,12 @@ import { existsSync, readdirSync, readFileSync, unlinkSync } from 'fs';
 import { join } from 'path';
 import type { AriServer } from './server';
 import { Req, Res, fail } from './http';
-import { writeWav } from '../core/wav';
+import type { WavWriter } from '../core/wav';
 import { addHidden, removeHidden } from '../core/bridging';
 import type { Channel } from '../core/channel';
 
 export interface Playback { id: string; media_uri: string; target_uri: string; language: string; state: string; timer?: NodeJS.Timeout }
-export interface LiveRecording { name: string; format: string; state: string; target_uri: string; startedAt: number; recorder?: Channel; bridgeId?: string; maxMs?: number; timer?: NodeJS.Timeout }
+export interface LiveRecording { name: string; format: string; state: string; target_uri: string; startedAt: number; recorder?: Channel; bridgeId?: string; maxMs?: number; timer?: NodeJS.Timeout; writer?: WavWriter }
 
 const playbacks = new WeakMap<AriServer, Map<string, Playback>>();
 const recordings = new WeakMap<AriServer, Map<string, LiveRecording>>();
@@ -82,6 +82,8 @@ export function startRecording(ari: AriServer, r: Req, kind: 'channel' | 'bridge
   if (live.has(q.name) || (ifExists === 'fail' && existsSync(file))) fail(409, 'Conflict', `Recording '${q.name}' already exists and can not be overwritten`);
   const sim = ari.sim;
   const rec: LiveRecording = { name: q.name, format, state: 'recording', target_uri: `${kind}:${targetId}`, startedAt: Date.now() };
+  // Written as it records, sizes at the end (like MixMonitor; a conference segment is complete only at RecordingFinished).
+  rec.writer = sim.pbx.openRecording(file, () => Date.now() - rec.startedAt);
   live.set(rec.name, rec);
   if (kind === 'bridge') {
     const b = sim.pbx.bridges.get(targetId)!;
@@ -105,7 +107,7 @@ export function stopRecording(ari: AriServer, name: string): boolean {
   live.delete(name);
   clearTimeout(rec.timer);
   const ms = Date.now() - rec.startedAt;
-  writeWav(join(recordingDir(ari), `${rec.name}.${rec.format}`), ms);
+  if (rec.writer) ari.sim.pbx.closeRecording(rec.writer, ms);
   rec.state = 'done';
   const sim = ari.sim;
   const b = rec.bridgeId ? sim.pbx.bridges.get(rec.bridgeId) : undefined;
