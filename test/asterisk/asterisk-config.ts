@@ -127,7 +127,7 @@ export function renderConfig(dialplanDir: string, plan: InstancePlan): Record<st
     '',
   ].join('\n');
   files['logger.conf'] = '[general]\nqueue_log = yes\nqueue_log_to_file = yes\n\n[logfiles]\nmessages.log => notice,warning,error,verbose\nconsole => notice,warning,error\n';
-  files['rtp.conf'] = `[general]\nrtpstart = ${plan.rtpStart}\nrtpend = ${plan.rtpEnd}\n`;
+  files['rtp.conf'] = `[general]\n; SIPp sends its RFC 4733 keys from another source port than its voice stream\nstrictrtp = no\nrtpstart = ${plan.rtpStart}\nrtpend = ${plan.rtpEnd}\n`;
   files['cdr.conf'] = '[general]\nenable = yes\n\n[csv]\nusegmtime = yes\nloguniqueid = yes\nloguserfield = yes\n';
   files['cel.conf'] = '[general]\nenable = yes\napps = all\nevents = ALL\n';
   files['cel_custom.conf'] =

@@ -21,6 +21,7 @@ export function missingPrerequisite(): string | null {
   if (!bin) return 'ASTERISK_BIN is not set (the path of an installed Asterisk 22 binary with chan_pjsip)';
   if (!fs.existsSync(bin)) return `ASTERISK_BIN=${bin} does not exist`;
   if (!findSipp()) return 'sipp is not installed (Debian package sip-tester)';
+  if (!['/usr/share/sip-tester', '/usr/share/sipp/pcap', '/usr/local/share/sipp/pcap'].some((d) => fs.existsSync(path.join(d, 'dtmf_2833_1.pcap')))) return "SIPp's dtmf_2833_*.pcap key recordings were not found (Debian package sip-tester ships them in /usr/share/sip-tester)";
   if (!coreSoundsDir()) return 'core sounds beep/pbx-transfer not found under /usr/share/asterisk/sounds/en (Debian package asterisk-core-sounds-en-wav)';
   if (!mohDir()) return 'music on hold not found under /usr/share/asterisk/moh (Debian package asterisk-moh-opsound-wav)';
   if (!sourceDataDir()) return 'the Asterisk data directory (rest-api/, documentation/) was not found; set ASTERISK_DATADIR';

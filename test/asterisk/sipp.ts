@@ -133,6 +133,18 @@ export interface CallerOptions {
   line?: number;
 }
 
+/**
+ * SIPp's own RFC 4733 key recordings (Debian sip-tester ships one pcap per key, payload type 101).
+ * Its play_dtmf action sends payload type 97 and the wrong event code, so it is not used.
+ */
+export const DTMF_PCAP_DIRS = ['/usr/share/sip-tester', '/usr/share/sipp/pcap', '/usr/local/share/sipp/pcap'];
+function dtmfPcap(key: string): string {
+  const name = key === '#' ? 'pound' : key === '*' ? 'star' : key;
+  const dir = DTMF_PCAP_DIRS.find((d) => fs.existsSync(path.join(d, `dtmf_2833_${name}.pcap`)));
+  if (!dir) throw new Error(`no dtmf_2833_${name}.pcap of SIPp in ${DTMF_PCAP_DIRS.join(', ')}`);
+  return path.join(dir, `dtmf_2833_${name}.pcap`);
+}
+
 /** A citizen calling in on the carrier trunk; the run ends when the call ends. */
 export async function placeCall(ast: AsteriskInstance, o: CallerOptions): Promise<SippRun> {
   const dir = path.join(ast.plan.root, 'sipp');
@@ -141,7 +153,7 @@ export async function placeCall(ast: AsteriskInstance, o: CallerOptions): Promis
   let at = 0;
   (o.dtmf ?? []).forEach((d, i) => {
     const wait = Math.max(1, d.atMs - at);
-    steps += `  <recv request="BYE" timeout="${wait}" ontimeout="key${i}" next="byebye"/>\n  <label id="key${i}"/>\n  <nop><action><exec play_dtmf="${d.digits}"/></action></nop>\n`;
+    steps += `  <recv request="BYE" timeout="${wait}" ontimeout="key${i}" next="byebye"/>\n  <label id="key${i}"/>\n  ${[...d.digits].map((k) => `<nop><action><exec play_pcap_audio="${dtmfPcap(k)}"/></action></nop>`).join('\n  ')}\n`;
     at = d.atMs;
   });
   const xml = fs
