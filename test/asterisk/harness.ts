@@ -128,3 +128,41 @@ export async function loginOperator(h: RealHarness, ext: string, roles: Array<'o
 }
 
 export const operatorState = async (h: RealHarness, token: string): Promise<string> => (await h.t.http('GET', '/api/operators/me', { token })).body.state;
+
+export interface AstChannel {
+  name: string;
+  context: string;
+  exten: string;
+  state: string;
+  app: string;
+  data: string;
+  callerId: string;
+  bridgeId: string;
+  uniqueid: string;
+}
+
+/** Asterisk's own view of its channels (`core show channels concise`). */
+export async function channels(h: RealHarness): Promise<AstChannel[]> {
+  const out = await h.ast.cli('core show channels concise');
+  return out
+    .split('\n')
+    .filter((l) => l.includes('!'))
+    .map((l) => {
+      const f = l.split('!');
+      return { name: f[0], context: f[1], exten: f[2], state: f[4], app: f[5], data: f[6], callerId: f[7], bridgeId: f[12] ?? '', uniqueid: f[13] ?? '' };
+    });
+}
+
+/** Names of the channels in the same bridge as the channel whose name starts with `prefix`. */
+export async function peersOf(h: RealHarness, prefix: string): Promise<string[]> {
+  const all = await channels(h);
+  const me = all.find((c) => c.name.startsWith(prefix));
+  if (!me?.bridgeId) return [];
+  return all.filter((c) => c.bridgeId === me.bridgeId && c !== me).map((c) => c.name);
+}
+
+/** Polls `check` and returns how many milliseconds after `from` it first held. */
+export async function msUntil(from: number, check: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<number> {
+  await until(check, { timeoutMs, intervalMs: 50, what });
+  return Date.now() - from;
+}
