@@ -166,3 +166,31 @@ export async function msUntil(from: number, check: () => Promise<boolean>, what:
   await until(check, { timeoutMs, intervalMs: 50, what });
   return Date.now() - from;
 }
+
+/** The file Asterisk wrote for a recording row's name, in this instance's spool. */
+export function spoolFileOf(h: RealHarness, name: string): string {
+  if (name.startsWith('/var/spool/asterisk/')) return path.join(h.ast.plan.spoolDir, name.slice('/var/spool/asterisk/'.length));
+  return path.isAbsolute(name) ? name : path.join(h.ast.plan.spoolDir, 'monitor', name);
+}
+
+/** Every recording row of a call, collected, equal to its final file: [] when all agree, else what differs. */
+export async function recordingMismatches(h: RealHarness, callId: number): Promise<string[]> {
+  const rows = await h.db.knex('recordings').where({ call_id: callId });
+  const out: string[] = [];
+  for (const r of rows) {
+    const file = spoolFileOf(h, r.name);
+    if (r.state !== 'collected') {
+      out.push(`${r.kind} ${r.name}: ${r.state}`);
+      continue;
+    }
+    if (!fs.existsSync(file)) {
+      out.push(`${r.kind} ${r.name}: no file ${file}`);
+      continue;
+    }
+    const f = fileFacts(file);
+    const want = { size: f.size, sha256: f.sha256, duration: Math.round(f.durationSeconds * 100) / 100 };
+    const got = { size: Number(r.size_bytes), sha256: r.sha256, duration: Number(r.duration_seconds) };
+    if (JSON.stringify(want) !== JSON.stringify(got)) out.push(`${r.kind} ${r.name}: stored ${JSON.stringify(got)} final ${JSON.stringify(want)}`);
+  }
+  return out;
+}
