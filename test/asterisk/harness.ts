@@ -194,3 +194,27 @@ export async function recordingMismatches(h: RealHarness, callId: number): Promi
   }
   return out;
 }
+
+export interface QueueLogEntry {
+  at: number;
+  callid: string;
+  queue: string;
+  agent: string;
+  event: string;
+  data: string[];
+}
+
+/** Asterisk's own record of queue calls (queue_log): what a reconciliation must agree with. */
+export function queueLog(h: RealHarness, callid?: string): QueueLogEntry[] {
+  const file = path.join(h.ast.plan.logDir, 'queue_log');
+  if (!fs.existsSync(file)) return [];
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [at, cid, queue, agent, event, ...data] = l.split('|');
+      return { at: Number(at), callid: cid, queue, agent, event, data };
+    })
+    .filter((e) => !callid || e.callid === callid);
+}
