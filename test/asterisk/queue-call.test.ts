@@ -74,5 +74,22 @@ describe('real Asterisk: a queue call answered by an operator', function () {
     await until(async () => (await operatorState(h, token)) === 'wrapup', { timeoutMs: 5000, what: 'operator in wrap-up' });
     await until(async () => (await operatorState(h, token)) === 'ready', { timeoutMs: 20_000, what: 'operator ready after wrap-up' });
     await phone.stop();
+    expect((await h.t.http('POST', '/api/operators/me/logout', { token })).status).to.equal(200);
+  });
+
+  it('given operator 1002 whose phone rings for 4 s before the answer, when a citizen calls, then the operator shows as ringing, then on call', async () => {
+    await registerPhone(h.ast, '1002', { answerMs: 4000 });
+    const token = await loginOperator(h, '1002');
+    await until(async () => (await operatorState(h, token)) === 'ready', { timeoutMs: 10_000, what: 'operator ready' });
+    await placeCall(h.ast, { from: '13800138002', talkMs: 16_000 });
+    // Asterisk rings the member (device_state_busy_at=1: QueueMemberStatus Status 3 = in use while ringing)
+    await until(async () => (await h.ast.cli('core show channels concise')).includes('PJSIP/1002-'), { timeoutMs: 20_000, intervalMs: 50, what: '1002 rung by the queue' });
+    const seen: string[] = [];
+    await until(async () => {
+      const s = await operatorState(h, token);
+      if (seen[seen.length - 1] !== s) seen.push(s);
+      return s === 'on_call';
+    }, { timeoutMs: 15_000, intervalMs: 50, what: 'operator on call' });
+    expect(seen, 'states while the phone rang and after the answer').to.include('ringing');
   });
 });
