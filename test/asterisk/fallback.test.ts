@@ -96,4 +96,30 @@ describe('real Asterisk: busy fallback and restricted callers', function () {
     const hits = await until(async () => (await h.t.http('GET', '/api/restrictions/hits', { token: supervisor })).body.filter((x: { linkedid: string }) => x.linkedid === call.linkedid), { what: 'the hit' });
     expect(hits[0].number).to.equal('13900004444');
   });
+
+  it('given Record() cannot write the message (its directory is not a directory), when a caller presses 2, then they never hear "留言已收到" and no draft points at a missing file', async () => {
+    const dir = path.join(h.ast.plan.spoolDir, 'monitor', 'hotline-messages');
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.writeFileSync(dir, 'not a directory');
+    const logFile = path.join(h.ast.plan.logDir, 'messages.log');
+    const from = fs.statSync(logFile).size;
+    try {
+      const caller = await placeCall(h.ast, { from: '13900005555', dtmf: keys('2'), talkMs: 12_000 });
+      expect(await caller.exited, caller.diagnostics()).to.equal(0);
+      const call = await ended('13900005555');
+      const log = fs.readFileSync(logFile, 'utf8').slice(from);
+      expect(log, 'the caller reached Record()').to.match(/Record\(/);
+      expect(log).not.to.match(/Playing 'hotline\/message-saved/);
+      // whatever the service made of the call, nothing may point at a file that does not exist
+      await until(async () => (await h.db.knex('recordings').where({ linkedid: call.linkedid }).whereIn('state', ['recording', 'finished'])).length === 0, { timeoutMs: 15_000, what: 'the service done with the message' });
+      const ticketNo = (await h.db.knex('calls').where({ id: call.id }).first()).ticket_no;
+      if (ticketNo) {
+        const linked = await h.db.knex('ticket_recordings').join('recordings', 'recordings.id', 'ticket_recordings.recording_id').where({ ticket_no: ticketNo }).select('recordings.*');
+        for (const r of linked) expect(r.path && fs.existsSync(path.join(h.recordingsDir, r.path)), `draft ${ticketNo} links ${r.name} (${r.state})`).to.equal(true);
+      }
+    } finally {
+      fs.rmSync(dir, { force: true });
+      fs.mkdirSync(dir, { recursive: true });
+    }
+  });
 });
