@@ -170,7 +170,8 @@ export async function startAsterisk(): Promise<AsteriskInstance> {
     },
     async stop() {
       if (!exited) {
-        await cli('core stop now').catch(() => undefined);
+        // by its own pid: SIGTERM is Asterisk's quick shutdown; SIGKILL if it does not exit
+        process.kill(child.pid!, 'SIGTERM');
         await Promise.race([exitedP, new Promise((r) => setTimeout(r, 5000))]);
         if (!exited) {
           process.kill(child.pid!, 'SIGKILL');
