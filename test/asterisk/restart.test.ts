@@ -22,7 +22,8 @@ describe('real Asterisk: the service stopped and restarted around calls', functi
     token = await loginOperator(h, '1001');
   });
   beforeEach(async () => {
-    await until(async () => (await channels(h)).length === 0, { timeoutMs: 30_000, what: 'no call left' });
+    // the operator is ready (not in wrap-up) when the service goes down: the downtime calls can reach them
+    await until(async () => (await channels(h)).length === 0 && (await operatorState(h, token)) === 'ready', { timeoutMs: 30_000, what: 'no call left and the operator ready' });
   });
   afterEach(async () => {
     await h.ast.cli('channel request hangup all').catch(() => undefined);
@@ -38,7 +39,10 @@ describe('real Asterisk: the service stopped and restarted around calls', functi
   }
   const spoolFiles = () => new Set(fs.readdirSync(path.join(h.ast.plan.spoolDir, 'monitor')));
   const connected = (linkedid: string) => until(() => queueLog(h, linkedid).find((e) => e.event === 'CONNECT'), { timeoutMs: 20_000, intervalMs: 100, what: 'Asterisk to connect the call' });
-  const completed = (linkedid: string) => until(() => queueLog(h, linkedid).find((e) => e.event.startsWith('COMPLETE')), { timeoutMs: 30_000, intervalMs: 100, what: 'Asterisk to complete the call' });
+  const completed = (linkedid: string) =>
+    until(() => queueLog(h, linkedid).find((e) => e.event.startsWith('COMPLETE')), { timeoutMs: 30_000, intervalMs: 100, what: 'Asterisk to complete the call' }).catch(async (e) => {
+      throw new Error(`${e.message}: queue_log of the call ${JSON.stringify(queueLog(h, linkedid))}; ${await h.ast.cli('queue show q-qy')}`);
+    });
   const secs = (d: Date | string | null) => (d ? new Date(d).getTime() / 1000 : NaN);
 
   /** The call row against Asterisk's queue_log: answered, wait and end as Asterisk saw them. */
@@ -58,7 +62,8 @@ describe('real Asterisk: the service stopped and restarted around calls', functi
     expect(facts, `call ${JSON.stringify(call)}`).to.deep.equal({ operator: 'PJSIP/1001', waitSeconds: Number(connect.data[0]), answeredOff: true, endedOff: true });
     await until(async () => (await h.db.knex('recordings').where({ call_id: call.id, kind: 'call', state: 'collected' })).length > 0, { timeoutMs: 20_000, what: 'its recording collected' }).catch(() => undefined);
     expect(await recordingMismatches(h, Number(call.id))).to.deep.equal([]);
-    expect((await h.db.knex('recordings').where({ call_id: call.id, kind: 'call' })).length).to.equal(1);
+    const rows = await h.db.knex('recordings').where({ call_id: call.id, kind: 'call' });
+    expect(rows.map((r: { name: string; state: string }) => `${r.name} ${r.state}`), 'one recording row per file').to.have.length(1);
     return call;
   }
 
