@@ -63,7 +63,7 @@ describe('real Asterisk: the service stopped and restarted around calls', functi
     await until(async () => (await h.db.knex('recordings').where({ call_id: call.id, kind: 'call', state: 'collected' })).length > 0, { timeoutMs: 20_000, what: 'its recording collected' }).catch(() => undefined);
     expect(await recordingMismatches(h, Number(call.id))).to.deep.equal([]);
     const rows = await h.db.knex('recordings').where({ call_id: call.id, kind: 'call' });
-    expect(rows.map((r: { name: string; state: string }) => `${r.name} ${r.state}`), 'one recording row per file').to.have.length(1);
+    expect(rows.length, `one recording row per file, not: ${rows.map((r: { name: string; state: string }) => `${r.name} (${r.state})`).join('; ')}`).to.equal(1);
     return call;
   }
 
