@@ -22,10 +22,25 @@ export interface OperatorView {
   since: number;
   /** A pause asked for during a call, applied when the call ends. */
   pendingPause: PauseReason | null;
+  /** The call ringing or answered at this operator's phone (for the screen pop, 来电弹屏), if any. */
+  call?: OperatorCall | null;
+}
+
+/** The call at an operator's phone, as Asterisk reported it (AgentCalled / AgentConnect). No personal data. */
+export interface OperatorCall {
+  serverId: string;
+  linkedid: string;
+  channelId: string;
+  queue: string;
+  state: 'ringing' | 'answered';
+  /** Epoch ms: when it began ringing at this phone, then when it was answered. */
+  since: number;
 }
 
 const KEY = (userId: number) => `op:${userId}`;
 const IFACE = (serverId: string, iface: string) => `opif:${serverId}:${iface}`;
+// Kept apart from the operator's state so concurrent updates of the two never overwrite each other.
+const CALL = (userId: number) => `opcall:${userId}`;
 
 /**
  * Operators on softphones: login/logout/ready/pause through REST and WebSocket, mirrored into
@@ -52,13 +67,31 @@ export class OperatorService {
 
   async get(userId: number): Promise<OperatorView | null> {
     const h = await this.live.hgetall(KEY(userId));
-    return h.userId ? (JSON.parse(h.json) as OperatorView) : null;
+    return h.userId ? this.withCall(JSON.parse(h.json) as OperatorView) : null;
   }
 
   async list(): Promise<OperatorView[]> {
     const keys = await this.live.keys('op:*');
     const ops = await Promise.all(keys.map(async (k) => JSON.parse((await this.live.hgetall(k)).json ?? 'null') as OperatorView | null));
-    return ops.filter((o): o is OperatorView => !!o).sort((a, b) => a.userId - b.userId);
+    return Promise.all(ops.filter((o): o is OperatorView => !!o).sort((a, b) => a.userId - b.userId).map((o) => this.withCall(o)));
+  }
+
+  /** The call at the operator's phone, if any (see OperatorCall). */
+  async currentCall(userId: number): Promise<OperatorCall | null> {
+    const raw = await this.live.get(CALL(userId));
+    return raw ? (JSON.parse(raw) as OperatorCall) : null;
+  }
+
+  private async withCall(op: OperatorView): Promise<OperatorView> {
+    op.call = await this.currentCall(op.userId);
+    return op;
+  }
+
+  private async setCall(userId: number, call: OperatorCall | null) {
+    if (call) await this.live.set(CALL(userId), JSON.stringify(call));
+    else await this.live.del(CALL(userId));
+    const op = await this.get(userId);
+    if (op) for (const l of this.listeners) l(op);
   }
 
   private serverFor(user: AuthUser): string {
@@ -91,6 +124,7 @@ export class OperatorService {
     const op = await this.require(user.id, 'logout');
     for (const queue of op.queues) await this.pbx.queueRemove(op.serverId, { queue, memberInterface: op.interface }).catch((err) => this.log.warn({ err: (err as Error).message, queue }, 'queue remove failed'));
     await this.live.del(IFACE(op.serverId, op.interface));
+    await this.live.del(CALL(op.userId));
     return this.apply(op, 'logout', null);
   }
 
@@ -122,7 +156,9 @@ export class OperatorService {
   }
 
   private async save(op: OperatorView) {
-    await this.live.hset(KEY(op.userId), { userId: String(op.userId), json: JSON.stringify(op) });
+    // The current call has a key of its own (CALL); it is joined in on read.
+    const { call: _call, ...state } = op;
+    await this.live.hset(KEY(op.userId), { userId: String(op.userId), json: JSON.stringify(state) });
   }
 
   /** Apply a transition: log it, persist it, mirror it to the live store, tell listeners. */
@@ -178,11 +214,24 @@ export class OperatorService {
     if (!id) return;
     const op = await this.get(Number(id));
     if (!op) return;
-    if (e.type === 'QueueMemberStatusChanged') {
+    if (e.type === 'MemberRinging' && e.linkedId) {
+      // The screen pop (来电弹屏) starts here: Asterisk names the caller's channel ringing this phone.
+      await this.setCall(op.userId, { serverId: e.serverId, linkedid: e.linkedId, channelId: e.channelId, queue: e.queue, state: 'ringing', since: e.at });
+    } else if (e.type === 'QueueMemberStatusChanged') {
       if (e.status === 6 || e.status === 7) await this.apply(op, 'ring');
-      else if (e.status === 1 && op.state === 'ringing') await this.apply(op, 'ring_stopped');
-    } else if (e.type === 'OperatorAnswered') await this.apply(op, 'answer');
-    else if (e.type === 'CallCompleted') await this.apply(op, 'call_ended');
+      else if (e.status === 1 && op.state === 'ringing') {
+        // The caller went to another operator or hung up before anyone answered.
+        if (op.call?.state === 'ringing') await this.live.del(CALL(op.userId));
+        await this.apply(op, 'ring_stopped');
+      }
+    } else if (e.type === 'OperatorAnswered') {
+      await this.apply(op, 'answer');
+      const linkedid = e.linkedId ?? op.call?.linkedid;
+      if (linkedid) await this.setCall(op.userId, { serverId: e.serverId, linkedid, channelId: e.channelId, queue: e.queue, state: 'answered', since: e.at });
+    } else if (e.type === 'CallCompleted') {
+      await this.live.del(CALL(op.userId));
+      await this.apply(op, 'call_ended');
+    }
     else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
   }
 
@@ -205,6 +254,7 @@ export class OperatorService {
         const inCall = mine.some((m) => m.inCall || m.status === 2);
         const ringing = mine.some((m) => m.status === 6 || m.status === 7);
         const paused = mine.every((m) => m.paused);
+        if (!inCall && !ringing) await this.live.del(CALL(op.userId));
         if (op.state === 'on_call' && !inCall) await this.apply(op, 'call_ended');
         else if (op.state === 'ringing' && !ringing) await this.apply(op, inCall ? 'answer' : 'ring_stopped');
         else if ((op.state === 'ready' || op.state === 'wrapup') && inCall) await this.apply(op, 'answer');

@@ -11,6 +11,7 @@ import { OperatorService } from './operators';
 import { RecordingCollector, RecordingRow } from './recordings';
 import { RestrictionService } from './restrictions';
 import { Wallboard } from './wallboard';
+import { CurrentCalls } from './current-call';
 import { LiveStore } from '../live/store';
 import { CallListQuery, CallSchema, IdParams, LoginBody, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody } from './schemas';
 
@@ -23,6 +24,7 @@ export interface CallsDeps {
   centres: CentreDirectory;
   live: LiveStore;
   audit: AuditStore;
+  current: CurrentCalls;
   /** Each centre's current shift, planned staff and who is logged in. */
   staffing: () => Promise<unknown>;
 }
@@ -135,8 +137,14 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
     roles: ['supervisor', 'admin'], response: z.array(OperatorSchema), handler: () => d.operators.list(),
   });
   api.route({
-    method: 'get', path: '/api/operators/me', summary: 'My operator state', tags: ['operators'],
-    roles: ['operator', 'expert'], handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' },
+    method: 'get', path: '/api/operators/me', summary: 'My operator state, with the call at my phone for the screen pop (来电弹屏)', tags: ['operators'],
+    roles: ['operator', 'expert'],
+    handler: async ({ user }) => ({ ...((await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' }), currentCall: await d.current.forOperator(user!.id, user) }),
+  });
+  api.route({
+    method: 'get', path: '/api/calls/:id/caller-history', summary: 'The caller\'s earlier tickets and restriction (第三十三条), for the screen pop; operators only for their own call', tags: ['calls'],
+    roles: ['operator', 'expert', 'supervisor'], params: IdParams, errors: { 404: 'No such call' },
+    handler: ({ params, user }) => d.current.callerHistory(params.id, user!),
   });
   api.route({
     method: 'post', path: '/api/operators/me/login', summary: 'Log in to my centre queue (or the given queues)', tags: ['operators'],
