@@ -141,7 +141,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list(), staffing: await staffingNow() }) });
       ctx.ws.registerTopic('operator', {
         roles: ['operator', 'expert'],
-        snapshot: async (user) => ({ ...((await operators.get(user.id)) ?? { state: 'logged_out' }), currentCall: await current.forOperator(user.id, user) }),
+        snapshot: async (user) => ({ ...((await operators.get(user.id)) ?? { state: 'logged_out' }), currentCall: await current.forOperator(user.id, user), wrapupSeconds: operators.wrapupSeconds }),
         filter: (user, e) => (e as { operator?: { userId: number } }).operator?.userId === user.id,
       });
       const opRoles = ['operator', 'expert'] as const;

@@ -58,7 +58,7 @@ export class OperatorService {
     private readonly pbx: PbxControl,
     private readonly centres: CentreDirectory,
     private readonly log: Logger,
-    private readonly wrapupSeconds: number,
+    readonly wrapupSeconds: number,
   ) {}
 
   onChange(fn: (op: OperatorView) => void) {

@@ -139,7 +139,7 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   api.route({
     method: 'get', path: '/api/operators/me', summary: 'My operator state, with the call at my phone for the screen pop (来电弹屏)', tags: ['operators'],
     roles: ['operator', 'expert'],
-    handler: async ({ user }) => ({ ...((await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' }), currentCall: await d.current.forOperator(user!.id, user) }),
+    handler: async ({ user }) => ({ ...((await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' }), currentCall: await d.current.forOperator(user!.id, user), wrapupSeconds: d.operators.wrapupSeconds }),
   });
   api.route({
     method: 'get', path: '/api/calls/:id/caller-history', summary: 'The caller\'s earlier tickets and restriction (第三十三条), for the screen pop; operators only for their own call', tags: ['calls'],

@@ -9,7 +9,7 @@ import { ActionBodies, ActionName, CreateTicketBody, ListQuery, NoParams, Ticket
 import { ActionInput, TicketService, actorOf } from './service';
 import { TicketLinks } from './links';
 import { Satisfaction } from './satisfaction';
-import { ticketDetail, ticketSummary, deadlineView } from './view';
+import { ticketDetail, ticketSummary, deadlineView, withRemaining } from './view';
 import { SATISFACTION_EXCLUSIONS } from './model';
 
 const HOTLINE: Role[] = HOTLINE_STAFF;
@@ -80,7 +80,8 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined, createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
         limit: query.limit, offset: query.offset, visibleToUnit: isUnit ? (user!.unitCode ?? '\u0000none') : null,
       }, tickets.now());
-      return { total: r.total, items: r.items.map((i) => ticketSummary(i.ticket, user, i.deadlines)) };
+      const now = tickets.now();
+      return { total: r.total, items: r.items.map((i) => withRemaining(ticketSummary(i.ticket, user, i.deadlines), tickets.clock(), now)) };
     },
   });
 
@@ -120,7 +121,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   api.route({
     method: 'get', path: '/api/tickets/:no', summary: 'A ticket with its events, deadlines, calls, recordings, attachments and visits', tags: TAGS, roles: READERS,
     params: NoParams, response: TicketDetail, errors: { 404: ERR[404] },
-    handler: async ({ user, params }) => ticketDetail(tickets.store, await visibleTicket(d, params.no, user!), user),
+    handler: async ({ user, params }) => withRemaining(await ticketDetail(tickets.store, await visibleTicket(d, params.no, user!), user), tickets.clock(), tickets.now()),
   });
 
   for (const [name, spec] of Object.entries(ACTIONS) as Array<[ActionName, (typeof ACTIONS)[ActionName]]>) {
