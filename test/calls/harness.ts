@@ -2,6 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { startSimulator, Simulator } from '../../src/simulator';
+import { Feature } from '../../src/app/context';
 import { silentLogger } from '../../src/logging/logger';
 import { createTicketsFeature } from '../../src/tickets/feature';
 import { LogSmsGateway } from '../../src/tickets/sms/log';
@@ -34,7 +35,7 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string> } = {}): Promise<CallHarness> {
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; extraFeatures?: () => Feature[] } = {}): Promise<CallHarness> {
   const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger() });
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix('calls');
@@ -53,7 +54,7 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
     const calls = createCallsFeature();
     h.t = await startTestService({
       db,
-      features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls],
+      features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls, ...(opts.extraFeatures?.() ?? [])],
       env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1', ...opts.env },
     });
     await (h.t.service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> }).whenResynced(10_000);
