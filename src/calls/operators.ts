@@ -207,8 +207,19 @@ export class OperatorService {
     } else await this.apply(op, 'wrapup_done');
   }
 
-  /** Asterisk's view of a member moves the operator: ringing, answered, call over. */
-  async onTelephony(e: TelephonyEvent): Promise<void> {
+  private telephonyChain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Asterisk's view of a member moves the operator: ringing, answered, call over. Applied one event
+   * after another in Asterisk's order: a ring and its answer 50 ms apart must not land swapped.
+   */
+  onTelephony(e: TelephonyEvent): Promise<void> {
+    const next = this.telephonyChain.then(() => this.applyTelephony(e));
+    this.telephonyChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async applyTelephony(e: TelephonyEvent): Promise<void> {
     if (!('memberInterface' in e) || !e.memberInterface) return;
     const id = await this.live.get(IFACE(e.serverId, e.memberInterface));
     if (!id) return;
