@@ -57,10 +57,12 @@ export async function screens(page: Page, name: string) {
 /** axe-core injected into the page; the violations of the given impacts. */
 export async function axeViolations(page: Page, impacts = ['serious', 'critical']) {
   const source = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+  // The page as it rests: no hover state left from the last click.
+  await page.mouse.move(0, 0);
   await page.evaluate(source);
   // Evaluated as page source: the test's TypeScript has no DOM types.
-  const result = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] })`)) as { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[] }> }> };
-  return result.violations.filter((v) => impacts.includes(v.impact)).map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => n.target.join(' ')) }));
+  const result = (await page.evaluate(`window.axe.run(document, { resultTypes: ['violations'] })`)) as { violations: Array<{ id: string; impact: string; help: string; nodes: Array<{ target: string[]; failureSummary?: string }> }> };
+  return result.violations.filter((v) => impacts.includes(v.impact)).map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`) }));
 }
 
 /** Text of the first element matching, or '' (polling-friendly). */
