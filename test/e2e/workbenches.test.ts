@@ -67,7 +67,8 @@ describe('the workbenches in headless Chromium', function () {
 
     const callerId = await h.sim.placeInboundCall({ from: '13912345678', to: '12345', trunk: 'carrier' });
     await until(async () => (await textOf(op, '[data-test=pop-state]')) === '振铃中', { what: 'the screen pop while ringing' });
-    expect(await textOf(op, '[data-test=pop-number]')).to.equal('13912345678');
+    // The number follows as soon as the call record has it (the first ring can precede it by a few ms).
+    await until(async () => (await textOf(op, '[data-test=pop-number]')) === '13912345678', { what: 'the caller number on the screen pop' });
     expect(await textOf(op, '[data-test=pop-centre]')).to.equal('庆阳市12345热线');
     // The waiting caller on the supervisor's board, masked there (第二十七条), under the centre's Chinese name.
     await until(async () => (await textOf(sup, 'article[data-queue="q-qy"] [data-k=waiting]')) === '1', { what: 'the caller waiting on the board' });
