@@ -22,6 +22,7 @@ describe('knowledge, admin and audit pages in headless Chromium', function () {
     await t.userToken(['admin'], { username: 'chief' });
     await t.userToken(['auditor'], { username: 'shenji' });
     await t.userToken(['supervisor'], { username: 'banzhang' });
+    await t.userToken(['unit_handler'], { username: 'ybj', unitCode: 'QY-YBJ' });
   });
   beforeEach(async () => {
     page = (await newPage(browser)).page;
@@ -48,36 +49,43 @@ describe('knowledge, admin and audit pages in headless Chromium', function () {
     expect(u).to.include({ extension: 'PJSIP/2001', centre: 'QY' });
     await screens(page, 'admin-users');
     await page.click('.el-tabs__item:has-text("线路目录")');
-    await until(async () => (await textOf(page, '.el-tab-pane:not([style*="display: none"]) table')).includes('环县'), { what: 'the lines directory' });
+    await until(async () => (await textOf(page, '#pane-lines')).includes('环县'), { what: 'the lines directory' });
     await screens(page, 'admin-lines');
     await page.click('.el-tabs__item:has-text("工作日历")');
     await screens(page, 'admin-calendar');
     expect(await axeViolations(page)).to.deep.equal([]);
   });
 
-  it('given a supervisor, when they search the knowledge base and add an entry, then the answer is found and the entry goes through review to published', async () => {
+  it('given a unit and a supervisor, when the supervisor searches and the unit writes an entry, then the answer is found and the entry goes through review (four eyes) to published', async () => {
     await login(page, t.baseUrl, 'banzhang', '/supervisor');
     await page.goto(`${t.baseUrl}/knowledge`);
     await page.fill('[data-test=kb-q]', '社保断缴怎么补缴');
     await page.click('[data-test=kb-search]');
     await until(async () => (await textOf(page, '.hit')).includes('社保'), { what: 'a knowledge answer' });
     await screens(page, 'knowledge-search');
-    await page.click('.el-tabs__item:has-text("条目维护与审核")');
-    await page.click('[data-test=kb-new]');
-    await page.fill('#ke-q', '城乡居民医保每年什么时候缴费？');
-    await page.fill('#ke-a', '每年9月至12月为下一年度城乡居民医保集中缴费期，可通过甘肃税务APP或银行网点缴纳。');
-    await page.fill('#ke-d', '庆阳市城乡居民基本医疗保险实施办法');
-    await page.click('.el-select:has(input[aria-label=单位])');
-    await page.locator('.el-select-dropdown__item:visible', { hasText: '庆阳市医疗保障局' }).first().click();
-    await page.click('.el-dialog__footer button:has-text("保存并报送")');
+
+    // The unit writes the entry for its own function (第十条(三)) and submits it.
+    const unit = (await newPage(browser)).page;
+    await login(unit, t.baseUrl, 'ybj', '/unit');
+    await unit.goto(`${t.baseUrl}/knowledge`);
+    await unit.click('.el-tabs__item:has-text("条目维护与审核")');
+    await unit.click('[data-test=kb-new]');
+    await unit.fill('#ke-q', '城乡居民医保每年什么时候缴费？');
+    await unit.fill('#ke-a', '每年9月至12月为下一年度城乡居民医保集中缴费期，可通过甘肃税务APP或银行网点缴纳。');
+    await unit.fill('#ke-d', '庆阳市城乡居民基本医疗保险实施办法');
+    await unit.click('.el-dialog__footer button:has-text("保存并报送")');
     const entry = await until(async () => t.db.knex('kb_entries').where({ question: '城乡居民医保每年什么时候缴费？' }).first(), { what: 'the entry' });
-    expect(entry.state).to.equal('submitted');
+    expect(entry).to.include({ state: 'submitted', unit_code: 'QY-YBJ' });
+    await unit.context().close();
+
+    // The supervisor reviews it: approve, then publish.
+    await page.click('.el-tabs__item:has-text("条目维护与审核")');
     await until(async () => !!(await page.$(`[data-test=kb-approve-${entry.id}]`)), { what: 'the approve button' });
     await page.click(`[data-test=kb-approve-${entry.id}]`);
     await until(async () => !!(await page.$(`[data-test=kb-publish-${entry.id}]`)), { what: 'the publish button' });
+    await screens(page, 'knowledge-review');
     await page.click(`[data-test=kb-publish-${entry.id}]`);
     await until(async () => (await t.db.knex('kb_entries').where({ id: entry.id }).first()).state === 'published', { what: 'published' });
-    await screens(page, 'knowledge-entries');
     expect(await axeViolations(page)).to.deep.equal([]);
   });
 
