@@ -50,7 +50,7 @@ async function main() {
     const ws = new WebSocket(`ws://127.0.0.1:${h.t.service.port}/ws?token=${sup}`);
     ws.on('message', (d) => {
       const f = JSON.parse(d.toString());
-      if (f.type === 'event' && f.topic === 'queues' && (f.data.kind === 'caller_joined' || f.data.kind === 'caller_left')) delivery.push(Date.now() - f.data.eventAt);
+      if (f.type === 'event' && f.topic === 'queues' && ['caller_joined', 'caller_left', 'abandoned'].includes(f.data.kind)) delivery.push(Date.now() - f.data.eventAt);
     });
     await new Promise((r) => ws.once('open', r));
     ws.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
@@ -60,7 +60,8 @@ async function main() {
   const eventAt = new Map<string, number>();
   sockets[0].on('message', (d) => {
     const f = JSON.parse(d.toString());
-    if (f.type === 'event' && f.topic === 'queues' && f.data.channelId && (f.data.kind === 'caller_joined' || f.data.kind === 'caller_left')) eventAt.set(`${f.data.kind}:${f.data.channelId}`, f.data.eventAt);
+    // A caller who hangs up while waiting leaves as `abandoned`.
+    if (f.type === 'event' && f.topic === 'queues' && f.data.channelId && ['caller_joined', 'caller_left', 'abandoned'].includes(f.data.kind)) eventAt.set(`${f.data.kind === 'caller_joined' ? 'caller_joined' : 'caller_left'}:${f.data.channelId}`, f.data.eventAt);
   });
 
   // A sample of real wallboards in Chromium, each recording when its waiting count changes.

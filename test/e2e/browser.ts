@@ -72,7 +72,7 @@ export async function textOf(page: Page, selector: string): Promise<string> {
 }
 
 /** Choose an option of an Element Plus select by its visible text. */
-export async function choose(page: Page, selectSelector: string, optionText: string) {
+export async function choose(page: Page, selectSelector: string, optionText: string | RegExp) {
   await page.click(selectSelector);
   const option = page.locator('.el-select-dropdown__item:visible', { hasText: optionText }).first();
   await option.waitFor({ state: 'visible' });

@@ -166,9 +166,10 @@ describe('the workbenches in headless Chromium', function () {
     const visitRow = `[data-test=oversight-visits] tr:has-text("${ticketNo}")`;
     await until(async () => { await sup.click('.el-card__header:has-text("工单督办") button'); return (await textOf(sup, visitRow)).length > 0; }, { what: 'the ticket awaiting its visit' });
     await sup.click(`${visitRow} [data-test=act-visit]`);
-    await choose(sup, '[data-test=f-level]', '满意');
+    await choose(sup, '[data-test=f-level]', /^满意$/);
     await sup.click('[data-test=f-submit]');
     await until(async () => (await h.db.knex('tickets').where({ no: ticketNo }).first()).status === 'closed', { what: 'the ticket closed' });
+    expect((await h.db.knex('ticket_visits').where({ ticket_no: ticketNo }).first())?.level).to.equal('satisfied');
   });
 
   it('given the closed ticket, when it is opened in 工单查询, then its timeline shows every step, its call is linked, and the screens pass an accessibility check', async () => {
