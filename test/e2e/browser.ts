@@ -3,7 +3,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { chromium, Browser, BrowserContext, Page } from 'playwright-core';
 import { WEB_DIST } from '../../src/web/pages';
-import { until } from '../support/until';
+import { until as untilBase } from '../support/until';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SCREENS = path.resolve(__dirname, '../../test-artifacts/screens');
@@ -79,4 +79,5 @@ export async function choose(page: Page, selectSelector: string, optionText: str
   await option.click();
 }
 
-export { until };
+/** `until` with a longer default: a page under a loaded CI machine renders in seconds, not milliseconds. */
+export const until: typeof untilBase = (fn, opts = {}) => untilBase(fn, { timeoutMs: 20_000, ...opts });

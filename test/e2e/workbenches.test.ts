@@ -77,7 +77,7 @@ describe('the workbenches in headless Chromium', function () {
     await screens(op, 'operator-ringing');
 
     h.sim.setEndpointBehaviour('1001', { answerAfterMs: 50 });
-    await until(async () => (await textOf(op, '[data-test=pop-state]')) === '通话中', { timeoutMs: 15_000, what: 'the answered call on the screen pop' });
+    await until(async () => (await textOf(op, '[data-test=pop-state]')) === '通话中', { timeoutMs: 30_000, what: 'the answered call on the screen pop' });
     expect(await textOf(op, '[data-test=op-state]')).to.equal('通话中');
     expect(await op.inputValue('[data-test=t-phone]')).to.equal('13912345678');
 
@@ -109,7 +109,7 @@ describe('the workbenches in headless Chromium', function () {
 
     await choose(op, '[data-test=transfer-line]', '环县');
     await op.click('[data-test=transfer-go]');
-    await until(async () => ['已转出', '已接通'].includes(await textOf(op, '[data-test=linkage-state]')), { timeoutMs: 15_000, what: 'the transfer landing on the page' });
+    await until(async () => ['已转出', '已接通'].includes(await textOf(op, '[data-test=linkage-state]')), { timeoutMs: 30_000, what: 'the transfer landing on the page' });
     await screens(op, 'operator-transferred');
   });
 
