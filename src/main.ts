@@ -30,7 +30,7 @@ async function main() {
   const lines = [
     '',
     `12345 hotline service listening on ${base}`,
-    `  open:      ${base}/   (login; supervisors land on the live wallboard ${base}/wallboard.html)`,
+    `  open:      ${base}/   (login; each role lands on its workbench: /operator, /unit, /supervisor, /admin, /audit)`,
     `  health:    ${base}/healthz   readiness: ${base}/readyz   metrics: ${base}/metrics`,
     `  API docs:  ${base}/openapi.json`,
     `  live feed: ws://localhost:${service.port}/ws?token=<token from POST /api/auth/login>`,

@@ -24,6 +24,7 @@ import { z } from '../http/zod';
 import { dto } from '../http/dto';
 import { SatisfactionCallSchema } from './schemas';
 import { Linkage, registerLinkage } from './linkage';
+import { CallerTickets, CurrentCalls } from './current-call';
 
 export const CALLS_SERVICE = 'calls';
 export const QUEUES_TOPIC = 'queues';
@@ -151,17 +152,32 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
           return ctx.ws.publish(QUEUES_TOPIC, { kind: 'staffing', staffing: rows });
         }).catch((err) => log.warn({ err: (err as Error).message }, 'staffing publish failed')));
       };
-      registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit, staffing: staffingNow });
+      const current = new CurrentCalls(store, operators, centres, restrictions, () => (ctx.services.get('tickets') as CallerTickets | undefined) ?? null);
+      registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit, staffing: staffingNow, current });
       // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
       linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log });
       ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list(), staffing: await staffingNow() }) });
-      ctx.ws.registerTopic('operator', { roles: ['operator', 'expert'], snapshot: async (user) => (await operators.get(user.id)) ?? { state: 'logged_out' }, filter: (user, e) => (e as { operator?: { userId: number } }).operator?.userId === user.id });
+      ctx.ws.registerTopic('operator', {
+        roles: ['operator', 'expert'],
+        snapshot: async (user) => ({ ...((await operators.get(user.id)) ?? { state: 'logged_out' }), currentCall: await current.forOperator(user.id, user), wrapupSeconds: operators.wrapupSeconds }),
+        filter: (user, e) => (e as { operator?: { userId: number } }).operator?.userId === user.id,
+      });
       const opRoles = ['operator', 'expert'] as const;
       ctx.ws.registerCommand('operator.login', opRoles, (user, p) => operators.login(user, { queues: Array.isArray(p.queues) ? (p.queues as string[]) : undefined }));
       ctx.ws.registerCommand('operator.logout', opRoles, (user) => operators.logout(user));
       ctx.ws.registerCommand('operator.ready', opRoles, (user) => operators.ready(user));
       ctx.ws.registerCommand('operator.pause', opRoles, (user, p) => operators.pause(user, String(p.reason) as PauseReason));
-      operators.onChange((op) => ctx.ws.publish('operator', { operator: op }).catch((err) => log.warn({ err: (err as Error).message }, 'operator feed publish failed')));
+      // The topic admits operators and experts only, who see callers' numbers (第二十七条), so the
+      // screen pop's call goes out unmasked; the event reaches only the operator it is about.
+      const staff = { id: 0, username: 'system', displayName: 'system', roles: ['operator' as const], centre: null, unitCode: null, extension: null };
+      // Published one after another, so the describing look-up never reorders an operator's states.
+      let feed: Promise<unknown> = Promise.resolve();
+      operators.onChange((op) => {
+        const snapshot = { ...op };
+        feed = feed
+          .then(async () => ctx.ws.publish('operator', { operator: { ...snapshot, currentCall: snapshot.call ? await current.describe(snapshot.call, staff) : null } }))
+          .catch((err) => log.warn({ err: (err as Error).message }, 'operator feed publish failed'));
+      });
 
       if (!hub) return;
       // Work that follows the caller's hangup only (not every leg's): recordings, restriction hits,

@@ -25,12 +25,27 @@ export interface OperatorView {
   /** The operator's own channel in the call they answered, and that call's linkedid (state follows this leg). */
   callChannelId?: string | null;
   callLinkedId?: string | null;
+  /** The call ringing or answered at this operator's phone (for the screen pop, 来电弹屏), if any. */
+  call?: OperatorCall | null;
+}
+
+/** The call at an operator's phone, as Asterisk reported it (AgentCalled / AgentConnect). No personal data. */
+export interface OperatorCall {
+  serverId: string;
+  linkedid: string;
+  channelId: string;
+  queue: string;
+  state: 'ringing' | 'answered';
+  /** Epoch ms: when it began ringing at this phone, then when it was answered. */
+  since: number;
 }
 
 const KEY = (userId: number) => `op:${userId}`;
 const IFACE = (serverId: string, iface: string) => `opif:${serverId}:${iface}`;
 /** An operator's answered leg → the operator, so the leg's own hangup ends their call. */
 const LEG = (serverId: string, channelId: string) => `opleg:${serverId}:${channelId}`;
+// Kept apart from the operator's state so concurrent updates of the two never overwrite each other.
+const CALL = (userId: number) => `opcall:${userId}`;
 
 /**
  * Operators on softphones: login/logout/ready/pause through REST and WebSocket, mirrored into
@@ -48,7 +63,7 @@ export class OperatorService {
     private readonly pbx: PbxControl,
     private readonly centres: CentreDirectory,
     private readonly log: Logger,
-    private readonly wrapupSeconds: number,
+    readonly wrapupSeconds: number,
   ) {}
 
   onChange(fn: (op: OperatorView) => void) {
@@ -57,13 +72,31 @@ export class OperatorService {
 
   async get(userId: number): Promise<OperatorView | null> {
     const h = await this.live.hgetall(KEY(userId));
-    return h.userId ? (JSON.parse(h.json) as OperatorView) : null;
+    return h.userId ? this.withCall(JSON.parse(h.json) as OperatorView) : null;
   }
 
   async list(): Promise<OperatorView[]> {
     const keys = await this.live.keys('op:*');
     const ops = await Promise.all(keys.map(async (k) => JSON.parse((await this.live.hgetall(k)).json ?? 'null') as OperatorView | null));
-    return ops.filter((o): o is OperatorView => !!o).sort((a, b) => a.userId - b.userId);
+    return Promise.all(ops.filter((o): o is OperatorView => !!o).sort((a, b) => a.userId - b.userId).map((o) => this.withCall(o)));
+  }
+
+  /** The call at the operator's phone, if any (see OperatorCall). */
+  async currentCall(userId: number): Promise<OperatorCall | null> {
+    const raw = await this.live.get(CALL(userId));
+    return raw ? (JSON.parse(raw) as OperatorCall) : null;
+  }
+
+  private async withCall(op: OperatorView): Promise<OperatorView> {
+    op.call = await this.currentCall(op.userId);
+    return op;
+  }
+
+  private async setCall(userId: number, call: OperatorCall | null) {
+    if (call) await this.live.set(CALL(userId), JSON.stringify(call));
+    else await this.live.del(CALL(userId));
+    const op = await this.get(userId);
+    if (op) for (const l of this.listeners) l(op);
   }
 
   private serverFor(user: AuthUser): string {
@@ -96,6 +129,7 @@ export class OperatorService {
     const op = await this.require(user.id, 'logout');
     for (const queue of op.queues) await this.pbx.queueRemove(op.serverId, { queue, memberInterface: op.interface }).catch((err) => this.log.warn({ err: (err as Error).message, queue }, 'queue remove failed'));
     await this.live.del(IFACE(op.serverId, op.interface));
+    await this.live.del(CALL(op.userId));
     return this.apply(op, 'logout', null);
   }
 
@@ -127,7 +161,9 @@ export class OperatorService {
   }
 
   private async save(op: OperatorView) {
-    await this.live.hset(KEY(op.userId), { userId: String(op.userId), json: JSON.stringify(op) });
+    // The current call has a key of its own (CALL); it is joined in on read.
+    const { call: _call, ...state } = op;
+    await this.live.hset(KEY(op.userId), { userId: String(op.userId), json: JSON.stringify(state) });
   }
 
   /** Apply a transition: log it, persist it, mirror it to the live store, tell listeners. */
@@ -177,27 +213,43 @@ export class OperatorService {
     } else await this.apply(op, 'wrapup_done');
   }
 
+  private telephonyChain: Promise<unknown> = Promise.resolve();
+
   /**
-   * Asterisk's view of a member moves the operator: ringing, answered, call over. The call is over for
-   * the operator when their own leg ends (hangup after a transfer, a Redirect, or the caller's hangup):
-   * Asterisk sends the member's AgentComplete only when the *caller* finally hangs up (capture 13), so
-   * waiting for it would keep a transferring operator on_call. A late AgentComplete of an earlier call
-   * never ends the call the operator is in now.
+   * Asterisk's view of a member moves the operator: ringing, answered, call over. Applied one event
+   * after another in Asterisk's order: a ring and its answer 50 ms apart must not land swapped.
+   *
+   * The call is over for the operator when their own leg ends (hangup after a transfer, a Redirect,
+   * or the caller's hangup): Asterisk sends the member's AgentComplete only when the *caller* finally
+   * hangs up (capture 13), so waiting for it would keep a transferring operator on_call. A late
+   * AgentComplete of an earlier call never ends the call the operator is in now.
    */
-  async onTelephony(e: TelephonyEvent): Promise<void> {
+  onTelephony(e: TelephonyEvent): Promise<void> {
+    const next = this.telephonyChain.then(() => this.applyTelephony(e));
+    this.telephonyChain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async applyTelephony(e: TelephonyEvent): Promise<void> {
     if (e.type === 'ChannelHungUp') return this.legEnded(e.serverId, e.channelId);
     if (!('memberInterface' in e) || !e.memberInterface) return;
     const id = await this.live.get(IFACE(e.serverId, e.memberInterface));
     if (!id) return;
     const op = await this.get(Number(id));
     if (!op) return;
-    if (e.type === 'QueueMemberStatusChanged') {
-      if (e.status === 6 || e.status === 7) await this.apply(op, 'ring');
-      else if (e.status === 1 && op.state === 'ringing') await this.apply(op, 'ring_stopped');
-    } else if (e.type === 'MemberRinging') {
+    if (e.type === 'MemberRinging') {
       // AgentCalled: the member's phone is being rung. With device_state_busy_at=1 the member's
-      // status says 3 (busy) while it rings, never 6, so this is where ringing shows.
+      // status says 3 (busy) while it rings, never 6, so this is where ringing shows. The screen pop
+      // (来电弹屏) starts here too: Asterisk names the caller's channel ringing this phone.
+      if (e.linkedId) await this.setCall(op.userId, { serverId: e.serverId, linkedid: e.linkedId, channelId: e.channelId, queue: e.queue, state: 'ringing', since: e.at });
       await this.apply(op, 'ring');
+    } else if (e.type === 'QueueMemberStatusChanged') {
+      if (e.status === 6 || e.status === 7) await this.apply(op, 'ring');
+      else if (e.status === 1 && op.state === 'ringing') {
+        // The caller went to another operator or hung up before anyone answered.
+        if (op.call?.state === 'ringing') await this.live.del(CALL(op.userId));
+        await this.apply(op, 'ring_stopped');
+      }
     } else if (e.type === 'OperatorAnswered') {
       op.callChannelId = e.memberChannelId ?? null;
       op.callLinkedId = e.linkedId ?? null;
@@ -206,11 +258,16 @@ export class OperatorService {
       const before = op.state;
       await this.apply(op, 'answer');
       if (op.state === before) await this.save(op); // keep the leg even when the state did not move
+      const linkedid = e.linkedId ?? op.call?.linkedid;
+      if (linkedid) await this.setCall(op.userId, { serverId: e.serverId, linkedid, channelId: e.channelId, queue: e.queue, state: 'answered', since: e.at });
     } else if (e.type === 'CallCompleted') {
       const sameCall = (!op.callChannelId && !op.callLinkedId)
         || (!!e.memberChannelId && e.memberChannelId === op.callChannelId)
         || (!e.memberChannelId && !!e.linkedId && e.linkedId === op.callLinkedId);
-      if (sameCall && op.state === 'on_call') await this.apply(op, 'call_ended');
+      if (sameCall) {
+        await this.live.del(CALL(op.userId));
+        if (op.state === 'on_call') await this.apply(op, 'call_ended');
+      }
     } else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
   }
 
@@ -220,6 +277,7 @@ export class OperatorService {
     await this.live.del(LEG(serverId, channelId));
     const op = await this.get(Number(id));
     if (!op || op.callChannelId !== channelId) return;
+    await this.live.del(CALL(op.userId));
     if (op.state === 'on_call') await this.apply(op, 'call_ended');
   }
 
@@ -242,6 +300,7 @@ export class OperatorService {
         const inCall = mine.some((m) => m.inCall || m.status === 2);
         const ringing = mine.some((m) => m.status === 6 || m.status === 7);
         const paused = mine.every((m) => m.paused);
+        if (!inCall && !ringing) await this.live.del(CALL(op.userId));
         if (op.state === 'on_call' && !inCall) await this.apply(op, 'call_ended');
         else if (op.state === 'ringing' && !ringing) await this.apply(op, inCall ? 'answer' : 'ring_stopped');
         else if ((op.state === 'ready' || op.state === 'wrapup') && inCall) await this.apply(op, 'answer');

@@ -12,10 +12,14 @@ import { OperatorService } from './operators';
 import { RecordingCollector, RecordingRow } from './recordings';
 import { RestrictionService } from './restrictions';
 import { Wallboard } from './wallboard';
+import { CurrentCalls } from './current-call';
 import { LiveStore } from '../live/store';
 import { CallDetailSchema, CallLegSchema, CallListQuery, CallSchema, CallTransferSchema, CallTransitionSchema, IdParams, LoginBody, MissedCallSchema, MissedResultBody, OperatorSchema, PauseBody, RecordingSchema, RestrictionBody, RestrictionHitSchema, RestrictionSchema } from './schemas';
 import { dto, toDto } from '../http/dto';
-import { CentreSchema, LiveBoardSchema } from './schemas';
+import { CallerHistorySchema, CentreSchema, LiveBoardSchema, OperatorMeSchema } from './schemas';
+
+/** An operator as the API documents it (internal leg and call bookkeeping stays inside). */
+const opDto = (op: object) => toDto(OperatorSchema, op as Record<string, unknown>);
 
 export interface CallsDeps {
   calls: CallStore;
@@ -26,6 +30,7 @@ export interface CallsDeps {
   centres: CentreDirectory;
   live: LiveStore;
   audit: AuditStore;
+  current: CurrentCalls;
   /** Each centre's current shift, planned staff and who is logged in. */
   staffing: () => Promise<unknown>;
 }
@@ -140,31 +145,40 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   // ---- operators ----
   api.route({
     method: 'get', path: '/api/operators', summary: 'Every logged-in operator with state and pause reason', tags: ['operators'],
-    roles: ['supervisor', 'admin'], response: z.array(OperatorSchema), handler: () => d.operators.list(),
+    roles: ['supervisor', 'admin'], response: z.array(OperatorSchema), handler: async () => (await d.operators.list()).map(opDto),
   });
   api.route({
-    method: 'get', path: '/api/operators/me', summary: 'My operator state', tags: ['operators'],
-    roles: ['operator', 'expert'], response: z.union([OperatorSchema, z.object({ userId: z.number(), state: z.literal('logged_out') })]),
-    handler: async ({ user }) => (await d.operators.get(user!.id)) ?? { userId: user!.id, state: 'logged_out' as const },
+    method: 'get', path: '/api/operators/me', summary: 'My operator state, with the call at my phone for the screen pop (来电弹屏)', tags: ['operators'],
+    roles: ['operator', 'expert'], response: OperatorMeSchema,
+    handler: async ({ user }) => {
+      const op = await d.operators.get(user!.id);
+      const extra = { currentCall: await d.current.forOperator(user!.id, user), wrapupSeconds: d.operators.wrapupSeconds };
+      return op ? { ...toDto(OperatorSchema, op as unknown as Record<string, unknown>), ...extra } : { userId: user!.id, state: 'logged_out' as const, ...extra };
+    },
+  });
+  api.route({
+    method: 'get', path: '/api/calls/:id/caller-history', summary: 'The caller\'s earlier tickets and restriction (第三十三条), for the screen pop; operators only for their own call', tags: ['calls'],
+    roles: ['operator', 'expert', 'supervisor'], params: IdParams, response: CallerHistorySchema, errors: { 404: 'No such call' },
+    handler: ({ params, user }) => d.current.callerHistory(params.id, user!),
   });
   api.route({
     method: 'post', path: '/api/operators/me/login', summary: 'Log in to my centre queue (or the given queues)', tags: ['operators'],
     roles: ['operator', 'expert'], body: LoginBody, response: OperatorSchema, errors: { 409: 'Already logged in', 503: 'No Asterisk' },
-    handler: ({ user, body }) => d.operators.login(user!, body),
+    handler: async ({ user, body }) => opDto(await d.operators.login(user!, body)),
   });
   api.route({
     method: 'post', path: '/api/operators/me/logout', summary: 'Log out of every queue', tags: ['operators'],
-    roles: ['operator', 'expert'], response: OperatorSchema, errors: { 409: 'Not logged in' }, handler: ({ user }) => d.operators.logout(user!),
+    roles: ['operator', 'expert'], response: OperatorSchema, errors: { 409: 'Not logged in' }, handler: async ({ user }) => opDto(await d.operators.logout(user!)),
   });
   api.route({
     method: 'post', path: '/api/operators/me/pause', summary: 'Pause with a reason (小休, 培训, 会议, 话后处理 …)', tags: ['operators'],
     roles: ['operator', 'expert'], body: PauseBody, response: OperatorSchema, errors: { 409: 'Not logged in / illegal in this state' },
-    handler: ({ user, body }) => d.operators.pause(user!, body.reason),
+    handler: async ({ user, body }) => opDto(await d.operators.pause(user!, body.reason)),
   });
   api.route({
     method: 'post', path: '/api/operators/me/ready', summary: 'Ready for calls', tags: ['operators'],
     roles: ['operator', 'expert'], response: OperatorSchema, errors: { 409: 'Not logged in / illegal in this state' },
-    handler: ({ user }) => d.operators.ready(user!),
+    handler: async ({ user }) => opDto(await d.operators.ready(user!)),
   });
 
   // ---- restricted callers (第三十三条) ----
@@ -214,6 +228,6 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
   });
   api.route({
     method: 'get', path: '/api/live/queues', summary: 'Live queue board: waiting callers, longest wait, service level, abandon rate, ASA, AHT, and staffing against the current shift', tags: ['live'],
-    roles: ['supervisor', 'admin'], response: LiveBoardSchema, handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: await d.operators.list(), staffing: await d.staffing() }),
+    roles: ['supervisor', 'admin'], response: LiveBoardSchema, handler: async () => ({ queues: await Wallboard.readSnapshot(d.live), operators: (await d.operators.list()).map(opDto), staffing: await d.staffing() }),
   });
 }

@@ -72,6 +72,28 @@ export const OperatorSchema = z
   })
   .openapi('Operator');
 
+/** The call ringing or answered at the operator's phone (来电弹屏); the number masked per role. */
+export const CurrentCallSchema = z
+  .object({
+    callId: z.number().nullable(), linkedid: z.string(), callerNumber: z.string().nullable(), queue: z.string(), centre: z.string().nullable(),
+    centreName: z.string().nullable(), waitSeconds: z.number().nullable(), state: z.enum(['ringing', 'answered']), since: z.number(),
+  })
+  .openapi('CurrentCall');
+
+const MeExtra = { currentCall: CurrentCallSchema.nullable(), wrapupSeconds: z.number() };
+export const OperatorMeSchema = z
+  .union([OperatorSchema.extend(MeExtra), z.object({ userId: z.number(), state: z.literal('logged_out'), ...MeExtra })])
+  .openapi('OperatorMe');
+
+export const CallerHistorySchema = z
+  .object({
+    callId: z.number(),
+    callerNumber: z.string().nullable(),
+    tickets: z.array(z.record(z.unknown())).openapi({ description: 'The caller\'s earlier tickets (summaries), newest first' }),
+    restriction: z.object({ id: z.number(), reason: z.string(), expiresAt: z.string() }).nullable(),
+  })
+  .openapi('CallerHistory');
+
 export const RestrictionBody = z
   .object({
     number: z.string().min(3).max(32),

@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import express, { NextFunction, Request, Response } from 'express';
 import pinoHttp from 'pino-http';
 import { Logger } from '../logging/logger';
 import { AppError } from './errors';
 import { Api } from './api';
 import { HttpMetrics } from '../health/metrics';
+import { NOT_FOUND_PAGE, mountWebApp, wantsPage } from '../web/pages';
 
 function errorBody(id: string, message: string, details: Record<string, unknown> = {}) {
   return { error: { id, message, details } };
@@ -56,10 +56,14 @@ export function createHttpApp(opts: { api: Api; log: Logger; metrics: HttpMetric
 
   opts.extra?.(app);
   app.use(opts.api.router);
-  // The browser pages (login, supervisors' wallboard): static files, no build step; they use the same API.
-  app.use(express.static(path.resolve(__dirname, '..', 'web', 'public'), { index: 'index.html', maxAge: 0 }));
+  // The browser app (web/, built into dist/web): every role's workbench, on the same API.
+  mountWebApp(app);
 
   app.use((req: Request, res: Response) => {
+    if (wantsPage(req)) {
+      res.status(404).type('html').send(NOT_FOUND_PAGE);
+      return;
+    }
     res.status(404).json(errorBody('route.not_found', '请求的接口不存在', { method: req.method, path: req.path }));
   });
 

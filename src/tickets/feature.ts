@@ -1,3 +1,5 @@
+import { listTickets } from './query';
+import { CATEGORY_LABELS, STATUS_LABELS } from './model';
 import { Feature, ServiceContext } from '../app/context';
 import { HOTLINE_STAFF, hasAnyRole } from '../auth/roles';
 import { SMS_SERVICE_KEY, SmsGateway } from '../sms/gateway';
@@ -30,6 +32,8 @@ export interface TicketsApi {
   /** A finished recording of call `linkedid`: linked to every ticket of that call; returns their numbers. */
   recordingLanded(rec: RecordingRef & { linkedid: string }): Promise<string[]>;
   ticketsForCall(linkedid: string): Promise<string[]>;
+  /** A caller's earlier tickets, newest first (the operator's screen pop, 来电弹屏). */
+  byCaller(phone: string, limit?: number): Promise<Array<{ no: string; status: string; statusLabel: string; category: string; categoryLabel: string; content: string; mainUnit: string | null; createdAt: string }>>;
   /** The SLA clock (working-day calendar + office hours) for anyone computing deadlines. */
   clock(): SlaClock;
 }
@@ -103,6 +107,10 @@ export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsF
         linkRecording: (no, rec) => links.linkRecording(no, rec),
         recordingLanded: (rec) => links.recordingLanded(rec),
         ticketsForCall: (linkedid) => links.ticketsForCall(linkedid),
+        byCaller: async (phone, limit = 10) => {
+          const r = await listTickets(ctx.knex, { callerPhone: phone, limit }, now());
+          return r.items.map(({ ticket: t }) => ({ no: t.no, status: t.status, statusLabel: STATUS_LABELS[t.status], category: t.category, categoryLabel: CATEGORY_LABELS[t.category], content: t.content, mainUnit: t.mainUnit, createdAt: t.createdAt.toISOString() }));
+        },
         clock: () => clock,
       };
       ctx.services.set(TICKETS_SERVICE_KEY, api);

@@ -10,7 +10,7 @@ import { ActionBodies, ActionName, CreateTicketBody, DeadlineView, ListQuery, No
 import { ActionInput, TicketService, actorOf } from './service';
 import { TicketLinks } from './links';
 import { Satisfaction } from './satisfaction';
-import { ticketDetail, ticketSummary, deadlineView, callerReads } from './view';
+import { ticketDetail, ticketSummary, deadlineView, callerReads, withRemaining } from './view';
 import { DEADLINE_KINDS, SATISFACTION_EXCLUSIONS } from './model';
 
 const HOTLINE: Role[] = HOTLINE_STAFF;
@@ -86,7 +86,8 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
         createdFrom: query.createdFrom ? new Date(query.createdFrom) : undefined, createdTo: query.createdTo ? new Date(query.createdTo) : undefined,
         limit: query.limit, offset: query.offset, visibleToUnit: isUnit ? (user!.unitCode ?? '\u0000none') : null,
       }, tickets.now());
-      const items = r.items.map((i) => ticketSummary(i.ticket, user, i.deadlines));
+      const now = tickets.now();
+      const items = r.items.map((i) => withRemaining(ticketSummary(i.ticket, user, i.deadlines), tickets.clock(), now));
       await tickets.auditCallerReads(actorOf(user!, requestId), callerReads(items), 'list');
       return { total: r.total, items };
     },
@@ -139,7 +140,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   api.route({
     method: 'get', path: '/api/tickets/:no', summary: 'A ticket with its events, deadlines, calls, recordings, attachments and visits', tags: TAGS, roles: READERS,
     params: NoParams, response: TicketDetail, errors: { 404: ERR[404] },
-    handler: async ({ user, params, requestId }) => audited(await ticketDetail(tickets.store, await visibleTicket(d, params.no, user!), user), user!, requestId, 'detail'),
+    handler: async ({ user, params, requestId }) => audited(withRemaining(await ticketDetail(tickets.store, await visibleTicket(d, params.no, user!), user), tickets.clock(), tickets.now()), user!, requestId, 'detail'),
   });
 
   for (const [name, spec] of Object.entries(ACTIONS) as Array<[ActionName, (typeof ACTIONS)[ActionName]]>) {

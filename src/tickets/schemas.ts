@@ -74,6 +74,8 @@ const Caller = z.object({ name: z.string().nullable(), phone: z.string().nullabl
 export const DeadlineView = z.object({
   kind: z.enum(DEADLINE_KINDS), label: z.string(), limit: z.string(), startedAt: z.string(), dueAt: z.string(), dueAtLocal: z.string(), state: z.string(),
   endedAt: z.string().nullable(), missed: z.boolean().nullable(), remindedAt: z.string().nullable(), alertedAt: z.string().nullable(),
+  // On the list and the detail's open deadlines: working time left on the calendar (negative: overdue by).
+  overdue: z.boolean().optional(), remainingWorkingMinutes: z.number().optional(), workingDayMinutes: z.number().optional(),
 });
 export const TicketSummary = z
   .object({

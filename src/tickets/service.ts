@@ -74,6 +74,11 @@ export class TicketService {
     return this.d.now();
   }
 
+  /** The SLA clock (working-day calendar + office hours). */
+  clock(): SlaClock {
+    return this.d.clock();
+  }
+
   /** The actor's role toward this ticket, or null when a unit handler may not see it. */
   actorKind(actor: Actor, t: Pick<TicketRecord, 'mainUnit' | 'coUnits'>): ActorKind | null {
     if (actor.username.startsWith('system:')) return 'system';

@@ -74,3 +74,19 @@ export async function ticketDetail(store: TicketStore, t: TicketRecord, user: Au
     allowedEvents: allowedEvents(t.status),
   };
 }
+
+/**
+ * Each open deadline with the working time left (第二十一条 limits run in working time), so a desk can
+ * say "剩余 1个工作日3小时" without a calendar of its own. Negative when overdue (working minutes past).
+ */
+export function withRemaining<T extends { deadlines: Array<{ dueAt: string }> }>(summary: T, clock: { workingMinutesBetween(a: Date, b: Date): number; officeHours: ReadonlyArray<readonly [number, number]> }, now: Date) {
+  const dayMinutes = clock.officeHours.reduce((n, [a, b]) => n + (b - a), 0);
+  return {
+    ...summary,
+    deadlines: summary.deadlines.map((d) => {
+      const due = new Date(d.dueAt);
+      const remaining = due > now ? clock.workingMinutesBetween(now, due) : -clock.workingMinutesBetween(due, now);
+      return { ...d, overdue: due <= now, remainingWorkingMinutes: remaining, workingDayMinutes: dayMinutes };
+    }),
+  };
+}

@@ -2,6 +2,7 @@ import path from 'node:path';
 import fs from 'node:fs';
 import os from 'node:os';
 import { startSimulator, Simulator } from '../../src/simulator';
+import { Feature } from '../../src/app/context';
 import { silentLogger } from '../../src/logging/logger';
 import { createTicketsFeature } from '../../src/tickets/feature';
 import { LogSmsGateway } from '../../src/tickets/sms/log';
@@ -34,7 +35,7 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind; missingSounds?: string[] } = {}): Promise<CallHarness> {
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind; missingSounds?: string[]; extraFeatures?: () => Feature[] } = {}): Promise<CallHarness> {
   const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger(), missingSounds: opts.missingSounds });
   // The embedded database lives in a directory the service opens on each (re)start; PostgreSQL in a database of its own.
   const embedded = opts.database === 'pglite';
@@ -60,7 +61,7 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
       db: pg,
       database: opts.database,
       dataDir,
-      features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls],
+      features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls, ...(opts.extraFeatures?.() ?? [])],
       env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1', ...opts.env },
     });
     await (h.t.service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> }).whenResynced(10_000);

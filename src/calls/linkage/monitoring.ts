@@ -40,8 +40,18 @@ export class MonitoringService {
     return (await this.d.knex('call_monitor_sessions').where({ call_id: callId }).orderBy('id')).map(row);
   }
 
-  async start(user: AuthUser, callId: number, mode: SpyMode, requestId?: string): Promise<MonitorRow> {
-    if (!user.extension) throw unprocessable('monitor.no_extension', '您的账号未绑定用于监听的话机分机', {});
+  /**
+   * `seat` is the phone the supervisor sits at this shift (their console names it); without it, the
+   * extension on their account. Either way it is audited with the session.
+   */
+  async start(user: AuthUser, callId: number, mode: SpyMode, requestId?: string, seat?: string | null): Promise<MonitorRow> {
+    const phone = seat || user.extension;
+    if (!phone) throw unprocessable('monitor.no_extension', '您的账号未绑定用于监听的话机分机，请在工作台选择所坐席位', {});
+    const seatUser: AuthUser & { extension: string } = { ...user, extension: phone };
+    return this.startAt(seatUser, callId, mode, requestId);
+  }
+
+  private async startAt(user: AuthUser & { extension: string }, callId: number, mode: SpyMode, requestId?: string): Promise<MonitorRow> {
     const lc = await this.live.locate(callId, user);
     const operator = lc.operator!;
     const running = await this.d.knex('call_monitor_sessions').where({ call_id: callId, supervisor_user_id: user.id }).whereNull('ended_at');

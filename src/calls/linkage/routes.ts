@@ -36,7 +36,7 @@ const LinePatch = LineBody.omit({ code: true }).partial();
 export const TransferBody = z.object({ line: z.string().min(1).max(32), mode: z.enum(['blind', 'consult']).default('blind'), ticketNo: z.string().max(32).nullish(), summary: z.string().max(200).nullish() });
 export const ConferenceBody = z.object({ line: z.string().min(1).max(32), ticketNo: z.string().max(32).nullish() });
 export const EmergencyBody = z.object({ service: z.enum(EMERGENCY_SERVICES), mode: z.enum(['transfer', 'three_way']).default('transfer'), ticketNo: z.string().max(32).nullish(), summary: z.string().max(200).nullish() });
-export const MonitorBody = z.object({ mode: z.enum(['listen', 'whisper', 'barge']) });
+export const MonitorBody = z.object({ mode: z.enum(['listen', 'whisper', 'barge']), seat: z.string().regex(/^PJSIP\/[A-Za-z0-9_-]{2,32}$/, 'the supervisor\'s softphone, e.g. PJSIP/1009').nullish() });
 export const AnswerBody = z.object({ text: z.string().min(1).max(4000), close: z.boolean().default(false) });
 const ERR = { 404: 'No such call / line / transfer (call.not_found, line.not_found …)', 409: 'The call has ended or is in the wrong state (call.ended, call.not_connected, transfer.in_progress, line.closed …)' };
 
@@ -73,7 +73,7 @@ export function registerLinkageRoutes(api: Api, s: LinkageServices) {
 
   api.route({ method: 'post', path: '/api/calls/:id/emergency', summary: 'Emergency linkage with 110/119/120/122: transfer or three-way (第十二条, 第十七条(四))', tags: ['linkage'], roles: ACT, params: Id, body: EmergencyBody, status: 201, response: EmergencyResultSchema, errors: ERR, handler: async ({ user, params, body, requestId }) => emergencyView(await s.emergency.link(user!, params.id, body, requestId)) });
 
-  api.route({ method: 'post', path: '/api/calls/:id/monitor', summary: 'Supervisor listen / whisper / barge on a live call (audited)', tags: ['linkage'], roles: SUP, params: Id, body: MonitorBody, status: 201, response: MonitorSessionSchema, errors: ERR, handler: async ({ user, params, body, requestId }) => monitorView(await s.monitoring.start(user!, params.id, body.mode, requestId)) });
+  api.route({ method: 'post', path: '/api/calls/:id/monitor', summary: 'Supervisor listen / whisper / barge on a live call (audited)', tags: ['linkage'], roles: SUP, params: Id, body: MonitorBody, status: 201, response: MonitorSessionSchema, errors: ERR, handler: async ({ user, params, body, requestId }) => monitorView(await s.monitoring.start(user!, params.id, body.mode, requestId, body.seat)) });
   api.route({ method: 'get', path: '/api/calls/:id/monitor', summary: 'Monitoring sessions of a call', tags: ['linkage'], roles: [...SUP, 'auditor'], params: Id, response: z.array(MonitorSessionSchema), handler: async ({ params }) => (await s.monitoring.forCall(params.id)).map(monitorView) });
   api.route({ method: 'delete', path: '/api/monitor/:id', summary: 'Stop a monitoring session', tags: ['linkage'], roles: SUP, params: Id, response: MonitorSessionSchema, errors: { 404: 'monitor.not_found', 409: 'monitor.ended' }, handler: async ({ user, params, requestId }) => monitorView(await s.monitoring.stop(user!, params.id, requestId)) });
 }
@@ -96,6 +96,9 @@ export function registerLinkageCommands(ws: WsGateway, s: LinkageServices) {
   cmd('linkage.conference.rejoin', ACT, async (u, p) => conferenceView(await s.conferences.operatorRejoin(u, num(p, 'conferenceId'))));
   cmd('linkage.conference.answer', ['expert', 'operator', 'supervisor', 'admin'], (u, p) => s.conferences.answer(u, num(p, 'conferenceId'), parse(AnswerBody, p)));
   cmd('linkage.emergency', ACT, async (u, p) => emergencyView(await s.emergency.link(u, num(p, 'callId'), parse(EmergencyBody, p))));
-  cmd('linkage.monitor', SUP, async (u, p) => monitorView(await s.monitoring.start(u, num(p, 'callId'), parse(MonitorBody, p).mode)));
+  cmd('linkage.monitor', SUP, async (u, p) => {
+    const b = parse(MonitorBody, p);
+    return monitorView(await s.monitoring.start(u, num(p, 'callId'), b.mode, undefined, b.seat));
+  });
   cmd('linkage.monitor.stop', SUP, async (u, p) => monitorView(await s.monitoring.stop(u, num(p, 'sessionId'))));
 }

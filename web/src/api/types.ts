@@ -1,0 +1,69 @@
+// Types shared with the API: inferred from the service's zod schemas (type-only imports, erased at
+// build time, so nothing of the server is bundled). Where a route has no schema, the service's own
+// TypeScript interface is used.
+import type { z } from 'zod';
+import type { TicketSummary, TicketDetail as TicketDetailSchema, CreateTicketBody, ActionBodies } from '../../../src/tickets/schemas';
+import type { UserSchema, LoginResponse as LoginResponseSchema } from '../../../src/auth/schemas';
+import type { CallSchema, RecordingSchema } from '../../../src/calls/schemas';
+import type { SearchHitSchema } from '../../../src/knowledge/schemas';
+import type { OperatorView } from '../../../src/calls/operators';
+import type { CurrentCallView } from '../../../src/calls/current-call';
+import type { Line } from '../../../src/calls/linkage/lines';
+import type { Role } from '../../../src/auth/roles';
+
+export type User = z.infer<typeof UserSchema>;
+export type LoginResponse = z.infer<typeof LoginResponseSchema>;
+export type Ticket = z.infer<typeof TicketSummary>;
+export type TicketDetail = z.infer<typeof TicketDetailSchema>;
+export type Deadline = Ticket['deadlines'][number];
+export type NewTicket = z.input<typeof CreateTicketBody>;
+export type ActionName = keyof typeof ActionBodies;
+export type ActionBody<N extends ActionName> = z.input<(typeof ActionBodies)[N]>;
+export type Call = z.infer<typeof CallSchema>;
+export type Recording = z.infer<typeof RecordingSchema>;
+export type KnowledgeHit = z.infer<typeof SearchHitSchema>;
+export type Operator = OperatorView & { currentCall?: CurrentCallView | null };
+export type CurrentCall = CurrentCallView;
+export type LineInfo = Line;
+export type { Role };
+
+export interface CallerHistory {
+  callId: number;
+  callerNumber: string | null;
+  tickets: Array<{ no: string; status: string; statusLabel: string; category: string; categoryLabel: string; content: string; mainUnit: string | null; createdAt: string }>;
+  restriction: { id: number; reason: string; expiresAt: string } | null;
+}
+
+/** A linkage event on the operator / queues topics (transfers, three-way calls, emergency). */
+export interface LinkageEvent {
+  kind: string;
+  transferId?: number;
+  conferenceId?: number;
+  callId: number;
+  line: string;
+  mode?: string;
+  emergency?: boolean;
+  status: string;
+  result?: string | null;
+  ticketNo?: string | null;
+  message: string;
+}
+
+export interface Catalogue {
+  categories: Record<string, string>;
+  channels: Record<string, string>;
+  statuses: Record<string, string>;
+  deadlines: Record<string, string>;
+  satisfaction: Record<string, string>;
+  domains: Array<{ code: string; name: string; children?: Array<{ code: string; name: string }> }> | Record<string, unknown>;
+  notAcceptedReasons: Record<string, { article: string; text: string }>;
+}
+
+export interface Unit {
+  code: string;
+  name: string;
+  kind: string;
+  parentCode: string | null;
+  countyCode: string | null;
+  active: boolean;
+}
