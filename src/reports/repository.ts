@@ -120,9 +120,13 @@ export class ReportJobStore {
   constructor(private readonly knex: Knex) {}
 
   async create(j: { periodKind: string; periodKey: string; centre: string | null; scheduled: boolean; requestedBy: string }): Promise<ReportJobRow | null> {
-    const q = this.knex('report_jobs').insert({ period_kind: j.periodKind, period_key: j.periodKey, centre: j.centre, scheduled: j.scheduled, requested_by: j.requestedBy }).returning('*');
-    // A scheduled period is stored once: a second instance's insert is a no-op.
-    const rows = j.scheduled ? await this.knex.raw(`${q.toString()} on conflict do nothing`).then((r) => r.rows) : await q;
+    const values = [j.periodKind, j.periodKey, j.centre, j.scheduled, j.requestedBy];
+    // A scheduled period is stored once (unique partial index): a second instance's insert is a no-op.
+    const r = await this.knex.raw(
+      `insert into report_jobs (period_kind, period_key, centre, scheduled, requested_by) values (?, ?, ?, ?, ?)${j.scheduled ? ' on conflict do nothing' : ''} returning *`,
+      values,
+    );
+    const rows = r.rows as Array<Record<string, unknown>>;
     return rows[0] ? mapJob(rows[0]) : null;
   }
 
