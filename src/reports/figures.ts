@@ -173,7 +173,8 @@ function ticketParts(w: FactWindow): Part[] {
     event(T.accepted, `e.event = 'accept'`),
     event(T.notAccepted, `e.event in ('not_accept','emergency_handover')`),
     ...NOT_ACCEPTED_REASON_CODES.map((r) =>
-      event(notAcceptedFigure(r), `e.event in ('not_accept','emergency_handover') and (select t1.not_accepted_reason from tickets t1 where t1.no = e.ticket_no) = '${r}'`)),
+      ticketPart(notAcceptedFigure(r), `select e.ticket_no, ${unitAt('e.ticket_no', 'e.at')} as unit from ticket_events e join tickets t1 on t1.no = e.ticket_no
+        where e.at >= ? and e.at < ? and e.event in ('not_accept','emergency_handover') and t1.not_accepted_reason = '${r}'`, p, w)),
     event(T.closedOnline, `e.event = 'close_immediately'`),
     event(T.dispatched, `e.event = 'dispatch'`, `e.data->>'mainUnit'`),
     deadline(T.dispatchedOnTime, ended('dispatch', false)),
