@@ -11,6 +11,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw(`create index if not exists ticket_deadlines_kind_ended on ticket_deadlines (kind, ended_at)`);
   await knex.raw(`create index if not exists ticket_deadlines_kind_due on ticket_deadlines (kind, due_at)`);
   await knex.raw(`create index if not exists ticket_units_assigned on ticket_units (assigned_at) where role = 'main'`);
+  // "The main unit of a ticket at an instant" (figures.ts unitAt): the newest assignment first, no sort.
+  await knex.raw(`create index if not exists ticket_units_main_at on ticket_units (ticket_no, assigned_at desc, id desc) where role = 'main'`);
   // 24-hour connection: "did this number get an answered call within 24 h after" is one index probe.
   await knex.raw(`create index if not exists calls_answered_by_caller on calls (caller_number, started_at) where answered_at is not null`);
   await knex.schema.createTable('report_jobs', (t) => {
@@ -79,6 +81,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const i of ['ticket_events_event_at', 'ticket_deadlines_kind_ended', 'ticket_deadlines_kind_due', 'ticket_units_assigned', 'calls_answered_by_caller']) await knex.raw(`drop index if exists ${i}`);
+  for (const i of ['ticket_events_event_at', 'ticket_deadlines_kind_ended', 'ticket_deadlines_kind_due', 'ticket_units_assigned', 'ticket_units_main_at', 'calls_answered_by_caller']) await knex.raw(`drop index if exists ${i}`);
   for (const t of ['assessment_scores', 'assessment_runs', 'assessment_manual_items', 'assessment_schemes', 'report_jobs']) await knex.schema.dropTableIfExists(t);
 }

@@ -127,7 +127,9 @@ export const TICKET_FIGURES = {
   unitAssessed: F('unitAssessed', '考核办件量', 'tickets'),
   unitOverdue: F('unitOverdue', '考核逾期量', 'tickets'),
 };
-export const notAcceptedFigure = (r: NotAcceptedReason) => F(`ticketsNotAccepted.${r}`, `不予受理-${NOT_ACCEPTED_SHORT[r]}`, 'tickets');
+/** notAcceptedOutsideJurisdiction …: camelCase, as every API key. */
+export const notAcceptedFigureId = (r: NotAcceptedReason) => `notAccepted${r.replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase())}`;
+export const notAcceptedFigure = (r: NotAcceptedReason) => F(notAcceptedFigureId(r), `不予受理-${NOT_ACCEPTED_SHORT[r]}`, 'tickets');
 
 export const SATISFACTION_FIGURES = {
   visits: F('visits', '回访量', 'tickets'),

@@ -1,4 +1,6 @@
 import { Knex } from 'knex';
+import { notAcceptedFigureId } from '../../src/reports/figures';
+import { NOT_ACCEPTED_REASON_CODES } from '../../src/tickets/model';
 
 /**
  * The report's figures written again, by hand, straight over the raw tables — independently of
@@ -94,8 +96,8 @@ export class RawFigures {
         .filter((q) => !onTime || (q.answered_at && q.answered_at <= q.due_at))
         .map((q) => ({ ref: `kbq:${q.id}`, unit: q.unit_code as string | null, centre: null }));
 
-    if (figure.startsWith('ticketsNotAccepted.')) {
-      const reason = figure.split('.')[1];
+    const reason = NOT_ACCEPTED_REASON_CODES.find((r) => notAcceptedFigureId(r) === figure);
+    if (reason) {
       return events(['not_accept', 'emergency_handover'], (e) => b.tickets.get(e.ticket_no)?.not_accepted_reason === reason);
     }
     switch (figure) {
