@@ -3,6 +3,7 @@ import { createKnowledgeFeature } from '../knowledge/feature';
 import { createTicketsFeature } from '../tickets/feature';
 import { createTelephonyFeature } from '../telephony/feature';
 import { createCallsFeature } from '../calls/feature';
+import { createReportsFeature } from '../reports/feature';
 import { startDemoPbx } from './demo-pbx';
 
 /**
@@ -19,5 +20,6 @@ export function allFeatures(): Feature[] {
       demoPbx: (ctx) => startDemoPbx({ dataDir: ctx.config.dataDir, operators: ctx.config.simulatorOperators, callersPerMinute: ctx.config.simulatorCallersPerMinute, log: ctx.log }),
     }),
     createCallsFeature(),
+    createReportsFeature(),
   ];
 }

@@ -48,6 +48,26 @@ export interface SatisfactionRate {
   rate: number | null;
 }
 
+/**
+ * The visits a satisfaction rate is taken over: each ticket's latest visit in [from, to) (binds:
+ * from, to). Shared with the reports and the assessment so the 第二十二条(四) screening has one definition.
+ */
+export const LATEST_VISITS_SQL =
+  'select distinct on (ticket_no) id, ticket_no, level, category, exclusion, main_unit, at from ticket_visits where at >= ? and at < ? order by ticket_no, id desc';
+
+const DISSATISFIED = "level in ('dissatisfied','very_dissatisfied')";
+/** Conditions over a LATEST_VISITS_SQL row. Counted = all − the three exclusions; rate = satisfied / counted. */
+export const SATISFACTION_PREDICATES = {
+  satisfied: "level in ('very_satisfied','satisfied','basically_satisfied')",
+  dissatisfied: DISSATISFIED,
+  /** 1. 建议类工单 */
+  excludedSuggestion: `${DISSATISFIED} and category = 'suggestion'`,
+  /** 2. 行政调解类、执法办案类事项,部门依法依规尽职尽责全力处置的 */
+  excludedMediation: `${DISSATISFIED} and category <> 'suggestion' and exclusion = 'mediation_or_enforcement'`,
+  /** 3. 诉求无相关政策、法律法规支撑…已进行详细解释答复的 */
+  excludedNoPolicy: `${DISSATISFIED} and category <> 'suggestion' and exclusion = 'no_policy_basis'`,
+} as const;
+
 /** SMS replies, screening (甄别) and the satisfaction rate of 第二十二条(四). */
 export class Satisfaction {
   constructor(
@@ -110,18 +130,16 @@ export class Satisfaction {
 
   /** The rate over each ticket's latest visit in [from, to), applying the exclusions of 第二十二条(四). */
   async rate(f: RateFilter): Promise<SatisfactionRate> {
+    const p = SATISFACTION_PREDICATES;
     const r = await this.knex.raw(
-      `with latest as (
-         select distinct on (ticket_no) ticket_no, level, category, exclusion, main_unit
-         from ticket_visits where at >= ? and at < ? order by ticket_no, id desc
-       )
+      `with latest as (${LATEST_VISITS_SQL})
        select
          count(*)::int as visits,
-         count(*) filter (where level in ('very_satisfied','satisfied','basically_satisfied'))::int as satisfied,
-         count(*) filter (where level in ('dissatisfied','very_dissatisfied'))::int as dissatisfied,
-         count(*) filter (where level in ('dissatisfied','very_dissatisfied') and category = 'suggestion')::int as ex_suggestion,
-         count(*) filter (where level in ('dissatisfied','very_dissatisfied') and category <> 'suggestion' and exclusion = 'mediation_or_enforcement')::int as ex_mediation,
-         count(*) filter (where level in ('dissatisfied','very_dissatisfied') and category <> 'suggestion' and exclusion = 'no_policy_basis')::int as ex_policy
+         count(*) filter (where ${p.satisfied})::int as satisfied,
+         count(*) filter (where ${p.dissatisfied})::int as dissatisfied,
+         count(*) filter (where ${p.excludedSuggestion})::int as ex_suggestion,
+         count(*) filter (where ${p.excludedMediation})::int as ex_mediation,
+         count(*) filter (where ${p.excludedNoPolicy})::int as ex_policy
        from latest ${f.unitCode ? 'where main_unit = ?' : ''}`,
       f.unitCode ? [f.from, f.to, f.unitCode] : [f.from, f.to],
     );
