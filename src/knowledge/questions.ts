@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { AuditStore } from '../audit/store';
-import { conflict, notFound } from '../http/errors';
+import { conflict, notFound, unprocessable } from '../http/errors';
 import { WorkingCalendar, QUESTION_ANSWER_WORKING_DAYS } from './calendar';
 import { assertUnit, isReviewer } from './permissions';
 import { Actor } from './types';
@@ -85,6 +85,10 @@ export class KnowledgeQuestions {
       if (!r || (onlyUnit(actor) && r.unit_code !== actor.unitCode)) throw notFound('knowledge.question_not_found', `知识提问 ${id} 不存在`, { id });
       assertUnit(actor, r.unit_code);
       if (r.state !== 'open') throw conflict('knowledge.question_closed', '该知识提问已答复或已撤销', { state: r.state });
+      // The entry named as the answer must exist (the foreign key would refuse it as a 500 otherwise).
+      if (input.entryId != null && !(await trx('kb_entries').where({ id: input.entryId }).first('id'))) {
+        throw unprocessable('knowledge.entry_not_found', `知识条目 ${input.entryId} 不存在`, { entryId: input.entryId });
+      }
       const at = this.now();
       const [row] = await trx('kb_questions')
         .where({ id })
