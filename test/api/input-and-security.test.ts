@@ -70,6 +70,15 @@ for (const dbKind of ['postgres', 'pglite'] as DbKind[]) {
       expect((await t.http('GET', `/api/knowledge/questions/${q.body.id}`, { token: admin })).body.state).to.equal('open');
     });
 
+    it('given times PostgreSQL cannot store (year 200000), when a restriction or a call list asks for them, then the schema refuses them (400 in body/query), before the database', async () => {
+      const r = await t.http('POST', '/api/restrictions', { token: admin, body: { number: '13900001234', reason: '恶意骚扰', expiresAt: '+200000-01-01T00:00:00.000Z' } });
+      expectError(r, 400, 'request.invalid');
+      expect(r.body.error.details.in).to.equal('body');
+      const q = await t.http('GET', `/api/calls?from=${encodeURIComponent('-100000-01-01T00:00:00.000Z')}`, { token: admin });
+      expectError(q, 400, 'request.invalid');
+      expect(q.body.error.details.in).to.equal('query');
+    });
+
     it('given a 6,000-character search, when sent, then a JSON 400 naming the limit; a URL beyond the server limit gets a JSON 431 request.too_large', async () => {
       const q = encodeURIComponent('社会保险'.repeat(1500));
       const r = await t.http('GET', `/api/knowledge/search?q=${q}`, { token: admin });
