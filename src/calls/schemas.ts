@@ -1,5 +1,5 @@
 import { z } from '../http/zod';
-import { idParam, queryInt } from '../http/params';
+import { idParam, instant, queryInt } from '../http/params';
 import { PAUSE_REASONS } from './operator-state';
 import { isoTime } from '../http/dto';
 
@@ -30,8 +30,8 @@ export const CallSchema = z
   .openapi('Call');
 
 export const CallListQuery = z.object({
-  from: z.coerce.date().optional(),
-  to: z.coerce.date().optional(),
+  from: instant.optional(),
+  to: instant.optional(),
   outcome: z.enum(['answered', 'abandoned', 'fallback', 'fallback-sms', 'fallback-message', 'transferred', 'restricted', 'unanswered']).optional(),
   centre: z.string().max(32).optional(),
   callerNumber: z.string().max(32).optional(),
@@ -98,7 +98,7 @@ export const RestrictionBody = z
   .object({
     number: z.string().min(3).max(32),
     reason: z.string().min(2).max(500),
-    expiresAt: z.coerce.date(),
+    expiresAt: instant,
   })
   .openapi('RestrictionRequest');
 

@@ -45,3 +45,9 @@ export const isoDay = z
     return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === day;
   }, 'a day that exists in the calendar')
   .openapi({ type: 'string', format: 'date', example: '2026-10-01' } as never);
+
+/** An instant (ISO 8601 or epoch ms) within 1900-2199, so PostgreSQL never sees a timestamp it cannot store. */
+export const instant = z.coerce
+  .date()
+  .refine((d) => d.getUTCFullYear() >= 1900 && d.getUTCFullYear() < 2200, 'a time between 1900 and 2199')
+  .openapi({ type: 'string', format: 'date-time' } as never);

@@ -85,6 +85,7 @@ export class KnowledgeQuestions {
       if (!r || (onlyUnit(actor) && r.unit_code !== actor.unitCode)) throw notFound('knowledge.question_not_found', `知识提问 ${id} 不存在`, { id });
       assertUnit(actor, r.unit_code);
       if (r.state !== 'open') throw conflict('knowledge.question_closed', '该知识提问已答复或已撤销', { state: r.state });
+      // The entry named as the answer must exist (the foreign key would refuse it as a 500 otherwise).
       if (input.entryId != null && !(await trx('kb_entries').where({ id: input.entryId }).first('id'))) {
         throw unprocessable('knowledge.entry_not_found', `知识条目 ${input.entryId} 不存在`, { entryId: input.entryId });
       }

@@ -1,5 +1,5 @@
 import { z } from '../http/zod';
-import { IdParams, MAX_QUERY_TEXT, idNumber, idParam, queryInt } from '../http/params';
+import { IdParams, MAX_QUERY_TEXT, idNumber, idParam, instant, queryInt } from '../http/params';
 import { AuthUser } from '../auth/roles';
 import { ENTRY_STATES, REGION_LEVELS, VISIBILITIES, Actor, Entry, basisText } from './types';
 import { TRANSITION_EVENTS } from './state';
@@ -12,7 +12,7 @@ export const BasisSchema = z
   })
   .openapi('KnowledgeBasis');
 
-const isoDate = z.coerce.date().openapi({ type: 'string', format: 'date-time' });
+const isoDate = instant;
 
 /** The fields a unit writes (第二十四条(三): 一问一答, 依据, 生效及下架时间, 公开属性). */
 export const EntryContentSchema = z
@@ -121,7 +121,7 @@ export const SearchQuery = z.object({
   unitCode: z.string().max(64).optional(),
   category: csvList.openapi({ type: 'string', description: 'category path prefix, `/`-separated' }),
   visibility: z.enum(VISIBILITIES).optional().openapi({ description: 'public = only entries that may be shown on the web/WeChat' }),
-  at: z.coerce.date().optional().openapi({ type: 'string', format: 'date-time', description: 'reviewers only: evaluate validity at this instant (preview)' }),
+  at: instant.optional().openapi({ type: 'string', format: 'date-time', description: 'reviewers only: evaluate validity at this instant (preview)' }),
 });
 
 export const SuggestBody = z.object({

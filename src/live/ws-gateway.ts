@@ -96,7 +96,7 @@ export class WsGateway {
       this.authenticate(token)
         .then((user) => {
           if (!user) {
-            socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n{"error":{"id":"auth.unauthenticated","message":"Authentication required","details":{}}}');
+            socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n{"error":{"id":"auth.unauthenticated","message":"请先登录","details":{}}}');
             return;
           }
           this.wss.handleUpgrade(req, socket, head, (ws) => this.onConnection(ws, user, token));
@@ -123,7 +123,7 @@ export class WsGateway {
     try {
       msg = JSON.parse(raw);
     } catch {
-      this.send(client.ws, { type: 'error', error: { id: 'ws.malformed', message: 'Message is not JSON', details: {} } });
+      this.send(client.ws, { type: 'error', error: { id: 'ws.malformed', message: '消息不是有效的 JSON', details: {} } });
       return;
     }
     const ref = msg.ref;
@@ -140,16 +140,18 @@ export class WsGateway {
         client.topics.delete(msg.topic);
       } else if (msg.type === 'command' && msg.command) {
         const cmd = this.commands.get(msg.command);
-        if (!cmd) throw Object.assign(new Error('No such command'), { id: 'ws.unknown_command' });
-        if (!hasAnyRole(client.user, cmd.roles)) throw Object.assign(new Error('Your role does not allow this action'), { id: 'auth.forbidden' });
+        if (!cmd) throw Object.assign(new Error('命令不存在'), { id: 'ws.unknown_command' });
+        if (!hasAnyRole(client.user, cmd.roles)) throw Object.assign(new Error('您的角色无权执行此操作'), { id: 'auth.forbidden' });
         const result = await cmd.handler(client.user, msg.payload ?? {});
         this.send(client.ws, { type: 'result', ref, command: msg.command, data: result ?? null });
       } else {
-        throw Object.assign(new Error('Unknown message type'), { id: 'ws.unknown_type' });
+        throw Object.assign(new Error('未知的消息类型'), { id: 'ws.unknown_type' });
       }
     } catch (err) {
       const e = err as { id?: string; message: string; details?: Record<string, unknown> };
-      this.send(client.ws, { type: 'error', ref, error: { id: e.id ?? 'internal', message: e.message, details: e.details ?? {} } });
+      // Only errors with a stable id are meant for people; anything else is ours, said as such and logged.
+      if (!e.id) this.log.error({ err }, 'live command failed');
+      this.send(client.ws, { type: 'error', ref, error: e.id ? { id: e.id, message: e.message, details: e.details ?? {} } : { id: 'internal', message: '服务器内部错误', details: {} } });
     }
   }
 

@@ -105,7 +105,7 @@ export function registerAdminRoutes(api: Api, d: AdminRouteDeps) {
 
   api.route({
     method: 'post', path: '/api/tickets/sms/inbound', summary: 'Inbound SMS webhook (Twilio): satisfaction replies; refused unless X-Twilio-Signature verifies', tags: ['tickets'], roles: 'public',
-    body: z.record(z.string()), errors: { 403: 'Missing or wrong signature', 503: 'No TWILIO_AUTH_TOKEN configured' },
+    body: z.record(z.string()), accepts: ['application/x-www-form-urlencoded', 'application/json'], errors: { 403: 'Missing or wrong signature', 503: 'No TWILIO_AUTH_TOKEN configured' },
     handler: async ({ body, req, res }) => {
       const token = d.config.twilioAuthToken;
       if (!token) throw unavailable('sms.webhook_unconfigured', '未配置 TWILIO_AUTH_TOKEN');

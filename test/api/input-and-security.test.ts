@@ -63,6 +63,22 @@ for (const dbKind of ['postgres', 'pglite'] as DbKind[]) {
       expect((await t.http('GET', '/api/calendar?from=2026-09-30&to=2026-10-02', { token: admin })).body.days).to.have.length(3);
     });
 
+    it('given an answer to a knowledge question naming an entry that does not exist (found by the fuzz pass: a foreign-key 500), then 422 knowledge.entry_not_found and the question stays open', async () => {
+      const q = await t.http('POST', '/api/knowledge/questions', { token: admin, body: { question: '医保异地备案怎么办理？', unitCode: 'QY-RSJ' } });
+      expect(q.status).to.equal(201);
+      expectError(await t.http('POST', `/api/knowledge/questions/${q.body.id}/answer`, { token: admin, body: { answer: '请在国家医保服务平台办理备案', entryId: 82059 } }), 422, 'knowledge.entry_not_found');
+      expect((await t.http('GET', `/api/knowledge/questions/${q.body.id}`, { token: admin })).body.state).to.equal('open');
+    });
+
+    it('given times PostgreSQL cannot store (year 200000), when a restriction or a call list asks for them, then the schema refuses them (400 in body/query), before the database', async () => {
+      const r = await t.http('POST', '/api/restrictions', { token: admin, body: { number: '13900001234', reason: '恶意骚扰', expiresAt: '+200000-01-01T00:00:00.000Z' } });
+      expectError(r, 400, 'request.invalid');
+      expect(r.body.error.details.in).to.equal('body');
+      const q = await t.http('GET', `/api/calls?from=${encodeURIComponent('-100000-01-01T00:00:00.000Z')}`, { token: admin });
+      expectError(q, 400, 'request.invalid');
+      expect(q.body.error.details.in).to.equal('query');
+    });
+
     it('given a 6,000-character search, when sent, then a JSON 400 naming the limit; a URL beyond the server limit gets a JSON 431 request.too_large', async () => {
       const q = encodeURIComponent('社会保险'.repeat(1500));
       const r = await t.http('GET', `/api/knowledge/search?q=${q}`, { token: admin });

@@ -103,7 +103,10 @@ describe('HTTP API, authentication and roles', function () {
 
   it('given the service, when /healthz, /readyz and /metrics are read, then they report alive, each dependency, and Prometheus text', async () => {
     expect((await t.http('GET', '/healthz')).body.status).to.equal('ok');
-    const ready = await t.http('GET', '/readyz');
+    // details (the kind of store, last errors) only for admins and supervisors
+    const anonymous = await t.http('GET', '/readyz');
+    expect(anonymous.body.components.live).to.deep.equal({ ok: true, state: 'connected' });
+    const ready = await t.http('GET', '/readyz', { token: await t.userToken(['admin']) });
     expect(ready.status).to.equal(200);
     expect(ready.body.components.database).to.include({ ok: true, state: 'connected' });
     expect(ready.body.components.live.details.kind).to.equal('redis');

@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { spawnTs } from '../support/process';
 import { until } from '../support/until';
 import { createTestDatabase } from '../support/db';
+import { DEMO_PASSWORD } from '../../src/app/demo';
 
 const clean = { DATABASE_URL: undefined, REDIS_URL: undefined, PORT: undefined, NODE_ENV: undefined, DEMO_MODE: undefined };
 
@@ -40,9 +41,12 @@ describe('the service as a process (npm start)', function () {
     try {
       const port = await until(() => /listening on http:\/\/localhost:(\d+)/.exec(p.stdout())?.[1], { timeoutMs: 90_000, what: 'the start-up banner' });
       expect(p.stdout()).to.contain('demo mode: log in as');
+      // Readiness details are for admins and supervisors: log in with the printed demo account.
+      const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password: DEMO_PASSWORD }) });
+      const { token } = (await login.json()) as { token: string };
       const ready = await until(
         async () => {
-          const r = await fetch(`http://127.0.0.1:${port}/readyz`);
+          const r = await fetch(`http://127.0.0.1:${port}/readyz`, { headers: { authorization: `Bearer ${token}` } });
           const body = (await r.json()) as { components: Record<string, { ok: boolean; details: Record<string, unknown> }> };
           return body.components.database.ok ? body : null;
         },

@@ -86,6 +86,8 @@ export function registerIoRoutes(api: Api, service: KnowledgeService, jobs: Impo
       .default({}),
     status: 202,
     response: JobSchema,
+    // The file itself may be the body (CSV or xlsx), or JSON carrying it in base64.
+    accepts: ['application/json', 'text/csv', MIME.xlsx, 'application/octet-stream'],
     errors: { 413: 'File too large' },
     handler: async ({ user, query, body, req, requestId }) => {
       const isJson = (req.headers['content-type'] ?? '').includes('json');
