@@ -73,7 +73,7 @@ export class CurrentCalls {
    */
   async callerHistory(callId: number, user: AuthUser) {
     const call = await this.store.getCall(callId);
-    if (!call) throw notFound('call.not_found', 'No such call', { id: callId });
+    if (!call) throw notFound('call.not_found', '通话不存在', { id: callId });
     if (!hasAnyRole(user, ['supervisor'])) await this.requireParty(call, user);
     const number = call.caller_number;
     const tickets = number ? ((await this.tickets()?.byCaller(number, 10)) ?? []) : [];

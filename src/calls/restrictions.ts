@@ -38,7 +38,7 @@ export class RestrictionService {
     const now = Date.now();
     if (input.expiresAt.getTime() <= now) throw badRequest('restriction.expiry_in_past', '到期时间必须晚于当前时间', { field: 'expiresAt' });
     if (input.expiresAt.getTime() - now > MAX_RESTRICTION_DAYS * 86400_000) {
-      throw badRequest('restriction.too_long', `A restriction is short-term: at most ${MAX_RESTRICTION_DAYS} days (第三十三条)`, { field: 'expiresAt', maxDays: MAX_RESTRICTION_DAYS });
+      throw badRequest('restriction.too_long', `限制呼入为短期措施，最长 ${MAX_RESTRICTION_DAYS} 天（第三十三条）`, { field: 'expiresAt', maxDays: MAX_RESTRICTION_DAYS });
     }
     const [row] = await this.knex.transaction(async (trx) => {
       await trx('restricted_callers').where({ number }).whereNull('revoked_at').update({ revoked_at: trx.fn.now(), revoked_by: actor.id });
