@@ -241,13 +241,20 @@ export class OperatorService {
       // AgentCalled: the member's phone is being rung. With device_state_busy_at=1 the member's
       // status says 3 (busy) while it rings, never 6, so this is where ringing shows. The screen pop
       // (来电弹屏) starts here too: Asterisk names the caller's channel ringing this phone.
-      if (e.linkedId) await this.setCall(op.userId, { serverId: e.serverId, linkedid: e.linkedId, channelId: e.channelId, queue: e.queue, state: 'ringing', since: e.at });
+      if (e.linkedId) {
+        const call: OperatorCall = { serverId: e.serverId, linkedid: e.linkedId, channelId: e.channelId, queue: e.queue, state: 'ringing', since: e.at };
+        await this.setCall(op.userId, call);
+        op.call = call; // the state change below is published with the call it is about
+      }
       await this.apply(op, 'ring');
     } else if (e.type === 'QueueMemberStatusChanged') {
       if (e.status === 6 || e.status === 7) await this.apply(op, 'ring');
       else if (e.status === 1 && op.state === 'ringing') {
         // The caller went to another operator or hung up before anyone answered.
-        if (op.call?.state === 'ringing') await this.live.del(CALL(op.userId));
+        if (op.call?.state === 'ringing') {
+          await this.live.del(CALL(op.userId));
+          op.call = null;
+        }
         await this.apply(op, 'ring_stopped');
       }
     } else if (e.type === 'OperatorAnswered') {
@@ -255,17 +262,22 @@ export class OperatorService {
       op.callLinkedId = e.linkedId ?? null;
       // Expires on its own: a leg whose hangup we missed (service down) must not linger in Redis.
       if (e.memberChannelId) await this.live.set(LEG(e.serverId, e.memberChannelId), String(op.userId), 12 * 3600);
+      const linkedid = e.linkedId ?? op.call?.linkedid;
+      if (linkedid) {
+        const call: OperatorCall = { serverId: e.serverId, linkedid, channelId: e.channelId, queue: e.queue, state: 'answered', since: e.at };
+        await this.setCall(op.userId, call);
+        op.call = call;
+      }
       const before = op.state;
       await this.apply(op, 'answer');
       if (op.state === before) await this.save(op); // keep the leg even when the state did not move
-      const linkedid = e.linkedId ?? op.call?.linkedid;
-      if (linkedid) await this.setCall(op.userId, { serverId: e.serverId, linkedid, channelId: e.channelId, queue: e.queue, state: 'answered', since: e.at });
     } else if (e.type === 'CallCompleted') {
       const sameCall = (!op.callChannelId && !op.callLinkedId)
         || (!!e.memberChannelId && e.memberChannelId === op.callChannelId)
         || (!e.memberChannelId && !!e.linkedId && e.linkedId === op.callLinkedId);
       if (sameCall) {
         await this.live.del(CALL(op.userId));
+        op.call = null;
         if (op.state === 'on_call') await this.apply(op, 'call_ended');
       }
     } else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
@@ -278,6 +290,7 @@ export class OperatorService {
     const op = await this.get(Number(id));
     if (!op || op.callChannelId !== channelId) return;
     await this.live.del(CALL(op.userId));
+    op.call = null;
     if (op.state === 'on_call') await this.apply(op, 'call_ended');
   }
 
