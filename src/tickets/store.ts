@@ -82,6 +82,23 @@ export function mapDeadline(r: Row): DeadlineRow {
   };
 }
 
+export function mapEvent(r: Row): EventRow {
+  return {
+    id: Number(r.id), at: r.at, event: r.event, fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor,
+    actorUserId: r.actor_user_id === null ? null : Number(r.actor_user_id), actorUnit: r.actor_unit, reason: r.reason, data: r.data,
+  };
+}
+
+export type NewEvent = Omit<EventRow, 'id'> & { ticketNo: string };
+
+/** The ticket_events row of an event. */
+export function eventRow(e: NewEvent): Row {
+  return {
+    ticket_no: e.ticketNo, at: e.at, event: e.event, from_status: e.fromStatus, to_status: e.toStatus, actor: e.actor,
+    actor_user_id: e.actorUserId, actor_unit: e.actorUnit, reason: e.reason, data: JSON.stringify(e.data),
+  };
+}
+
 export class TicketStore {
   constructor(readonly knex: Knex) {}
 
@@ -127,19 +144,11 @@ export class TicketStore {
 
   async events(no: string): Promise<EventRow[]> {
     const rows = await this.knex('ticket_events').where({ ticket_no: no }).orderBy('id');
-    return rows.map((r: Row) => ({
-      id: Number(r.id), at: r.at, event: r.event, fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor,
-      actorUserId: r.actor_user_id === null ? null : Number(r.actor_user_id), actorUnit: r.actor_unit, reason: r.reason, data: r.data,
-    }));
+    return rows.map(mapEvent);
   }
 
-  async insertEvent(trx: Knex.Transaction, e: Omit<EventRow, 'id'> & { ticketNo: string }): Promise<number> {
-    const [row] = await trx('ticket_events')
-      .insert({
-        ticket_no: e.ticketNo, at: e.at, event: e.event, from_status: e.fromStatus, to_status: e.toStatus, actor: e.actor,
-        actor_user_id: e.actorUserId, actor_unit: e.actorUnit, reason: e.reason, data: JSON.stringify(e.data),
-      })
-      .returning('id');
+  async insertEvent(trx: Knex.Transaction, e: NewEvent): Promise<number> {
+    const [row] = await trx('ticket_events').insert(eventRow(e)).returning('id');
     return Number(row.id ?? row);
   }
 
