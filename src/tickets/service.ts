@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { AuditStore } from '../audit/store';
+import { AuditEntry, AuditStore } from '../audit/store';
 import { AuthUser, HOTLINE_STAFF } from '../auth/roles';
 import { AppError, notFound, unprocessable } from '../http/errors';
 import { Logger } from '../logging/logger';
@@ -11,8 +11,17 @@ import { Category, Channel, Domain, NOT_ACCEPTED_REASONS } from './model';
 import { SlaClock } from './sla/clock';
 import { LIMITS } from './sla/policy';
 import { ActorKind, Effect, TicketEvent, allowedEvents, transition } from './state';
-import { TicketRecord, TicketStore } from './store';
+import { TicketRecord, TicketStore, mapTicket } from './store';
+import { callerReads, callerView } from './view';
 import { normalizePhone, searchTerms, similarity } from './text';
+
+/** The audit entry of callers' contact shown unmasked (第二十七条). */
+function callerReadEntry(actor: Actor, nos: string[], via: string): AuditEntry {
+  return {
+    actorUserId: actor.userId, actor: actor.username, action: 'ticket.caller_read', targetType: 'ticket', targetId: nos.length === 1 ? nos[0] : `${nos.length} tickets`,
+    requestId: actor.requestId, details: { via, tickets: nos.slice(0, 500) },
+  };
+}
 
 /** Who acts: a logged-in user, or the service itself (timers, SMS webhook). */
 export interface Actor {
@@ -98,7 +107,7 @@ export class TicketService {
    * 登记 (and by default 受理 / 不予受理): the repeat check and the number are read first, then every
    * row is written by one statement (see create.ts); answers the ticket with what its detail view shows.
    */
-  async createDetailed(input: CreateTicketInput, actor: Actor): Promise<CreatedTicket> {
+  async createDetailed(input: CreateTicketInput, actor: Actor, opts: { viewer?: AuthUser; via?: string } = {}): Promise<CreatedTicket> {
     if (input.subdomain && !subdomainKnown(input.domain, input.subdomain)) {
       throw unprocessable('ticket.unknown_subdomain', `${input.domain} 下没有子类 ${input.subdomain}`, { domain: input.domain, subdomain: input.subdomain });
     }
@@ -128,6 +137,11 @@ export class TicketService {
         : { type: 'accept' },
       reasonText: (event, reason) => reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : null),
     });
+    if (opts.viewer) {
+      // The answer shows the viewer the caller's contact: audited with the creation (第二十七条), as auditCallerReads would after it.
+      const t = mapTicket({ ...plan.ticket, flow: JSON.parse(plan.ticket.flow as string) }, []);
+      if (callerReads([{ no, caller: callerView(t, opts.viewer) }]).length) plan.audits.push(callerReadEntry(actor, [no], opts.via ?? 'create'));
+    }
     const created = await writeCreation(this.d.knex, plan);
     const post: Array<() => Promise<void>> = [];
     if (plan.transition) {
@@ -172,10 +186,7 @@ export class TicketService {
    */
   async auditCallerReads(actor: Actor, nos: string[], via: string): Promise<void> {
     if (!nos.length) return;
-    await this.d.audit.record({
-      actorUserId: actor.userId, actor: actor.username, action: 'ticket.caller_read', targetType: 'ticket', targetId: nos.length === 1 ? nos[0] : `${nos.length} tickets`,
-      requestId: actor.requestId, details: { via, tickets: nos.slice(0, 500) },
-    });
+    await this.d.audit.record(callerReadEntry(actor, nos, via));
   }
 
   async act(no: string, input: ActionInput, actor: Actor): Promise<TicketRecord> {

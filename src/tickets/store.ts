@@ -102,12 +102,21 @@ export function eventRow(e: NewEvent): Row {
 export class TicketStore {
   constructor(readonly knex: Knex) {}
 
-  /** Race-free numbering: one atomic upsert per (prefix, day) hands out the next sequence. */
+  /**
+   * Race-free numbering: one atomic upsert per (prefix, day) hands out the next sequence.
+   *
+   * Its commit does not wait for the disk (synchronous_commit off, for this statement's own
+   * transaction only): WAL is written in order, so any ticket durably committed with a number has
+   * that number's increment durable before it; a crash can only forget increments no durable ticket
+   * used, so numbers are never reused. Saves one disk flush per creation.
+   */
   async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string): Promise<string> {
+    // Inside a transaction the setting would last until its end: there, the number commits with it.
+    const own = !(trx as { isTransaction?: boolean }).isTransaction && !(trx as { inTransaction?: boolean }).inTransaction;
     const r = await trx.raw(
-      `insert into ticket_sequences (prefix, day, last) values (?, ?, 1)
+      `insert into ticket_sequences (prefix, day, last) select ?, ?, 1 from (select set_config('synchronous_commit', coalesce(?::text, current_setting('synchronous_commit')), true)) as commit_mode
        on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`,
-      [prefix, day],
+      [prefix, day, own ? 'off' : null],
     );
     return `${prefix}${day}${String(r.rows[0].last).padStart(6, '0')}`;
   }
