@@ -22,8 +22,9 @@ export interface AuditRow extends AuditEntry {
 export class AuditStore {
   constructor(private readonly knex: Knex) {}
 
-  async record(e: AuditEntry, trx?: Knex.Transaction): Promise<void> {
-    await (trx ?? this.knex)('audit_log').insert({
+  /** The audit_log row of an entry: for callers that batch it into a statement of their own. */
+  static row(e: AuditEntry): Record<string, unknown> {
+    return {
       actor_user_id: e.actorUserId ?? null,
       actor: e.actor,
       action: e.action,
@@ -31,7 +32,11 @@ export class AuditStore {
       target_id: e.targetId ?? null,
       request_id: e.requestId ?? null,
       details: JSON.stringify(e.details ?? {}),
-    });
+    };
+  }
+
+  async record(e: AuditEntry, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.knex)('audit_log').insert(AuditStore.row(e));
   }
 
   async list(filter: { action?: string; targetType?: string; targetId?: string; actor?: string; limit?: number; beforeId?: number }): Promise<AuditRow[]> {

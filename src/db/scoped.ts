@@ -43,6 +43,9 @@ export function scopedKnex(root: Knex): Knex {
     get(target, prop, receiver) {
       if (prop === 'transaction') return transaction;
       if (prop === 'isScoped') return true;
+      // Whether a query issued here now would run inside a transaction (callers that tune a
+      // statement's own commit must not change an enclosing transaction's).
+      if (prop === 'inTransaction') return current() !== root;
       if (ROOT_ONLY.has(prop)) return Reflect.get(target, prop, receiver);
       const cur = current();
       const v = (cur as unknown as Record<PropertyKey, unknown>)[prop];

@@ -13,12 +13,15 @@ export class Deadlines {
 
   async start(trx: Knex.Transaction, ticketNo: string, kind: DeadlineKind, limit: Limit, from: Date, at: Date, startedAt = from): Promise<DeadlineRow> {
     await this.end(trx, ticketNo, [kind], at, 'cancelled');
+    const [row] = await trx('ticket_deadlines').insert(this.plan(ticketNo, kind, limit, from, startedAt)).returning('*');
+    return mapDeadline(row);
+  }
+
+  /** The ticket_deadlines row of a new open deadline: due and reminder times are computed here, in memory. */
+  plan(ticketNo: string, kind: DeadlineKind, limit: Limit, from: Date, startedAt = from) {
     const dueAt = this.clock().due(from, limit);
     const remindAt = new Date(dueAt.getTime() - reminderLead(startedAt, dueAt));
-    const [row] = await trx('ticket_deadlines')
-      .insert({ ticket_no: ticketNo, kind, limit_spec: formatLimit(limit), started_at: startedAt, due_at: dueAt, remind_at: remindAt, state: 'open' })
-      .returning('*');
-    return mapDeadline(row);
+    return { ticket_no: ticketNo, kind, limit_spec: formatLimit(limit), started_at: startedAt, due_at: dueAt, remind_at: remindAt, state: 'open' as DeadlineRow['state'] };
   }
 
   /** 延期: the open deadline is replaced by one `extra` later, counted from the old due time. */

@@ -1,17 +1,27 @@
 import { Knex } from 'knex';
-import { AuditStore } from '../audit/store';
+import { AuditEntry, AuditStore } from '../audit/store';
 import { AuthUser, HOTLINE_STAFF } from '../auth/roles';
 import { AppError, notFound, unprocessable } from '../http/errors';
 import { Logger } from '../logging/logger';
 import { localDay } from './calendar/calendar';
 import { subdomainKnown, unknownUnits } from './catalogue';
+import { CreatedTicket, planCreation, writeCreation } from './create';
 import { Deadlines } from './deadlines';
 import { Category, Channel, Domain, NOT_ACCEPTED_REASONS } from './model';
 import { SlaClock } from './sla/clock';
 import { LIMITS } from './sla/policy';
 import { ActorKind, Effect, TicketEvent, allowedEvents, transition } from './state';
-import { TicketRecord, TicketStore } from './store';
+import { TicketRecord, TicketStore, mapTicket } from './store';
+import { callerReads, callerView } from './view';
 import { normalizePhone, searchTerms, similarity } from './text';
+
+/** The audit entry of callers' contact shown unmasked (第二十七条). */
+function callerReadEntry(actor: Actor, nos: string[], via: string): AuditEntry {
+  return {
+    actorUserId: actor.userId, actor: actor.username, action: 'ticket.caller_read', targetType: 'ticket', targetId: nos.length === 1 ? nos[0] : `${nos.length} tickets`,
+    requestId: actor.requestId, details: { via, tickets: nos.slice(0, 500) },
+  };
+}
 
 /** Who acts: a logged-in user, or the service itself (timers, SMS webhook). */
 export interface Actor {
@@ -95,43 +105,57 @@ export class TicketService {
   }
 
   async create(input: CreateTicketInput, actor: Actor): Promise<TicketRecord> {
+    return (await this.createDetailed(input, actor)).ticket;
+  }
+
+  /**
+   * 登记 (and by default 受理 / 不予受理): the repeat check and the number are read first, then every
+   * row is written by one statement (see create.ts); answers the ticket with what its detail view shows.
+   */
+  async createDetailed(input: CreateTicketInput, actor: Actor, opts: { viewer?: AuthUser; via?: string } = {}): Promise<CreatedTicket> {
     if (input.subdomain && !subdomainKnown(input.domain, input.subdomain)) {
       throw unprocessable('ticket.unknown_subdomain', `${input.domain} 下没有子类 ${input.subdomain}`, { domain: input.domain, subdomain: input.subdomain });
     }
     const at = this.now();
     const centre = actor.centre || this.d.centrePrefix;
     const prefix = centre.replace(/[^A-Za-z0-9]/g, '').toUpperCase() || this.d.centrePrefix;
-    const post: Array<() => Promise<void>> = [];
-    // The number is taken in its own statement, outside the ticket's transaction, so the sequence row
-    // is locked only for that instant and creations do not queue behind each other (a failed creation
-    // leaves a gap in the day's numbers, never a duplicate).
+    const accept = input.accept !== false;
+    const kind = this.actorKind(actor, { mainUnit: null, coUnits: [] });
+    if (accept && !kind) throw notFound('ticket.not_found', '工单不存在');
+    const callerPhone = normalizePhone(input.callerPhone);
+    // 第十七条(七): the same caller's same matter in progress; a ticket not yet written cannot match itself.
+    const repeat = accept ? await this.findRepeat({ callerPhone, content: input.content }) : null;
+    // The number is taken in its own statement, so the sequence row is locked only for that instant and
+    // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate).
     const no = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''));
-    await this.d.knex.transaction(async (trx) => {
-      await trx('tickets').insert({
-        no, centre, status: 'received', channel: input.channel, caller_name: input.callerName ?? null, caller_phone: normalizePhone(input.callerPhone),
+    const plan = planCreation(this.deadlines, {
+      no, at, actor, kind, linkedid: input.linkedid ?? null,
+      row: {
+        no, centre, status: 'received', channel: input.channel, caller_name: input.callerName ?? null, caller_phone: callerPhone,
         confidential: input.confidential ?? false, content: input.content, category: input.category, domain: input.domain, subdomain: input.subdomain ?? null,
         matter_time: input.matterTime ?? null, matter_place: input.matterPlace ?? null, emergency: input.emergency ?? false, flow: JSON.stringify({}),
         version: 0, created_by: actor.userId, created_at: at, updated_at: at, search_terms: searchTerms(no, input.content, input.matterPlace),
-      });
-      await this.store.insertEvent(trx, { ticketNo: no, at, event: 'create', fromStatus: null, toStatus: 'received', actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: null, data: { channel: input.channel, category: input.category, emergency: input.emergency ?? false } });
-      await this.d.audit.record({ actorUserId: actor.userId, actor: actor.username, action: 'ticket.create', targetType: 'ticket', targetId: no, requestId: actor.requestId, details: { channel: input.channel } }, trx);
-      // 第二十一条(一): 受理后 2 个小时内形成文字工单并进行转派.
-      await this.deadlines.start(trx, no, 'dispatch', LIMITS.dispatch, at, at);
-      if (input.linkedid) await trx('ticket_calls').insert({ ticket_no: no, linkedid: input.linkedid, linked_at: at }).onConflict(['ticket_no', 'linkedid']).ignore();
-      if (input.accept !== false) {
-        const t = (await this.store.get(no, trx, true))!;
-        const repeat = await this.findRepeat({ callerPhone: t.callerPhone, content: t.content, excludeNo: no }, trx);
-        if (repeat) {
-          await trx('tickets').where({ no }).update({ repeat_of: repeat.no });
-          await this.applyInTrx(trx, { ...t, repeatOf: repeat.no }, { type: 'not_accept', reasonCode: 'duplicate_in_progress', reason: `同一诉求人同一事项,已由工单 ${repeat.no} 办理中` }, actor, at, post);
-        } else {
-          await this.applyInTrx(trx, t, { type: 'accept' }, actor, at, post);
-        }
-      }
+      },
+      createData: { channel: input.channel, category: input.category, emergency: input.emergency ?? false },
+      decision: !accept ? null : repeat
+        ? { type: 'not_accept', reasonCode: 'duplicate_in_progress', reason: `同一诉求人同一事项,已由工单 ${repeat.no} 办理中`, repeatOf: repeat.no }
+        : { type: 'accept' },
+      reasonText: (event, reason) => reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : null),
     });
+    if (opts.viewer) {
+      // The answer shows the viewer the caller's contact: audited with the creation (第二十七条), as auditCallerReads would after it.
+      const t = mapTicket({ ...plan.ticket, flow: JSON.parse(plan.ticket.flow as string) }, []);
+      if (callerReads([{ no, caller: callerView(t, opts.viewer) }]).length) plan.audits.push(callerReadEntry(actor, [no], opts.via ?? 'create'));
+    }
+    const created = await writeCreation(this.d.knex, plan);
+    const post: Array<() => Promise<void>> = [];
+    if (plan.transition) {
+      const tr = plan.transition;
+      post.push(() => this.d.afterCommit.publish({ type: 'transition', ticketNo: no, event: tr.event, from: 'received', to: tr.to, at: at.toISOString(), units: tr.units }));
+    }
     post.push(() => this.d.afterCommit.publish({ type: 'created', ticketNo: no, at: at.toISOString(), units: [] }));
     await this.runPost(post);
-    return this.get(no);
+    return created;
   }
 
   /**
@@ -167,10 +191,7 @@ export class TicketService {
    */
   async auditCallerReads(actor: Actor, nos: string[], via: string): Promise<void> {
     if (!nos.length) return;
-    await this.d.audit.record({
-      actorUserId: actor.userId, actor: actor.username, action: 'ticket.caller_read', targetType: 'ticket', targetId: nos.length === 1 ? nos[0] : `${nos.length} tickets`,
-      requestId: actor.requestId, details: { via, tickets: nos.slice(0, 500) },
-    });
+    await this.d.audit.record(callerReadEntry(actor, nos, via));
   }
 
   async act(no: string, input: ActionInput, actor: Actor): Promise<TicketRecord> {

@@ -82,15 +82,41 @@ export function mapDeadline(r: Row): DeadlineRow {
   };
 }
 
+export function mapEvent(r: Row): EventRow {
+  return {
+    id: Number(r.id), at: r.at, event: r.event, fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor,
+    actorUserId: r.actor_user_id === null ? null : Number(r.actor_user_id), actorUnit: r.actor_unit, reason: r.reason, data: r.data,
+  };
+}
+
+export type NewEvent = Omit<EventRow, 'id'> & { ticketNo: string };
+
+/** The ticket_events row of an event. */
+export function eventRow(e: NewEvent): Row {
+  return {
+    ticket_no: e.ticketNo, at: e.at, event: e.event, from_status: e.fromStatus, to_status: e.toStatus, actor: e.actor,
+    actor_user_id: e.actorUserId, actor_unit: e.actorUnit, reason: e.reason, data: JSON.stringify(e.data),
+  };
+}
+
 export class TicketStore {
   constructor(readonly knex: Knex) {}
 
-  /** Race-free numbering: one atomic upsert per (prefix, day) hands out the next sequence. */
+  /**
+   * Race-free numbering: one atomic upsert per (prefix, day) hands out the next sequence.
+   *
+   * Its commit does not wait for the disk (synchronous_commit off, for this statement's own
+   * transaction only): WAL is written in order, so any ticket durably committed with a number has
+   * that number's increment durable before it; a crash can only forget increments no durable ticket
+   * used, so numbers are never reused. Saves one disk flush per creation.
+   */
   async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string): Promise<string> {
+    // Inside a transaction the setting would last until its end: there, the number commits with it.
+    const own = !(trx as { isTransaction?: boolean }).isTransaction && !(trx as { inTransaction?: boolean }).inTransaction;
     const r = await trx.raw(
-      `insert into ticket_sequences (prefix, day, last) values (?, ?, 1)
+      `insert into ticket_sequences (prefix, day, last) select ?, ?, 1 from (select set_config('synchronous_commit', coalesce(?::text, current_setting('synchronous_commit')), true)) as commit_mode
        on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`,
-      [prefix, day],
+      [prefix, day, own ? 'off' : null],
     );
     return `${prefix}${day}${String(r.rows[0].last).padStart(6, '0')}`;
   }
@@ -127,19 +153,11 @@ export class TicketStore {
 
   async events(no: string): Promise<EventRow[]> {
     const rows = await this.knex('ticket_events').where({ ticket_no: no }).orderBy('id');
-    return rows.map((r: Row) => ({
-      id: Number(r.id), at: r.at, event: r.event, fromStatus: r.from_status, toStatus: r.to_status, actor: r.actor,
-      actorUserId: r.actor_user_id === null ? null : Number(r.actor_user_id), actorUnit: r.actor_unit, reason: r.reason, data: r.data,
-    }));
+    return rows.map(mapEvent);
   }
 
-  async insertEvent(trx: Knex.Transaction, e: Omit<EventRow, 'id'> & { ticketNo: string }): Promise<number> {
-    const [row] = await trx('ticket_events')
-      .insert({
-        ticket_no: e.ticketNo, at: e.at, event: e.event, from_status: e.fromStatus, to_status: e.toStatus, actor: e.actor,
-        actor_user_id: e.actorUserId, actor_unit: e.actorUnit, reason: e.reason, data: JSON.stringify(e.data),
-      })
-      .returning('id');
+  async insertEvent(trx: Knex.Transaction, e: NewEvent): Promise<number> {
+    const [row] = await trx('ticket_events').insert(eventRow(e)).returning('id');
     return Number(row.id ?? row);
   }
 

@@ -3,7 +3,7 @@ import { maskName, maskPhone } from '../logging/mask';
 import { formatShanghai } from './calendar/calendar';
 import { CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, STATUS_LABELS } from './model';
 import { allowedEvents } from './state';
-import { DeadlineRow, TicketRecord, TicketStore } from './store';
+import { DeadlineRow, EventRow, TicketRecord, TicketStore } from './store';
 
 /**
  * What a reader sees of a ticket's caller. Name and number are personal data (第二十七条): shown in full
@@ -58,10 +58,30 @@ export function ticketSummary(t: TicketRecord, user: AuthUser | null, openDeadli
   };
 }
 
+type DetailParts = {
+  deadlines: DeadlineRow[];
+  events: EventRow[];
+  calls: Array<{ linkedid: string; linkedAt: Date }>;
+  recordings: Awaited<ReturnType<TicketStore['recordings']>>;
+  attachments: Awaited<ReturnType<TicketStore['attachments']>>;
+  visits: Awaited<ReturnType<TicketStore['visits']>>;
+  units: Awaited<ReturnType<TicketStore['unitAssignments']>>;
+};
+
 export async function ticketDetail(store: TicketStore, t: TicketRecord, user: AuthUser | null) {
   const [deadlines, events, calls, recordings, attachments, visits, units] = await Promise.all([
     store.deadlines(t.no), store.events(t.no), store.calls(t.no), store.recordings(t.no), store.attachments(t.no), store.visits(t.no), store.unitAssignments(t.no),
   ]);
+  return ticketDetailOf(t, { deadlines, events, calls, recordings, attachments, visits, units }, user);
+}
+
+/** The detail of a ticket just created, from what its creation wrote (nothing else can be attached yet). */
+export function newTicketDetail(c: { ticket: TicketRecord; deadlines: DeadlineRow[]; events: EventRow[]; calls: DetailParts['calls'] }, user: AuthUser | null) {
+  return ticketDetailOf(c.ticket, { deadlines: c.deadlines, events: c.events, calls: c.calls, recordings: [], attachments: [], visits: [], units: [] }, user);
+}
+
+function ticketDetailOf(t: TicketRecord, p: DetailParts, user: AuthUser | null) {
+  const { deadlines, events, calls, recordings, attachments, visits, units } = p;
   return {
     ...ticketSummary(t, user, deadlines.filter((d) => d.state === 'open')),
     deadlineHistory: deadlines.map(deadlineView),

@@ -1,0 +1,90 @@
+/**
+ * The load generator of the HTTP benches, in its own process so it does not share the service's event
+ * loop (a generator in the same process steals the CPU it measures). Speaks plain node:http with
+ * keep-alive connections (lower overhead per request than fetch). Driven over IPC:
+ *
+ *   { type: 'open', url, token, rate, seconds, bodies }  open loop: request i is sent at i/rate s whether
+ *       or not earlier ones have answered, so queueing shows in the latency;
+ *   { type: 'closed', url, token, concurrency, seconds, bodies }  closed loop: `concurrency` clients
+ *       each send the next request when the last answered (the service's capacity).
+ *
+ * `bodies` is a template; `{i}` in any string value is replaced by the request's index. Answers
+ * { latencies (ms), errors, sent, elapsedS }.
+ */
+import http from 'node:http';
+
+interface Job {
+  type: 'open' | 'closed';
+  url: string;
+  token: string;
+  rate?: number;
+  concurrency?: number;
+  seconds: number;
+  bodies: Array<Record<string, unknown>>;
+  offset?: number;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+
+function body(job: Job, i: number): string {
+  const tpl = job.bodies[i % job.bodies.length];
+  const n = String((job.offset ?? 0) + i);
+  return JSON.stringify(tpl, (_k, v) => (typeof v === 'string' ? v.replace(/\{i\}/g, n.padStart(8, '0')) : v));
+}
+
+function post(job: Job, i: number): Promise<{ ms: number; ok: boolean }> {
+  const u = new URL(job.url);
+  const payload = body(job, i);
+  const s = performance.now();
+  return new Promise((resolve) => {
+    const req = http.request(
+      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve({ ms: performance.now() - s, ok: res.statusCode === 201 || res.statusCode === 200 }));
+      },
+    );
+    req.on('error', () => resolve({ ms: performance.now() - s, ok: false }));
+    req.end(payload);
+  });
+}
+
+async function open(job: Job) {
+  const total = Math.round(job.rate! * job.seconds);
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / job.rate! - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    inflight.push(post(job, i).then((r) => { latencies.push(r.ms); if (!r.ok) errors++; }));
+  }
+  await Promise.all(inflight);
+  return { latencies, errors, sent: total, elapsedS: (performance.now() - started) / 1000 };
+}
+
+async function closed(job: Job) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const end = started + job.seconds * 1000;
+  await Promise.all(
+    Array.from({ length: job.concurrency! }, async () => {
+      while (performance.now() < end) {
+        const r = await post(job, next++);
+        latencies.push(r.ms);
+        if (!r.ok) errors++;
+      }
+    }),
+  );
+  return { latencies, errors, sent: next, elapsedS: (performance.now() - started) / 1000 };
+}
+
+process.on('message', async (job: Job) => {
+  const r = job.type === 'open' ? await open(job) : await closed(job);
+  process.send!(r);
+});
+process.on('disconnect', () => process.exit(0));
+process.send!({ type: 'ready' });
