@@ -50,6 +50,8 @@ export const settings = {
   wrapupSeconds: { env: 'WRAPUP_SECONDS', default: '10', expects: 'seconds, a whole number >= 0', doc: 'After-call work (话后处理) before an operator is ready again; match wrapuptime in queues.conf.', parse: z.coerce.number().int().min(0) },
   smsLinkText: { env: 'SMS_LINK_TEXT', default: '【庆阳12345】您好，线路繁忙时您可关注微信公众号“庆阳12345”或登录庆阳政务服务网提交诉求，我们将尽快办理。', expects: 'the SMS text (Simplified Chinese)', doc: 'Busy-fallback SMS sent when a caller presses 1 (第二十条(二)).', parse: z.string().min(10).max(500) },
   recordingsDir: { env: 'RECORDINGS_DIR', default: './data/recordings', expects: 'a directory path', doc: 'Where call recordings are collected and served from.', parse: z.string().min(1) },
+  attachmentsDir: { env: 'ATTACHMENTS_DIR', expects: 'a directory path', doc: 'Where ticket attachments (附件) are kept (a shared volume when several instances run). Unset: DATA_DIR/attachments.', parse: z.string().min(1) },
+  attachmentMaxMb: { env: 'ATTACHMENT_MAX_MB', default: '20', expects: 'megabytes, a whole number 1–200', doc: 'Largest ticket attachment accepted.', parse: z.coerce.number().int().min(1).max(200) },
   officeHours: { env: 'OFFICE_HOURS', default: '09:00-12:00,13:30-17:30', expects: 'HH:MM-HH:MM ranges separated by commas', doc: 'Office hours for working-hour limits (Asia/Shanghai).', parse: timeOfDayRanges },
   smsGateway: { env: 'SMS_GATEWAY', default: 'log', expects: 'log or twilio', doc: 'SMS gateway adapter: log (writes to the log only) or twilio.', parse: z.enum(['log', 'twilio']) },
   twilioAccountSid: { env: 'TWILIO_ACCOUNT_SID', expects: 'an account SID (AC…)', doc: 'Twilio-compatible gateway account.', parse: z.string().regex(/^AC[0-9a-fA-F]{32}$/) },

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { listTickets } from './query';
 import { CATEGORY_LABELS, STATUS_LABELS } from './model';
 import { Feature, ServiceContext } from '../app/context';
@@ -9,6 +10,8 @@ import { seedUnits } from './catalogue';
 import { TicketLinks, RecordingRef } from './links';
 import { registerAdminRoutes } from './routes-admin';
 import { registerTicketRoutes } from './routes';
+import { registerAttachmentRoutes } from './routes-attachments';
+import { AttachmentFiles } from './attachments';
 import { Satisfaction } from './satisfaction';
 import { ActionInput, Actor, CreateTicketInput, SYSTEM_ACTOR, TicketService } from './service';
 import { SlaClock } from './sla/clock';
@@ -97,6 +100,8 @@ export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsF
         await ctx.live.publish(CALENDAR_CHANNEL, 'reload');
       };
       registerTicketRoutes(ctx.api, { tickets: service, links, satisfaction });
+      const files = new AttachmentFiles(ctx.config.attachmentsDir ?? path.join(ctx.config.dataDir, 'attachments'), ctx.config.attachmentMaxMb * 1024 * 1024);
+      registerAttachmentRoutes(ctx.api, { tickets: service, links, satisfaction, files, audit: ctx.audit });
       registerAdminRoutes(ctx.api, { knex: ctx.knex, config: ctx.config, clock: () => clock, calendar: calendarStore, reloadCalendar, satisfaction });
 
       const api: TicketsApi = {

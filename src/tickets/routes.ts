@@ -48,7 +48,8 @@ export interface TicketRouteDeps {
   satisfaction: Satisfaction;
 }
 
-async function visibleTicket(d: TicketRouteDeps, no: string, user: AuthUser) {
+/** The ticket if this user may see it (hotline staff and auditors: any; a unit: only its own), else 404. */
+export async function visibleTicket(d: TicketRouteDeps, no: string, user: AuthUser) {
   const t = await d.tickets.get(no);
   if (!hasAnyRole(user, [...HOTLINE_STAFF, 'auditor']) && !(user.unitCode && (await d.tickets.store.unitSees(no, user.unitCode)))) {
     throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
@@ -170,15 +171,5 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
     params: NoParams, body: z.object({ linkedid: z.string().min(1).max(64), recordings: z.array(z.object({ recordingId: z.string().min(1).max(128), linkedid: z.string().max(64).nullish(), meta: z.record(z.unknown()).optional() })).max(50).default([]) }),
     response: z.object({ linked: z.boolean() }), errors: { 404: ERR[404] },
     handler: async ({ user, params, body, requestId }) => ({ linked: await links.linkCall(params.no, body.linkedid, body.recordings, actorOf(user!, requestId)) }),
-  });
-
-  api.route({
-    method: 'post', path: '/api/tickets/:no/attachments', summary: 'Attachment metadata (the file is stored under storageKey)', tags: TAGS, roles: [...HOTLINE, ...UNIT],
-    params: NoParams, body: z.object({ fileName: z.string().min(1).max(255), contentType: z.string().min(1).max(128), sizeBytes: z.number().int().min(0).max(1024 ** 3), storageKey: z.string().min(1).max(500), sha256: z.string().regex(/^[0-9a-f]{64}$/).nullish() }),
-    status: 201, response: z.object({ id: z.number() }), errors: { 404: ERR[404] },
-    handler: async ({ user, params, body, requestId }) => {
-      await visibleTicket(d, params.no, user!);
-      return { id: await links.addAttachment(params.no, body, actorOf(user!, requestId)) };
-    },
   });
 }

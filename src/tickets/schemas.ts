@@ -87,12 +87,25 @@ export const TicketSummary = z
     createdAt: z.string(), updatedAt: z.string(), deadlines: z.array(DeadlineView),
   })
   .openapi('TicketSummary');
+/** A ticket attachment's metadata (附件); the bytes at GET /api/tickets/{no}/attachments/{id}/file. */
+export const AttachmentSchema = z
+  .object({
+    id: z.number().int(),
+    fileName: z.string(),
+    contentType: z.string(),
+    sizeBytes: z.number().int().openapi({ description: 'bytes' }),
+    sha256: z.string().nullable(),
+    uploadedBy: z.string(),
+    uploadedAt: z.string().openapi({ description: 'UTC, ISO 8601' }),
+  })
+  .openapi('TicketAttachment');
+
 export const TicketDetail = TicketSummary.extend({
   deadlineHistory: z.array(DeadlineView),
   events: z.array(z.object({ id: z.number(), at: z.string(), event: z.string(), fromStatus: z.string().nullable(), toStatus: z.string(), actor: z.string(), actorUnit: z.string().nullable(), reason: z.string().nullable(), data: z.record(z.unknown()) }).passthrough()),
   calls: z.array(z.object({ linkedid: z.string(), linkedAt: z.string() })),
   recordings: z.array(z.object({ recordingId: z.string(), linkedid: z.string().nullable(), meta: z.record(z.unknown()), linkedAt: z.string() })),
-  attachments: z.array(z.record(z.unknown())),
+  attachments: z.array(AttachmentSchema),
   visits: z.array(z.record(z.unknown())),
   units: z.array(z.object({ unitCode: z.string(), role: z.string(), active: z.boolean(), assignedAt: z.string(), releasedAt: z.string().nullable() })),
   allowedEvents: z.array(z.string()),

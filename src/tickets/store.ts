@@ -173,9 +173,14 @@ export class TicketStore {
 
   async attachments(no: string) {
     return (await this.knex('ticket_attachments').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
-      id: Number(r.id), fileName: r.file_name, contentType: r.content_type, sizeBytes: Number(r.size_bytes), storageKey: r.storage_key,
+      id: Number(r.id), fileName: r.file_name as string, contentType: r.content_type as string, sizeBytes: Number(r.size_bytes), storageKey: r.storage_key as string,
       sha256: r.sha256, uploadedBy: r.uploaded_by, uploadedAt: r.uploaded_at,
     }));
+  }
+
+  /** One attachment of a ticket (with its storage key), or undefined. */
+  async attachment(no: string, id: number) {
+    return (await this.attachments(no)).find((a) => a.id === id);
   }
 
   async visits(no: string) {

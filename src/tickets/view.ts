@@ -88,7 +88,8 @@ function ticketDetailOf(t: TicketRecord, p: DetailParts, user: AuthUser | null) 
     events: events.map((e) => ({ ...e, at: e.at.toISOString() })),
     calls: calls.map((c) => ({ linkedid: c.linkedid, linkedAt: c.linkedAt.toISOString() })),
     recordings: recordings.map((r) => ({ ...r, linkedAt: r.linkedAt.toISOString() })),
-    attachments: attachments.map((a) => ({ ...a, uploadedAt: a.uploadedAt.toISOString() })),
+    // Where the bytes are stored is the service's business, not the reader's.
+    attachments: attachments.map(({ storageKey: _key, ...a }) => ({ ...a, uploadedAt: a.uploadedAt.toISOString() })),
     visits: visits.map((v) => ({ ...v, at: v.at.toISOString() })),
     units: units.map((u) => ({ ...u, assignedAt: u.assignedAt.toISOString(), releasedAt: u.releasedAt?.toISOString() ?? null })),
     allowedEvents: allowedEvents(t.status),

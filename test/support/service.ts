@@ -41,8 +41,11 @@ export async function startTestService(
   const ownDir = embedded && !opts.dataDir;
   const dataDir = embedded ? (opts.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'hl-pglite-'))) : undefined;
   let db: TestDatabase = opts.db ?? (embedded ? (undefined as unknown as TestDatabase) : await createTestDatabase());
+  // On PostgreSQL there is no data directory of the test's own: attachments go to a temporary one.
+  const attachmentsDir = embedded || opts.env?.ATTACHMENTS_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'hl-attach-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
+    ...(attachmentsDir ? { ATTACHMENTS_DIR: attachmentsDir } : {}),
     PORT: '0',
     HOST: '127.0.0.1',
     ...(embedded ? { DATA_DIR: dataDir! } : { DATABASE_URL: db.url }),
@@ -109,6 +112,7 @@ export async function startTestService(
     async stop() {
       await service.stop();
       if (!opts.db) await db.destroy();
+      if (attachmentsDir) fs.rmSync(attachmentsDir, { recursive: true, force: true });
     },
   };
 }
