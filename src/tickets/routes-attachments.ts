@@ -1,7 +1,8 @@
 import { Api } from '../http/api';
 import { z } from '../http/zod';
 import { idParam } from '../http/params';
-import { AppError, notFound } from '../http/errors';
+import { AppError, conflict, notFound } from '../http/errors';
+import { TERMINAL } from './model';
 import { HOTLINE_STAFF, Role } from '../auth/roles';
 import { AuditStore } from '../audit/store';
 import { AttachmentSchema } from './schemas';
@@ -35,7 +36,8 @@ export function registerAttachmentRoutes(api: Api, d: AttachmentRouteDeps) {
     status: 201, response: AttachmentSchema,
     errors: { 404: 'No such ticket (or not your unit\'s)', 413: 'Larger than the cap', 415: 'Type not accepted, or the bytes are not of that type' },
     handler: async ({ user, params, query, req, requestId }) => {
-      await visibleTicket(d, params.no, user!);
+      const t = await visibleTicket(d, params.no, user!);
+      if (TERMINAL.includes(t.status)) throw conflict('attachment.ticket_closed', '工单已结束，不能再上传附件', { status: t.status });
       const fileName = cleanFileName(query.fileName);
       if (!fileName) throw new AppError(400, 'attachment.bad_name', '附件文件名无效', { fileName: query.fileName });
       const contentType = mediaType(req.header('content-type'));

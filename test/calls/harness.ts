@@ -35,7 +35,7 @@ export interface CallHarness {
  * and the service (tickets + telephony + calls) on its own database and Redis prefix, connected to it
  * through the real AMI/ARI adapters.
  */
-export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind; missingSounds?: string[]; extraFeatures?: () => Feature[] } = {}): Promise<CallHarness> {
+export async function startCallHarness(opts: { timeScale?: number; env?: Record<string, string>; database?: DatabaseKind; missingSounds?: string[]; extraFeatures?: () => Feature[]; redis?: boolean } = {}): Promise<CallHarness> {
   const sim = await startSimulator({ confDir: DIALPLAN, timeScale: opts.timeScale ?? 0.05, soundMs: 40, logger: silentLogger(), missingSounds: opts.missingSounds });
   // The embedded database lives in a directory the service opens on each (re)start; PostgreSQL in a database of its own.
   const embedded = opts.database === 'pglite';
@@ -61,6 +61,7 @@ export async function startCallHarness(opts: { timeScale?: number; env?: Record<
       db: pg,
       database: opts.database,
       dataDir,
+      redis: opts.redis,
       features: [createTicketsFeature({ sms }), createTelephonyFeature(), calls, ...(opts.extraFeatures?.() ?? [])],
       env: { ASTERISK_SERVERS: servers, RECORDINGS_DIR: recordingsDir, REDIS_PREFIX: redisPrefix, WRAPUP_SECONDS: '1', ...opts.env },
     });

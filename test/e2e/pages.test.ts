@@ -7,8 +7,8 @@ import { createCallsFeature } from '../../src/calls/feature';
 import { launch, newPage, login, screens, textOf, until, axeViolations } from './browser';
 
 /**
- * Issue 12: the back-office pages (知识库, admin, auditor) in headless Chromium, on the service
- * without telephony (tickets, knowledge, calls).
+ * Issue 12: the back-office pages (知识库, admin, auditor) in headless Chromium, on the embedded
+ * default a newcomer runs (PGlite, the in-process live store), without telephony.
  */
 describe('knowledge, admin and audit pages in headless Chromium', function () {
   this.timeout(120_000);
@@ -18,7 +18,7 @@ describe('knowledge, admin and audit pages in headless Chromium', function () {
 
   before(async () => {
     browser = await launch();
-    t = await startTestService({ features: [createTicketsFeature(), createKnowledgeFeature(), createCallsFeature()] });
+    t = await startTestService({ database: 'pglite', redis: false, features: [createTicketsFeature(), createKnowledgeFeature(), createCallsFeature()] });
     await t.userToken(['admin'], { username: 'chief' });
     await t.userToken(['auditor'], { username: 'shenji' });
     await t.userToken(['supervisor'], { username: 'banzhang' });

@@ -6,7 +6,8 @@ import { launch, newPage, login, screens, textOf, choose, until, axeViolations }
 
 /**
  * Issue 12: every role's day in the browser (Debian's Chromium, headless) against the whole call path
- * (the simulator running dialplan/, real PostgreSQL and Redis): a call rings the operator and pops the
+ * on the embedded default a newcomer runs (the simulator running dialplan/, PGlite, the in-process live
+ * store): a call rings the operator and pops the
  * screen, the operator answers, registers and dispatches the ticket with a knowledge answer, and
  * transfers the call; the supervisor listens in; the unit signs, asks for an extension (approved),
  * asks to return it (rejected) and replies; the ticket is visited and closed.
@@ -24,7 +25,7 @@ describe('the workbenches in headless Chromium', function () {
   before(async function () {
     browser = await launch();
     // The queue's timeout follows FALLBACK_WAIT (scaled by the simulator): long enough for a ringing phase with screenshots.
-    h = await startCallHarness({ extraFeatures: () => [createKnowledgeFeature()], env: { FALLBACK_WAIT_SECONDS: '3600' } });
+    h = await startCallHarness({ database: 'pglite', redis: false, extraFeatures: () => [createKnowledgeFeature()], env: { FALLBACK_WAIT_SECONDS: '3600' } });
     h.sim.registerEndpoint('1001');
     h.sim.setEndpointBehaviour('1001', { noAnswer: true });
     h.sim.registerEndpoint('1003');

@@ -58,3 +58,25 @@ export function qs(params: Record<string, string | number | boolean | undefined 
   const s = u.toString();
   return s ? `?${s}` : '';
 }
+
+/** Send a file as the request body itself (its own media type), e.g. a ticket attachment. */
+export async function uploadFile<T = unknown>(path: string, file: File): Promise<T> {
+  const res = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${session.token}`, 'content-type': file.type || 'application/octet-stream' }, body: file });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) {
+    const e = data?.error ?? { id: 'http.' + res.status, message: res.status === 413 ? '文件过大' : res.statusText, details: {} };
+    throw new ApiError(res.status, e.id, e.message, e.details);
+  }
+  return data as T;
+}
+
+/** Fetch a protected file with the session's token and hand it to the browser as a download. */
+export async function downloadFile(path: string, name: string): Promise<void> {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${session.token}` } });
+  if (!res.ok) throw new ApiError(res.status, 'download.failed', '下载失败');
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(await res.blob());
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}

@@ -2,7 +2,7 @@
 // build time, so nothing of the server is bundled). Where a route has no schema, the service's own
 // TypeScript interface is used.
 import type { z } from 'zod';
-import type { TicketSummary, TicketDetail as TicketDetailSchema, CreateTicketBody, ActionBodies } from '../../../src/tickets/schemas';
+import type { TicketSummary, TicketDetail as TicketDetailSchema, CreateTicketBody, ActionBodies, AttachmentSchema } from '../../../src/tickets/schemas';
 import type { UserSchema, LoginResponse as LoginResponseSchema } from '../../../src/auth/schemas';
 import type { CallSchema, RecordingSchema } from '../../../src/calls/schemas';
 import type { SearchHitSchema } from '../../../src/knowledge/schemas';
@@ -15,6 +15,7 @@ export type User = z.infer<typeof UserSchema>;
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 export type Ticket = z.infer<typeof TicketSummary>;
 export type TicketDetail = z.infer<typeof TicketDetailSchema>;
+export type Attachment = z.infer<typeof AttachmentSchema>;
 export type Deadline = Ticket['deadlines'][number];
 export type NewTicket = z.input<typeof CreateTicketBody>;
 export type ActionName = keyof typeof ActionBodies;
