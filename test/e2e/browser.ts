@@ -49,7 +49,7 @@ export async function screens(page: Page, name: string) {
   const before = page.viewportSize();
   for (const size of [{ width: 1920, height: 1080 }, { width: 1366, height: 768 }]) {
     await page.setViewportSize(size);
-    await page.screenshot({ path: path.join(SCREENS, `${name}-${size.width}x${size.height}.png`), fullPage: true });
+    await page.screenshot({ path: path.join(SCREENS, `${name}-${size.width}x${size.height}.png`), fullPage: true, animations: 'disabled' });
   }
   if (before) await page.setViewportSize(before);
 }

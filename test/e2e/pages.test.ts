@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
+import { writeCsv } from '../../src/knowledge/io/sheets';
 import { Browser, Page } from 'playwright-core';
 import { startTestService, TestService } from '../support/service';
 import { createTicketsFeature } from '../../src/tickets/feature';
@@ -87,6 +91,36 @@ describe('knowledge, admin and audit pages in headless Chromium', function () {
     await page.click(`[data-test=kb-publish-${entry.id}]`);
     await until(async () => (await t.db.knex('kb_entries').where({ id: entry.id }).first()).state === 'published', { what: 'published' });
     expect(await axeViolations(page)).to.deep.equal([]);
+  });
+
+  it('given a supervisor, when they import a sheet with a bad row and then a good one of 300 entries, then the bad row is reported by row and column and nothing imported, and the good one shows its progress to 已完成', async () => {
+    const row = (q: string) => [q, '可通过甘肃税务APP或银行网点缴纳。', '庆阳市城乡居民基本医疗保险实施办法', '', '', 'QY-YBJ', '庆阳市医疗保障局', '市', '庆阳市', '医疗保障/缴费', '医保、缴费', '2026-01-01', '', '公开'];
+    const bad = row('导入测试：医保缴费时间有误？');
+    bad[11] = '2026-13-01';
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-e2e-kb-'));
+    try {
+      fs.writeFileSync(path.join(dir, '有错误.csv'), writeCsv([row('导入测试：第一条？'), bad]));
+      fs.writeFileSync(path.join(dir, '医保知识.csv'), writeCsv(Array.from({ length: 300 }, (_, i) => row(`导入测试：医保问题第${i + 1}条？`))));
+      await login(page, t.baseUrl, 'banzhang', '/supervisor');
+      await page.goto(`${t.baseUrl}/knowledge`);
+      await page.click('.el-tabs__item:has-text("导入导出")');
+
+      await page.setInputFiles('[data-test=kb-import-input]', path.join(dir, '有错误.csv'));
+      await until(async () => (await textOf(page, '[data-test=kb-import-state]')).startsWith('校验未通过'), { what: 'the import rejected' });
+      const errors = await textOf(page, '[data-test=kb-import-errors]');
+      expect(errors).to.contain('生效时间');
+      expect(errors).to.contain('3'); // the sheet's row number, header being row 1
+      expect(await t.db.knex('kb_entries').where('question', 'like', '导入测试：%')).to.have.length(0);
+
+      await page.setInputFiles('[data-test=kb-import-input]', path.join(dir, '医保知识.csv'));
+      await until(async () => (await textOf(page, '[data-test=kb-import-state]')).startsWith('已完成'), { timeoutMs: 60_000, what: 'the import done' });
+      expect(await textOf(page, '[data-test=kb-import-state]')).to.contain('共 300 行，已导入 300 行');
+      expect(await page.getAttribute('[data-test=kb-import-progress]', 'aria-valuenow')).to.equal('100');
+      expect(await t.db.knex('kb_entries').where('question', 'like', '导入测试：医保问题%').where({ state: 'submitted' })).to.have.length(300);
+      await screens(page, 'knowledge-import');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('given an auditor, when they log in, then they land on the audit log with the logins and recording accesses in Chinese', async () => {

@@ -60,8 +60,8 @@ export function qs(params: Record<string, string | number | boolean | undefined 
 }
 
 /** Send a file as the request body itself (its own media type), e.g. a ticket attachment. */
-export async function uploadFile<T = unknown>(path: string, file: File): Promise<T> {
-  const res = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${session.token}`, 'content-type': file.type || 'application/octet-stream' }, body: file });
+export async function uploadFile<T = unknown>(path: string, file: File, contentType = file.type || 'application/octet-stream'): Promise<T> {
+  const res = await fetch(path, { method: 'POST', headers: { authorization: `Bearer ${session.token}`, 'content-type': contentType }, body: file });
   const data = await res.json().catch(() => null);
   if (!res.ok) {
     const e = data?.error ?? { id: 'http.' + res.status, message: res.status === 413 ? '文件过大' : res.statusText, details: {} };
