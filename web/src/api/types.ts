@@ -4,7 +4,8 @@
 import type { z } from 'zod';
 import type { TicketSummary, TicketDetail as TicketDetailSchema, CreateTicketBody, ActionBodies, AttachmentSchema } from '../../../src/tickets/schemas';
 import type { UserSchema, LoginResponse as LoginResponseSchema } from '../../../src/auth/schemas';
-import type { CallSchema, RecordingSchema } from '../../../src/calls/schemas';
+import type { CallSchema, RecordingSchema, MissedCallSchema } from '../../../src/calls/schemas';
+import type { TransferSchema, ConferenceSchema, MonitorSessionSchema, EmergencyResultSchema } from '../../../src/calls/linkage/views';
 import type { SearchHitSchema } from '../../../src/knowledge/schemas';
 import type { OperatorView } from '../../../src/calls/operators';
 import type { CurrentCallView } from '../../../src/calls/current-call';
@@ -22,6 +23,11 @@ export type ActionName = keyof typeof ActionBodies;
 export type ActionBody<N extends ActionName> = z.input<(typeof ActionBodies)[N]>;
 export type Call = z.infer<typeof CallSchema>;
 export type Recording = z.infer<typeof RecordingSchema>;
+export type MissedCall = z.infer<typeof MissedCallSchema>;
+export type Transfer = z.infer<typeof TransferSchema>;
+export type Conference = z.infer<typeof ConferenceSchema>;
+export type MonitorSession = z.infer<typeof MonitorSessionSchema>;
+export type EmergencyResult = z.infer<typeof EmergencyResultSchema>;
 export type KnowledgeHit = z.infer<typeof SearchHitSchema>;
 export type Operator = OperatorView & { currentCall?: CurrentCallView | null };
 export type CurrentCall = CurrentCallView;
@@ -44,7 +50,8 @@ export interface LinkageEvent {
   line: string;
   mode?: string;
   emergency?: boolean;
-  status: string;
+  // Transfers carry their status; conference events only their kind (conference.joined …).
+  status?: string;
   result?: string | null;
   ticketNo?: string | null;
   message: string;
