@@ -31,6 +31,7 @@ describe('the operator console: callbacks, three-way, emergency and attachments 
     // The expert seat keeps office hours; the test must not depend on the hour it runs at.
     expect((await h.t.http('PATCH', '/api/lines/E-12348', { token: admin, body: { hours: '24x7' } })).status).to.equal(200);
     await h.t.userToken(['operator'], { username: 'op1001', extension: 'PJSIP/1001', centre: 'QY' });
+    await h.t.userToken(['expert'], { username: 'expert12348', extension: 'PJSIP/12348', centre: 'QY' });
     op = (await newPage(browser)).page;
     await login(op, h.t.baseUrl, 'op1001', '/operator');
     await op.click('[data-test=seat-login]');
@@ -67,16 +68,39 @@ describe('the operator console: callbacks, three-way, emergency and attachments 
     await until(async () => (await textOf(op, '[data-test=op-state]')) === '置闲', { timeoutMs: 30_000, what: 'the operator ready again' });
   });
 
-  it('given an answered call, when the operator presses the 12348 three-way key, then the expert joining shows as 通话中; when the caller hangs up the call ends', async () => {
+  it('given an answered call with a registered ticket, when the operator presses the 12348 three-way key, then the expert joining shows as 通话中; the expert writes the answer on their own page and the ticket is answered on the spot (即时办结)', async () => {
     h.sim.setEndpointBehaviour('1001', { answerAfterMs: 50 });
     const callerId = await h.sim.placeInboundCall({ from: '13700002222', to: '12345', trunk: 'carrier' });
     await until(async () => (await textOf(op, '[data-test=pop-state]')) === '通话中', { timeoutMs: 30_000, what: 'the call answered' });
+    await op.fill('[data-test=t-content]', '单位拖欠工资三个月后解除劳动合同，想咨询经济补偿金如何计算');
+    await op.click('[data-test=t-save]');
+    await until(async () => /^[A-Z0-9]{10,}$/.test(await textOf(op, '[data-test=ticket-no]')), { what: 'the ticket registered' });
+    const ticketNo = await textOf(op, '[data-test=ticket-no]');
+
     await op.click('[data-test="conf-E-12348"]');
     const row = '[data-test=linkage-states] tr:has-text("12348")';
     await until(async () => (await textOf(op, row)).includes('通话中') && (await textOf(op, row)).includes('专家已加入'), { what: 'the expert in the three-way call' });
     const conf = await h.db.knex('call_conferences').orderBy('id', 'desc').first();
-    expect(conf).to.include({ line_code: 'E-12348', state: 'active' });
+    expect(conf).to.include({ line_code: 'E-12348', state: 'active', ticket_no: ticketNo });
     await screens(op, 'operator-three-way');
+
+    // The 12348 seat's own page lists the three-way call with its ticket.
+    const expert = (await newPage(browser)).page;
+    await login(expert, h.t.baseUrl, 'expert12348', '/operator');
+    const mine = `[data-test=expert-conferences] tr:has-text("${ticketNo}")`;
+    await until(async () => (await textOf(expert, mine)).includes('通话中'), { what: 'the conference on the expert\'s page' });
+    await expert.click(`[data-test=expert-answer-${conf.id}]`);
+    await expert.fill('[data-test=expert-text]', '用人单位未及时足额支付劳动报酬，劳动者解除合同的，用人单位应按工作年限每满一年支付一个月工资的经济补偿（劳动合同法第三十八条、第四十六条、第四十七条）。');
+    await expert.click('[data-test=expert-close]');
+    await expert.click('[data-test=expert-submit]');
+    // 即时办结 (第二十条(四)2): answered without dispatch; the visit of 第二十二条(三) still follows.
+    await until(async () => (await h.db.knex('tickets').where({ no: ticketNo }).first()).status === 'replied', { what: 'the ticket answered on the expert\'s answer' });
+    expect(await h.db.knex('call_expert_answers').where({ conference_id: conf.id })).to.have.length(1);
+    await until(async () => (await textOf(expert, mine)).includes('1 条'), { what: 'the answer counted on the expert\'s page' });
+    await screens(expert, 'expert-answers');
+    expect(await axeViolations(expert)).to.deep.equal([]);
+    await expert.context().close();
+
     h.sim.hangup(callerId);
     await until(async () => (await h.db.knex('call_conferences').where({ id: conf.id }).first()).state !== 'active', { what: 'the conference over' });
     await until(async () => (await textOf(op, '[data-test=op-state]')) === '置闲', { timeoutMs: 30_000, what: 'the operator ready again' });

@@ -62,6 +62,25 @@ export class ConferenceService {
     return { ...conf(r), legs: (await this.d.knex('call_conference_legs').where({ conference_id: id }).orderBy('id')).map(leg) };
   }
 
+  /**
+   * The expert seat's own three-way calls of the last `hours` (default 12), newest first, with their
+   * answers so far: what the 专家答复 panel lists so the expert can write the answer on the ticket
+   * during or just after the call. Only conferences the expert's seat took part in.
+   */
+  async mine(user: AuthUser, hours = 12): Promise<Array<ConferenceRow & { legs: LegRow[]; answers: number }>> {
+    if (!user.extension || !hasAnyRole(user, ['expert'])) return [];
+    const since = new Date(Date.now() - hours * 3600_000);
+    const rows = (await this.d.knex('call_conferences').where('started_at', '>=', since).orderBy('id', 'desc').limit(50)).map(conf);
+    const out: Array<ConferenceRow & { legs: LegRow[]; answers: number }> = [];
+    for (const c of rows) {
+      if (!(await this.expertTookPart(user, c))) continue;
+      const full = await this.get(c.id);
+      const n = await this.d.knex('call_expert_answers').where({ conference_id: c.id }).count({ n: '*' }).first();
+      out.push({ ...full, answers: Number(n?.n ?? 0) });
+    }
+    return out;
+  }
+
   private async active(id: number, user: AuthUser): Promise<ConferenceRow> {
     const c = await this.get(id);
     if (c.state !== 'active') throw conflict('conference.ended', '三方通话已结束', { id });

@@ -9,7 +9,7 @@ import { TransferService } from './transfers';
 import { ConferenceService } from './conference';
 import { MonitoringService } from './monitoring';
 import { EMERGENCY_SERVICES, EmergencyLinkage } from './emergency';
-import { ConferenceSchema, EmergencyResultSchema, ExpertAnswerSchema, LineSchema, MonitorSessionSchema, TransferSchema, conferenceView, emergencyView, lineView, monitorView, transferView } from './views';
+import { ConferenceSchema, MyConferenceSchema, EmergencyResultSchema, ExpertAnswerSchema, LineSchema, MonitorSessionSchema, TransferSchema, conferenceView, emergencyView, lineView, monitorView, transferView } from './views';
 
 export interface LinkageServices {
   lines: LineDirectory;
@@ -65,6 +65,11 @@ export function registerLinkageRoutes(api: Api, s: LinkageServices) {
   api.route({ method: 'post', path: '/api/transfers/:id/cancel', summary: 'Cancel a consult transfer (back to the caller)', tags: ['linkage'], roles: ACT, params: Id, response: TransferSchema, errors: ERR, handler: async ({ user, params }) => transferView(await s.transfers.cancel(user!, params.id)) });
 
   api.route({ method: 'post', path: '/api/calls/:id/conference', summary: 'Three-way call with an expert seat (第二十条(三), 第十条(六))', tags: ['linkage'], roles: ACT, params: Id, body: ConferenceBody, status: 201, response: ConferenceSchema, errors: ERR, handler: async ({ user, params, body, requestId }) => conferenceView(await s.conferences.start(user!, params.id, body, requestId)) });
+  api.route({
+    method: 'get', path: '/api/conferences/mine', summary: 'The expert seat\'s own three-way calls of the last 12 hours with how many answers each has (专家答复)', tags: ['linkage'],
+    roles: ['expert'], response: z.array(MyConferenceSchema),
+    handler: async ({ user }) => (await s.conferences.mine(user!)).map((c) => ({ ...conferenceView(c), answers: c.answers })),
+  });
   api.route({ method: 'get', path: '/api/conferences/:id', summary: 'A three-way call and its legs', tags: ['linkage'], roles: READ, params: Id, response: ConferenceSchema, errors: { 404: 'conference.not_found' }, handler: async ({ params }) => conferenceView(await s.conferences.get(params.id)) });
   api.route({ method: 'post', path: '/api/conferences/:id/operator/leave', summary: 'The operator leaves; caller and expert carry on', tags: ['linkage'], roles: ACT, params: Id, response: ConferenceSchema, errors: ERR, handler: async ({ user, params }) => conferenceView(await s.conferences.operatorLeave(user!, params.id)) });
   api.route({ method: 'post', path: '/api/conferences/:id/operator/rejoin', summary: 'Ring the operator back into the three-way call', tags: ['linkage'], roles: ACT, params: Id, response: ConferenceSchema, errors: ERR, handler: async ({ user, params }) => conferenceView(await s.conferences.operatorRejoin(user!, params.id)) });

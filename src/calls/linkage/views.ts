@@ -26,6 +26,8 @@ export const ConferenceSchema = z
   })
   .openapi('Conference');
 
+export const MyConferenceSchema = ConferenceSchema.extend({ answers: z.number().int().openapi({ description: 'expert answers written so far' }) }).openapi('MyConference');
+
 export const MonitorSessionSchema = z
   .object({
     id: z.number(), callId: z.number(), supervisorUserId: z.number(), supervisorInterface: z.string(), mode: z.string(), targetChannel: z.string(),
