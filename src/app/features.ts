@@ -4,6 +4,7 @@ import { createTicketsFeature } from '../tickets/feature';
 import { createTelephonyFeature } from '../telephony/feature';
 import { createCallsFeature } from '../calls/feature';
 import { createReportsFeature } from '../reports/feature';
+import { createNetworkFeature } from '../network/feature';
 import { startDemoPbx } from './demo-pbx';
 
 /**
@@ -21,5 +22,7 @@ export function allFeatures(): Feature[] {
     }),
     createCallsFeature(),
     createReportsFeature(),
+    // Last: it hooks the tickets' and calls' writes (NETWORK_ROLE city/county; nothing when standalone).
+    createNetworkFeature(),
   ];
 }

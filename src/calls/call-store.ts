@@ -76,12 +76,19 @@ export class CallStore {
   }
 
   /** Record a transition once per Asterisk event key; false when it was already recorded (a replay). */
+  /** The network's outbox (第二十五条): an ended call's record is queued for the city in the transaction that ends it. */
+  private outbox: ((trx: Knex.Transaction, callId: number) => Promise<void>) | null = null;
+  setOutbox(outbox: ((trx: Knex.Transaction, callId: number) => Promise<void>) | null): void {
+    this.outbox = outbox;
+  }
+
   async recordTransition(trx: Knex.Transaction, callId: number, from: CallState, event: CallEvent, to: CallState, at: Date, eventKey: string): Promise<boolean> {
     const inserted = await trx('call_transitions')
       .insert({ call_id: callId, from_state: from, event, to_state: to, at, event_key: eventKey })
       .onConflict(['call_id', 'event_key'])
       .ignore()
       .returning('id');
+    if (inserted.length > 0 && to === 'ended' && this.outbox) await this.outbox(trx, callId);
     return inserted.length > 0;
   }
 

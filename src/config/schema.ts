@@ -18,6 +18,17 @@ export interface Setting<T> {
 
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
+const networkPeers = z
+  .string()
+  .transform((s, ctx) => {
+    try {
+      return JSON.parse(s) as unknown;
+    } catch {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(z.object({ code: z.string().regex(/^[A-Z][A-Z0-9]{1,7}$/), url: z.string().url(), key: z.string().min(32), unitCode: z.string().min(1) })).min(1));
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
 const optionalUrl = (protocols: string[]) =>
   z.string().refine((v) => {
@@ -58,6 +69,11 @@ export const settings = {
   twilioAuthToken: { env: 'TWILIO_AUTH_TOKEN', expects: 'the auth token', doc: 'Twilio-compatible gateway token; also verifies inbound SMS webhooks.', parse: z.string().min(8), secret: true },
   twilioFrom: { env: 'TWILIO_FROM', expects: 'a sender number', doc: 'Sender number for SMS.', parse: z.string().min(3) },
   publicBaseUrl: { env: 'PUBLIC_BASE_URL', expects: 'an http(s) URL', doc: 'Public URL of this service (for webhook signature checks).', parse: optionalUrl(['http', 'https']) },
+  centreCode: { env: 'CENTRE_CODE', default: 'QY', expects: 'the centre code (QY for the city, HX, XF … for a county)', doc: 'Which centre this deployment is: ticket numbers start with it, and it names this centre in the network.', parse: z.string().regex(/^[A-Z][A-Z0-9]{1,7}$/) },
+  networkRole: { env: 'NETWORK_ROLE', default: 'standalone', expects: 'standalone, city or county', doc: 'Place in the city–county network (第二十五条): a county pushes every fact to its city; the city receives and sends tickets down. Needs PostgreSQL (DATABASE_URL).', parse: z.enum(['standalone', 'city', 'county']) },
+  networkParentUrl: { env: 'NETWORK_PARENT_URL', expects: 'the city platform\'s http(s) base URL', doc: 'County: where facts are pushed (the city service).', parse: optionalUrl(['http', 'https']) },
+  networkKey: { env: 'NETWORK_KEY', expects: 'a secret of at least 32 characters', doc: 'County: the HMAC key this centre shares with the city.', parse: z.string().min(32), secret: true },
+  networkPeers: { env: 'NETWORK_PEERS', expects: 'JSON array of {code,url,key,unitCode}', doc: 'City: the counties (centre code, base URL, HMAC key, the unit code tickets are dispatched to).', parse: networkPeers, secret: true },
   shutdownTimeoutMs: { env: 'SHUTDOWN_TIMEOUT_MS', default: '10000', expects: 'milliseconds, a positive whole number', doc: 'Longest graceful shutdown before the process exits anyway.', parse: positiveInt },
 } satisfies Record<string, Setting<unknown>>;
 

@@ -17,6 +17,8 @@ import { ActionInput, Actor, CreateTicketInput, SYSTEM_ACTOR, TicketService } fr
 import { SlaClock } from './sla/clock';
 import { createSmsGateway } from './sms';
 import { TicketTimer } from './timer';
+import { TicketOutbox } from './outbox';
+import { TicketRecord } from './store';
 
 export const TICKETS_SERVICE_KEY = 'tickets';
 export const TICKETS_TOPIC = 'tickets';
@@ -39,6 +41,12 @@ export interface TicketsApi {
   byCaller(phone: string, limit?: number): Promise<Array<{ no: string; status: string; statusLabel: string; category: string; categoryLabel: string; content: string; mainUnit: string | null; createdAt: string }>>;
   /** The SLA clock (working-day calendar + office hours) for anyone computing deadlines. */
   clock(): SlaClock;
+  /** Register with the full input (the network creates tickets the city sent down, with their origin). */
+  createFull(input: CreateTicketInput, actor: Actor): Promise<TicketRecord>;
+  /** A ticket sent down earlier from `centre` as its `no`, if any (the network's idempotency). */
+  byOrigin(centre: string, no: string): Promise<string | null>;
+  /** The network's outbox: every ticket event from now on is also queued in its own transaction. */
+  setOutbox(outbox: TicketOutbox | null): void;
 }
 
 export interface TicketsFeatureOptions {
@@ -83,7 +91,7 @@ export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsF
 
       let satisfaction: Satisfaction | null = null;
       const service = new TicketService({
-        knex: ctx.knex, audit: ctx.audit, log, clock: () => clock, now, centrePrefix: opts.centrePrefix ?? 'QY',
+        knex: ctx.knex, audit: ctx.audit, log, clock: () => clock, now, centrePrefix: opts.centrePrefix ?? ctx.config.centreCode,
         afterCommit: { resultSms: (t) => satisfaction!.sendResult(t), publish },
       });
       satisfaction = new Satisfaction(ctx.knex, service, sms, ctx.audit, log);
@@ -117,6 +125,9 @@ export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsF
           return r.items.map(({ ticket: t }) => ({ no: t.no, status: t.status, statusLabel: STATUS_LABELS[t.status], category: t.category, categoryLabel: CATEGORY_LABELS[t.category], content: t.content, mainUnit: t.mainUnit, createdAt: t.createdAt.toISOString() }));
         },
         clock: () => clock,
+        createFull: (input, actor) => service.create(input, actor),
+        byOrigin: async (centre, no) => ((await ctx.knex('tickets').where({ origin_centre: centre, origin_no: no }).first('no')) as { no: string } | undefined)?.no ?? null,
+        setOutbox: (outbox) => service.setOutbox(outbox),
       };
       ctx.services.set(TICKETS_SERVICE_KEY, api);
       feature.internals = { service, links, satisfaction, timer, sms, reloadCalendar };

@@ -85,6 +85,7 @@ export const TicketSummary = z
     handleLimit: z.string().nullable(), notAcceptedReason: z.string().nullable(), repeatOf: z.string().nullable(), mergedInto: z.string().nullable(),
     replyText: z.string().nullable(), repliedAt: z.string().nullable(), closedAt: z.string().nullable(), flow: z.record(z.unknown()), version: z.number(),
     createdAt: z.string(), updatedAt: z.string(), deadlines: z.array(DeadlineView),
+    origin: z.object({ centre: z.string(), no: z.string() }).nullable().openapi({ description: 'the city ticket this one was sent down from (工单流转)' }),
   })
   .openapi('TicketSummary');
 /** A ticket attachment's metadata (附件); the bytes at GET /api/tickets/{no}/attachments/{id}/file. */

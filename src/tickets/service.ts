@@ -11,7 +11,8 @@ import { Category, Channel, Domain, NOT_ACCEPTED_REASONS } from './model';
 import { SlaClock } from './sla/clock';
 import { LIMITS } from './sla/policy';
 import { ActorKind, Effect, TicketEvent, allowedEvents, transition } from './state';
-import { TicketRecord, TicketStore, mapTicket } from './store';
+import { NewEvent, TicketRecord, TicketStore, mapTicket } from './store';
+import { TicketOutbox } from './outbox';
 import { callerReads, callerView } from './view';
 import { normalizePhone, searchTerms, similarity } from './text';
 
@@ -55,6 +56,8 @@ export interface CreateTicketInput {
   linkedid?: string | null;
   /** Decide acceptance now (默认): repeat detection, then 受理 or 不予受理 (第十七条(七)). */
   accept?: boolean;
+  /** A ticket the city sent down (工单流转): its centre and number there. Not accepted from API clients. */
+  origin?: { centre: string; no: string } | null;
 }
 
 export interface TicketServiceDeps {
@@ -75,9 +78,22 @@ export class TicketService {
   readonly store: TicketStore;
   readonly deadlines: Deadlines;
 
+  private outbox: TicketOutbox | null = null;
+
   constructor(private readonly d: TicketServiceDeps) {
     this.store = new TicketStore(d.knex);
     this.deadlines = new Deadlines(d.clock);
+  }
+
+  /** The network's outbox (第二十五条): from now on every ticket event is also queued for the city, in its own transaction. */
+  setOutbox(outbox: TicketOutbox | null): void {
+    this.outbox = outbox;
+  }
+
+  /** Write one event row, and queue it for the network in the same transaction. */
+  private async logEvent(trx: Knex.Transaction, e: NewEvent): Promise<void> {
+    const id = await this.store.insertEvent(trx, e);
+    if (this.outbox) await this.outbox.ticketEvents(trx, e.ticketNo, [{ id, at: e.at, event: e.event, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, actorUserId: e.actorUserId, actorUnit: e.actorUnit, reason: e.reason, data: e.data }]);
   }
 
   now(): Date {
@@ -135,6 +151,7 @@ export class TicketService {
         confidential: input.confidential ?? false, content: input.content, category: input.category, domain: input.domain, subdomain: input.subdomain ?? null,
         matter_time: input.matterTime ?? null, matter_place: input.matterPlace ?? null, emergency: input.emergency ?? false, flow: JSON.stringify({}),
         version: 0, created_by: actor.userId, created_at: at, updated_at: at, search_terms: searchTerms(no, input.content, input.matterPlace),
+        ...(input.origin ? { origin_centre: input.origin.centre, origin_no: input.origin.no } : {}),
       },
       createData: { channel: input.channel, category: input.category, emergency: input.emergency ?? false },
       decision: !accept ? null : repeat
@@ -147,7 +164,15 @@ export class TicketService {
       const t = mapTicket({ ...plan.ticket, flow: JSON.parse(plan.ticket.flow as string) }, []);
       if (callerReads([{ no, caller: callerView(t, opts.viewer) }]).length) plan.audits.push(callerReadEntry(actor, [no], opts.via ?? 'create'));
     }
-    const created = await writeCreation(this.d.knex, plan);
+    const outbox = this.outbox;
+    // On a network, the creation and its facts for the city commit together (one more round trip).
+    const created = outbox
+      ? await this.d.knex.transaction(async (trx) => {
+          const c = await writeCreation(trx, plan);
+          await outbox.ticketEvents(trx, no, c.events);
+          return c;
+        })
+      : await writeCreation(this.d.knex, plan);
     const post: Array<() => Promise<void>> = [];
     if (plan.transition) {
       const tr = plan.transition;
@@ -262,7 +287,7 @@ export class TicketService {
     const reasonText = reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : event.type === 'emergency_handover' ? NOT_ACCEPTED_REASONS.emergency_line.text : null);
     const { at: _at, actor: _k, type, ...rawData } = event as TicketEvent & { reason?: unknown };
     const { reason: _r, ...data } = rawData;
-    await this.store.insertEvent(trx, { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } });
+    await this.logEvent(trx, { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } });
     await this.d.audit.record({ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: t.no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } }, trx);
     if (target) await this.absorb(trx, t, target, actor, at);
     const units = [next.mainUnit, ...next.coUnits, t.mainUnit, ...t.coUnits].filter((u): u is string => !!u);
@@ -273,7 +298,7 @@ export class TicketService {
   private async absorb(trx: Knex.Transaction, from: TicketRecord, into: TicketRecord, actor: Actor, at: Date) {
     await trx.raw(`insert into ticket_calls (ticket_no, linkedid, linked_at) select ?, linkedid, ? from ticket_calls where ticket_no = ? on conflict do nothing`, [into.no, at, from.no]);
     await trx.raw(`insert into ticket_recordings (ticket_no, recording_id, linkedid, meta, linked_at) select ?, recording_id, linkedid, meta, ? from ticket_recordings where ticket_no = ? on conflict do nothing`, [into.no, at, from.no]);
-    await this.store.insertEvent(trx, { ticketNo: into.no, at, event: 'merged_from', fromStatus: into.status, toStatus: into.status, actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: null, data: { from: from.no } });
+    await this.logEvent(trx, { ticketNo: into.no, at, event: 'merged_from', fromStatus: into.status, toStatus: into.status, actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: null, data: { from: from.no } });
     await trx('tickets').where({ no: into.no }).update({ version: into.version + 1, updated_at: at });
   }
 

@@ -32,6 +32,8 @@ export interface TicketRecord {
   createdBy: number | null;
   createdAt: Date;
   updatedAt: Date;
+  /** Sent down by the city (工单流转): its centre and number there. */
+  origin: { centre: string; no: string } | null;
 }
 
 export interface DeadlineRow {
@@ -72,6 +74,7 @@ export function mapTicket(r: Row, coUnits: string[]): TicketRecord {
     handleLimit: r.handle_limit, notAcceptedReason: r.not_accepted_reason, repeatOf: r.repeat_of, mergedInto: r.merged_into,
     replyText: r.reply_text, repliedAt: r.replied_at, closedAt: r.closed_at, flow: r.flow ?? {}, version: r.version,
     createdBy: r.created_by === null ? null : Number(r.created_by), createdAt: r.created_at, updatedAt: r.updated_at,
+    origin: r.origin_no ? { centre: r.origin_centre, no: r.origin_no } : null,
   };
 }
 

@@ -54,7 +54,7 @@ export function ticketSummary(t: TicketRecord, user: AuthUser | null, openDeadli
     matterTime: t.matterTime?.toISOString() ?? null, matterPlace: t.matterPlace, emergency: t.emergency, mainUnit: t.mainUnit, coUnits: t.coUnits,
     handleLimit: t.handleLimit, notAcceptedReason: t.notAcceptedReason, repeatOf: t.repeatOf, mergedInto: t.mergedInto, replyText: t.replyText,
     repliedAt: t.repliedAt?.toISOString() ?? null, closedAt: t.closedAt?.toISOString() ?? null, flow: t.flow, version: t.version,
-    createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(), deadlines: openDeadlines.map(deadlineView),
+    createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString(), deadlines: openDeadlines.map(deadlineView), origin: t.origin ?? null,
   };
 }
 

@@ -75,8 +75,8 @@ for (const database of DATABASE_KINDS) {
       // A directory in the name is dropped, not followed.
       const ok = await upload(c.no, h.tokens.operator, Buffer.from('答复函正文'), 'text/plain', '../../etc/答复函.txt');
       expect(((await ok.json()) as any).fileName).to.equal('答复函.txt');
-      // A ended ticket takes no more files.
-      await h.ok(c.no, 'close-immediately', { resolution: '已当场答复' });
+      // An ended ticket (撤单) takes no more files.
+      await h.ok(c.no, 'withdraw', { reason: '诉求人来电撤回诉求' });
       const closed = await upload(c.no, h.tokens.operator, PNG, 'image/png', 'late.png');
       expect(closed.status).to.equal(409);
       expect(((await closed.json()) as any).error.id).to.equal('attachment.ticket_closed');

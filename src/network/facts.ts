@@ -1,0 +1,94 @@
+import { Knex } from 'knex';
+import { EventRow } from '../tickets/store';
+
+/**
+ * What a county pushes to the city (第二十五条: 受理信息、工单记录、回访评价等全量数据) and what the
+ * city sends down (工单流转). A fact has an id unique in its centre, so the receiver applies it once
+ * however often it is delivered; a ticket's facts carry its sequence, so they are applied in order.
+ */
+export interface TicketSnapshot {
+  no: string;
+  status: string;
+  channel: string;
+  category: string;
+  domain: string;
+  subdomain: string | null;
+  content: string;
+  callerName: string | null;
+  callerPhone: string | null;
+  confidential: boolean;
+  matterPlace: string | null;
+  emergency: boolean;
+  mainUnit: string | null;
+  replyText: string | null;
+  createdAt: string;
+  updatedAt: string;
+  origin: { centre: string; no: string } | null;
+}
+
+export interface TicketEventFact {
+  kind: 'ticket_event';
+  factId: string;
+  ticketNo: string;
+  /** 1 for the ticket's first event, then +1 per event: the receiver applies seq n only after n-1. */
+  seq: number;
+  occurredAt: string;
+  event: { id: number; event: string; fromStatus: string | null; toStatus: string; actor: string; actorUnit: string | null; reason: string | null; data: Record<string, unknown> };
+  ticket: TicketSnapshot;
+}
+
+export interface CallFact {
+  kind: 'call';
+  factId: string;
+  occurredAt: string;
+  call: Record<string, unknown>;
+}
+
+export type Fact = TicketEventFact | CallFact;
+
+/** A ticket sent down by the city for the county to handle (the county becomes the handling centre). */
+export interface DownTicket {
+  centre: string;
+  no: string;
+  ticket: TicketSnapshot;
+  /** Why it came down: 转办 (dispatch) or a one-key transfer that dispatched it (第十九条). */
+  reason: string | null;
+}
+
+type Row = Record<string, unknown>;
+const iso = (d: unknown) => (d instanceof Date ? d.toISOString() : d ? new Date(String(d)).toISOString() : null);
+
+/** The ticket as it stands inside `trx` (just after the event that is being queued). */
+export async function ticketSnapshot(trx: Knex.Transaction, no: string): Promise<TicketSnapshot> {
+  const r = (await trx('tickets').where({ no }).first()) as Row;
+  return {
+    no, status: String(r.status), channel: String(r.channel), category: String(r.category), domain: String(r.domain), subdomain: (r.subdomain as string) ?? null,
+    content: String(r.content), callerName: (r.caller_name as string) ?? null, callerPhone: (r.caller_phone as string) ?? null, confidential: !!r.confidential,
+    matterPlace: (r.matter_place as string) ?? null, emergency: !!r.emergency, mainUnit: (r.main_unit as string) ?? null, replyText: (r.reply_text as string) ?? null,
+    createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!, origin: r.origin_no ? { centre: String(r.origin_centre), no: String(r.origin_no) } : null,
+  };
+}
+
+/** Facts for events just written: their sequence numbers are counted in the same transaction (the ticket row is locked by it). */
+export async function ticketEventFacts(trx: Knex.Transaction, centre: string, no: string, events: EventRow[]): Promise<TicketEventFact[]> {
+  const total = Number(((await trx('ticket_events').where({ ticket_no: no }).count({ n: '*' }).first()) as { n: string | number }).n);
+  const ticket = await ticketSnapshot(trx, no);
+  return events.map((e, i) => ({
+    kind: 'ticket_event',
+    factId: `${centre}:te:${e.id}`,
+    ticketNo: no,
+    seq: total - events.length + i + 1,
+    occurredAt: e.at.toISOString(),
+    event: { id: e.id, event: e.event, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, actorUnit: e.actorUnit, reason: e.reason, data: e.data },
+    ticket,
+  }));
+}
+
+/** The record of an ended call, read when it is delivered (it is final by then). */
+export async function callFact(knex: Knex, centre: string, callId: number): Promise<CallFact | null> {
+  const r = (await knex('calls').where({ id: callId }).first()) as Row | undefined;
+  if (!r) return null;
+  const call: Row = {};
+  for (const [k, v] of Object.entries(r)) call[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v instanceof Date ? v.toISOString() : v;
+  return { kind: 'call', factId: `${centre}:call:${callId}`, occurredAt: iso(r.ended_at ?? r.updated_at ?? r.started_at)!, call };
+}
