@@ -119,7 +119,8 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
         const existing = await api.byOrigin(d.centre, d.no);
         if (existing) return { no: existing, duplicate: true };
         const s = d.ticket as DownTicket['ticket'];
-        const actor: Actor = { userId: null, username: 'system:network', roles: [], unitCode: null, centre: c.centreCode };
+        // The county platform takes the matter on as its hotline (受理); its own operators dispatch it locally.
+        const actor: Actor = { userId: null, username: `network:${d.centre}`, roles: ['operator'], unitCode: null, centre: c.centreCode };
         try {
           const created = await api.createFull({
             channel: s.channel as never, callerName: s.callerName, callerPhone: s.callerPhone, confidential: s.confidential, content: s.content, category: s.category as never,

@@ -31,7 +31,11 @@ export class FactReceiver {
   async apply(centre: string, facts: Fact[], now = new Date()): Promise<ApplyResult> {
     const res: ApplyResult = { applied: [], duplicates: [], deferred: [] };
     // Within a batch a ticket's facts are taken in their order, whatever order the sender read them in.
-    const sorted = [...facts].sort((a, b) => (a.kind === 'ticket_event' && b.kind === 'ticket_event' && a.ticketNo === b.ticketNo ? a.seq - b.seq : 0));
+    // (A total order: tickets by first appearance, then seq; calls where they came.)
+    const first = new Map<string, number>();
+    facts.forEach((f, i) => { if (f.kind === 'ticket_event' && !first.has(f.ticketNo)) first.set(f.ticketNo, i); });
+    const key = (f: Fact, i: number): [number, number] => (f.kind === 'ticket_event' ? [first.get(f.ticketNo)!, f.seq] : [i, 0]);
+    const sorted = facts.map((f, i) => ({ f, k: key(f, i) })).sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1]).map((x) => x.f);
     let lastOccurred: Date | null = null;
     await this.knex.transaction(async (trx) => {
       const blocked = new Set<string>();
