@@ -47,7 +47,7 @@ describe('reports and assessment pages in headless Chromium', function () {
   /** The figure on its tile, as the page shows it. */
   const tile = async (id: string) => Number(await textOf(page, `[data-test=fig-${id}] .value`));
 
-  it('given a supervisor, when they generate the monthly report, then the figures are the API’s and the raw rows’, drill down to rows, download as xlsx and draw charts', async () => {
+  it('given a supervisor, when they generate the monthly report, then the figures are the API’s and the raw rows’, drill down to rows, download as xlsx and draw charts; an auditor opens the stored report', async () => {
     await login(page, t.baseUrl, 'banzhang', '/supervisor');
     await page.click('nav a:has-text("统计报表")');
     await page.waitForURL('**/reports');
@@ -116,11 +116,31 @@ describe('reports and assessment pages in headless Chromium', function () {
     expect(summary.getRow(2).getCell(headings.indexOf('话务量') + 1).value).to.equal(await tile('callsOffered'));
     expect(wb.worksheets.map((w) => w.name)).to.include.members(['按热线中心', '按承办单位', '按诉求类别', '按领域', '按区域', '热点问题']);
 
+    // A hot topic opens the tickets that use its term.
+    const hot = job.report.hotTopics.terms[0];
+    await page.click('[data-test=rp-hot] .el-table__body tr:first-child');
+    await until(async () => (await textOf(page, '[data-test=drill-total]')).startsWith(`共 ${hot.current} 条`), { what: 'the hot topic’s tickets' });
+    expect(await textOf(page, '.el-dialog__title')).to.contain(hot.term);
+    expect((await page.$$('[data-test=drill-rows] .el-table__body tr')).length).to.equal(hot.ticketNos.length);
+    await page.keyboard.press('Escape');
+    await page.locator('[data-test=drill-dialog]').waitFor({ state: 'hidden' });
+
     await screens(page, 'reports-monthly');
     expect(await axeViolations(page)).to.deep.equal([]);
+
+    // An auditor opens the stored report without generating one.
+    const auditor = (await newPage(browser)).page;
+    await login(auditor, t.baseUrl, 'shenji', '/audit');
+    await auditor.click('nav a:has-text("统计报表")');
+    await choose(auditor, '[data-test=rp-key]', period.label);
+    expect(await auditor.$('[data-test=rp-generate]')).to.equal(null);
+    await until(async () => (await textOf(auditor, '[data-test=rp-jobs]')).includes('已完成'), { what: 'the stored reports' });
+    await auditor.click('[data-test=rp-jobs] .el-table__body tr:first-child');
+    await until(async () => (await textOf(auditor, '[data-test=fig-callsOffered] .value')) === String(job.report.total.figures.callsOffered), { what: 'the stored report' });
+    await auditor.context().close();
   });
 
-  it('given the city (admin), when the monthly county assessment is scored, explained and published, then it is frozen; an auditor only reads it', async () => {
+  it('given the city (admin), when the monthly county assessment is scored, explained, given a manual check and published, then it is frozen; the scheme’s weights are edited; an auditor only reads', async () => {
     await login(page, t.baseUrl, 'chief', '/admin');
     await page.click('nav a:has-text("考核评分")');
     await page.waitForURL('**/assessment');
@@ -145,6 +165,23 @@ describe('reports and assessment pages in headless Chromium', function () {
     await page.keyboard.press('Escape');
     await page.locator('[data-test=explain-dialog]').waitFor({ state: 'hidden' });
 
+    // When the city enters a manual check with its evidence, then the draft is rescored with it.
+    await page.click('[data-test=as-manual]');
+    await choose(page, '[data-test=m-target]', '西峰区12345热线');
+    await choose(page, '[data-test=m-indicator]', '数据报送');
+    await choose(page, '[data-test=m-item]', '台账记录');
+    await page.fill('[data-test=m-score] input', '8');
+    await page.keyboard.press('Tab');
+    await page.fill('#m-evidence', '月度报送台账齐全，见第3页');
+    await page.click('[data-test=m-submit]');
+    await until(async () => (await textOf(page, '[data-test=score-rpt-xf-dataReporting]')) === '8', { what: 'the manual score' });
+    await page.click('[data-test=score-rpt-xf-dataReporting]');
+    await until(async () => (await textOf(page, '[data-test=explain-manual]')).includes('月度报送台账齐全'), { what: 'the evidence' });
+    expect(await textOf(page, '[data-test=explain-manual]')).to.contain('台账记录');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-test=explain-dialog]').waitFor({ state: 'hidden' });
+    await until(async () => (await page.$('.el-message')) === null, { what: 'the message to fade' });
+
     // When published (通报), then the run is frozen: no more publishing or rescoring.
     await page.click('[data-test=as-publish]');
     await page.click('.el-message-box__btns button:has-text("通报")');
@@ -157,6 +194,23 @@ describe('reports and assessment pages in headless Chromium', function () {
     expect(await axeViolations(page)).to.deep.equal([]);
     await page.click('[data-test=as-compute]');
     await until(async () => (await textOf(page, '.el-message--error')).includes('已通报'), { what: 'the refusal to rescore' });
+
+    // When the city moves 5 points of the units' scheme from 工单处理 to 满意率测评, then the new weights are stored (still 100).
+    await page.click('.el-tabs__item:has-text("考核方案")');
+    await page.click('[data-test=scheme-kind] label:has-text("承办单位")');
+    await until(async () => (await textOf(page, '[data-test=scheme]')).includes('知识库更新维护'), { what: 'the units’ scheme' });
+    await page.fill('input[aria-label="工单处理权重"]', '35');
+    await page.keyboard.press('Tab');
+    await until(async () => (await textOf(page, '[data-test=scheme-total]')) === '权重合计 95 分', { what: 'the running total' });
+    expect(await page.isDisabled('[data-test=scheme-save]')).to.equal(true);
+    await page.fill('input[aria-label="满意率测评权重"]', '35');
+    await page.keyboard.press('Tab');
+    await until(async () => (await textOf(page, '[data-test=scheme-total]')) === '权重合计 100 分', { what: 'the total back at 100' });
+    await page.click('[data-test=scheme-save]');
+    await until(async () => (await t.http('GET', '/api/assessment/schemes/unit', { token: supervisor })).body.version === 1, { what: 'the saved scheme' });
+    const unitScheme = (await t.http('GET', '/api/assessment/schemes/unit', { token: supervisor })).body;
+    expect(unitScheme.indicators.map((i: { code: string; weight: number }) => [i.code, i.weight])).to.deep.equal([['ticketHandling', 35], ['satisfaction', 35], ['knowledgeBase', 15], ['rules', 15]]);
+    expect(unitScheme.updatedBy).to.equal('chief');
 
     // An auditor sees the published run and its scheme, without the city's buttons.
     const auditor = (await newPage(browser)).page;
