@@ -44,6 +44,8 @@ interface Part {
   /** Columns: ref, centre, unit, category, domain. Binds in order. */
   sql: string;
   binds: Array<Date | string>;
+  /** A ticket fact before its ticket is joined (columns ticket_no, unit): factsSql joins the tickets once for all of them. */
+  ticket?: { sql: string; binds: Array<Date | string> };
 }
 
 /**
@@ -82,25 +84,34 @@ const CONNECTED_24H = `(c.answered_at is not null
   or exists (select 1 from calls c2 where c2.caller_number = c.caller_number and c2.answered_at is not null and c2.started_at > c.started_at and c2.started_at <= c.started_at + interval '24 hours')
   or exists (select 1 from missed_calls m where m.call_id = c.id and m.status = 'done' and m.last_attempt_at <= m.missed_at + interval '24 hours'))`;
 
+/** Each call figure's condition on an offered call `c` of the period (call ids are unique: one row, one fact). */
+export const CALL_CONDITIONS: Array<[FigureDef, string]> = [
+  [CALL_FIGURES.offered, 'true'],
+  [CALL_FIGURES.answered, 'c.answered_at is not null'],
+  // 15秒接通: answered within 15 s of joining the queue (of the call's start when it never queued).
+  [CALL_FIGURES.in15s, `c.answered_at is not null and c.answered_at <= coalesce(c.queue_entered_at, c.started_at) + interval '15 seconds'`],
+  // Abandoned in the queue; busy-fallback deflections are not abandons and are counted apart.
+  [CALL_FIGURES.abandoned, `c.outcome = 'abandoned'`],
+  [CALL_FIGURES.deflected, `c.outcome in ('fallback','fallback-sms','fallback-message')`],
+  [CALL_FIGURES.connected24h, CONNECTED_24H],
+];
+
+/** The offered calls of the window, as `c` (binds in order). */
+export function offeredCalls(w: FactWindow): { sql: string; binds: Array<Date | string> } {
+  return {
+    sql: `calls c where c.started_at >= ? and c.started_at < ?${w.centre ? ' and c.centre = ?' : ''} and ${OFFERED}`,
+    binds: w.centre ? [w.from, w.to, w.centre] : [w.from, w.to],
+  };
+}
+
 function callParts(w: FactWindow): Part[] {
-  const scope = w.centre ? ' and c.centre = ?' : '';
-  const binds = w.centre ? [w.from, w.to, w.centre] : [w.from, w.to];
-  const part = (figure: FigureDef, cond: string): Part => ({
+  const calls = offeredCalls(w);
+  return CALL_CONDITIONS.map(([figure, cond]) => ({
     figure,
     sql: `select cast(c.id as text) as ref, c.centre, cast(null as text) as unit, cast(null as text) as category, cast(null as text) as domain
-          from calls c where c.started_at >= ? and c.started_at < ?${scope} and ${OFFERED} and ${cond}`,
-    binds,
-  });
-  return [
-    part(CALL_FIGURES.offered, 'true'),
-    part(CALL_FIGURES.answered, 'c.answered_at is not null'),
-    // 15秒接通: answered within 15 s of joining the queue (of the call's start when it never queued).
-    part(CALL_FIGURES.in15s, `c.answered_at is not null and c.answered_at <= coalesce(c.queue_entered_at, c.started_at) + interval '15 seconds'`),
-    // Abandoned in the queue; busy-fallback deflections are not abandons and are counted apart.
-    part(CALL_FIGURES.abandoned, `c.outcome = 'abandoned'`),
-    part(CALL_FIGURES.deflected, `c.outcome in ('fallback','fallback-sms','fallback-message')`),
-    part(CALL_FIGURES.connected24h, CONNECTED_24H),
-  ];
+          from ${calls.sql} and ${cond}`,
+    binds: calls.binds,
+  }));
 }
 
 export const TICKET_FIGURES = {
@@ -152,6 +163,7 @@ function ticketPart(figure: FigureDef, inner: string, binds: Array<Date | string
     figure,
     sql: `select x.ticket_no as ref, t.centre, x.unit, t.category, t.domain from (${inner}) x join tickets t on t.no = x.ticket_no${w.centre ? ' where t.centre = ?' : ''}`,
     binds: w.centre ? [...binds, w.centre] : binds,
+    ticket: { sql: inner, binds },
   };
 }
 

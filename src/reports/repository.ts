@@ -1,10 +1,12 @@
 import { Knex } from 'knex';
-import { FactWindow, allParts } from './figures';
+import { CALL_CONDITIONS, FIGURES, FactWindow, allParts, offeredCalls } from './figures';
 
 /** The breakdowns every report carries (第二十六条: 按中心、承办单位、诉求类别、领域、区域). */
 export const DIMENSIONS = ['centre', 'unit', 'category', 'domain', 'region'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
+
+const NON_CALL_FIGURES = FIGURES.filter((f) => f.source !== 'calls').map((f) => f.id);
 
 export interface FigureCounts {
   total: Record<string, number>;
@@ -12,19 +14,33 @@ export interface FigureCounts {
   by: Record<Dimension, Map<string, Record<string, number>>>;
 }
 
-/** The facts of every figure, with the region of the fact's unit (its county, 'city' for city-level units). */
+/**
+ * The facts of every figure, with the region of the fact's unit (its county, 'city' for city-level
+ * units). The ticket facts are unioned first and joined to their tickets once (one hash of the
+ * tickets instead of one per figure).
+ */
 export function factsSql(w: FactWindow, figures?: string[]): { sql: string; binds: Knex.Value[] } {
   const parts = allParts(w).filter((p) => !figures || figures.includes(p.figure.id));
   const binds: Knex.Value[] = [];
-  const union = parts
-    .map((p) => {
-      binds.push(...p.binds);
-      return `select '${p.figure.id}' as figure, ref, centre, unit, category, domain from (${p.sql}) p`;
-    })
-    .join('\nunion all\n');
+  const selects: string[] = [];
+  for (const p of parts.filter((x) => !x.ticket)) {
+    binds.push(...p.binds);
+    selects.push(`select '${p.figure.id}' as figure, ref, centre, unit, category, domain from (${p.sql}) p`);
+  }
+  const tickets = parts.filter((x) => x.ticket);
+  if (tickets.length) {
+    const inner = tickets
+      .map((p) => {
+        binds.push(...p.ticket!.binds);
+        return `select '${p.figure.id}' as figure, ticket_no, unit from (${p.ticket!.sql}) p`;
+      })
+      .join('\nunion all\n');
+    if (w.centre) binds.push(w.centre);
+    selects.push(`select x.figure, x.ticket_no as ref, t.centre, x.unit, t.category, t.domain from (${inner}) x join tickets t on t.no = x.ticket_no${w.centre ? ' where t.centre = ?' : ''}`);
+  }
   const sql = `select f.figure, f.ref, f.centre, f.unit, f.category, f.domain,
       case when f.unit is null then null else coalesce(fu.county_code, case when fu.kind = 'county' then fu.code end, 'city') end as region
-    from (${union}) f left join units fu on fu.code = f.unit`;
+    from (${selects.join('\nunion all\n')}) f left join units fu on fu.code = f.unit`;
   return { sql, binds };
 }
 
@@ -45,37 +61,63 @@ export class ReportRepository {
   constructor(private readonly knex: Knex) {}
 
   /**
-   * Every figure's distinct count, in total and for each dimension's groups. The facts are
-   * materialised once; each grouping counts distinct (figure, key, ref) triples by hashing, which
-   * is several times faster than count(distinct) over grouping sets (one sort per set).
+   * Every figure's distinct count, in total and for each dimension's groups. Call figures are one
+   * pass over the period's offered calls (a call id is one row, so counting rows is counting
+   * distinct calls), and calls only have a centre. The ticket and knowledge facts are materialised
+   * once; each grouping counts distinct (figure, key, ref) triples by hashing, which is several
+   * times faster than count(distinct) over grouping sets (one sort per set).
    */
   async counts(w: FactWindow): Promise<FigureCounts> {
-    const { sql, binds } = factsSql(w);
-    const per = (dim: Dimension | 'total') => {
-      const key = dim === 'total' ? `cast(null as text)` : dim;
-      return `select '${dim}' as dim, figure, ${key} as k, count(*) as n from (select distinct figure, ${key === dim ? `${dim}, ` : ''}ref from facts) x group by figure${dim === 'total' ? '' : `, ${dim}`}`;
-    };
-    const rows = await withoutJit<Array<{ dim: Dimension | 'total'; figure: string; k: string | null; n: string }>>(
-      this.knex,
-      `with facts as materialized (${sql})
-       ${(['total', ...DIMENSIONS] as const).map(per).join('\nunion all\n')}`,
-      binds,
-    );
     const out: FigureCounts = { total: {}, by: { centre: new Map(), unit: new Map(), category: new Map(), domain: new Map(), region: new Map() } };
-    for (const row of rows) {
-      const n = Number(row.n);
-      if (row.dim === 'total') {
-        out.total[row.figure] = n;
-        continue;
-      }
-      // Calls have no unit, category, domain or region: they only appear in the total and by centre.
-      if (row.k === null && row.dim !== 'centre' && row.figure.startsWith('calls')) continue;
-      const groups = out.by[row.dim];
-      const k = row.k ?? '';
+    const [calls, facts] = await Promise.all([this.callCounts(w), this.factCounts(w)]);
+    const add = (groups: Map<string, Record<string, number>>, k: string, figure: string, n: number) => {
       if (!groups.has(k)) groups.set(k, {});
-      groups.get(k)![row.figure] = n;
+      groups.get(k)![figure] = n;
+    };
+    for (const row of calls) {
+      for (const [figure] of CALL_CONDITIONS) {
+        const n = Number(row[figure.id]);
+        // A figure without facts is absent, as for the ticket figures (the report fills in 0).
+        if (n === 0) continue;
+        out.total[figure.id] = (out.total[figure.id] ?? 0) + n;
+        add(out.by.centre, (row.k as string | null) ?? '', figure.id, n);
+      }
+    }
+    for (const row of facts) {
+      const n = Number(row.n);
+      if (row.dim === 'total') out.total[row.figure] = n;
+      else add(out.by[row.dim], row.k ?? '', row.figure, n);
     }
     return out;
+  }
+
+  private async callCounts(w: FactWindow): Promise<Array<Record<string, string | null>>> {
+    const calls = offeredCalls(w);
+    const sql = `select c.centre as k, ${CALL_CONDITIONS.map(([f, cond]) => `count(*) filter (where ${cond}) as "${f.id}"`).join(', ')} from ${calls.sql} group by c.centre`;
+    return withoutJit(this.knex, sql, calls.binds);
+  }
+
+  /**
+   * The ticket and knowledge figures. A fact's centre, category and domain are its ticket's (null
+   * for knowledge questions): one value per (figure, ref), so after one distinct pass over
+   * (figure, ref) the total and those three breakdowns are plain counts in one grouping-sets hash
+   * aggregate. The unit (and with it the region) varies between the facts of one ticket, so those
+   * two are distinct passes of their own.
+   */
+  private async factCounts(w: FactWindow): Promise<Array<{ dim: Dimension | 'total'; figure: string; k: string | null; n: string }>> {
+    const { sql, binds } = factsSql(w, NON_CALL_FIGURES);
+    const byUnit = (dim: 'unit' | 'region') => `select '${dim}' as dim, figure, ${dim} as k, count(*) as n from (select distinct figure, ${dim}, ref from facts) x group by figure, ${dim}`;
+    return withoutJit(
+      this.knex,
+      `with facts as materialized (${sql}),
+       refs as (select distinct figure, ref, centre, category, domain from facts)
+       select case grouping(centre, category, domain) when 7 then 'total' when 3 then 'centre' when 5 then 'category' else 'domain' end as dim,
+         figure, case grouping(centre, category, domain) when 3 then centre when 5 then category when 6 then domain end as k, count(*) as n
+       from refs group by grouping sets ((figure), (figure, centre), (figure, category), (figure, domain))
+       union all ${byUnit('unit')}
+       union all ${byUnit('region')}`,
+      binds,
+    );
   }
 
   /** The rows behind a figure: call ids, ticket numbers or 'kbq:<id>', distinct and sorted. */

@@ -3,7 +3,7 @@ import { z } from '../http/zod';
 import { Role } from '../auth/roles';
 import { AssessmentService } from './assessment';
 import { METRICS, Scheme, TARGET_KINDS } from './scheme';
-import { AssessmentExplainSchema, AssessmentRunSchema, ManualItemBody, SchemeResponse } from './schemas';
+import { AssessmentExplainSchema, AssessmentRunListSchema, AssessmentRunSchema, ManualItemBody, SchemeResponse } from './schemas';
 
 /** The city scores (第二十八条 由市12345热线负责制定考核细则和指标): admins edit and publish; supervisors and auditors read. */
 const READERS: Role[] = ['supervisor', 'admin', 'auditor'];
@@ -46,7 +46,7 @@ export function registerAssessmentRoutes(api: Api, d: { assessment: AssessmentSe
   api.route({
     method: 'get', path: '/api/assessment/runs', summary: 'Scored periods, newest first', tags: ['assessment'], roles: READERS,
     query: z.object({ targetKind: z.enum(TARGET_KINDS).optional() }),
-    response: z.object({ items: z.array(z.object({ id: z.number().int(), targetKind: z.string(), periodKind: z.string(), periodKey: z.string(), status: z.string(), computedAt: z.string(), publishedAt: z.string().nullable() })) }),
+    response: AssessmentRunListSchema,
     handler: async ({ query }) => ({ items: await d.assessment.list(query.targetKind) }),
   });
 

@@ -5,7 +5,7 @@ import { Role } from '../auth/roles';
 import { FIGURES, FIGURE_BY_ID, RATES } from './figures';
 import { parsePeriod } from './periods';
 import { DIMENSIONS, ReportJobRow } from './repository';
-import { DrillQuery, DrillResponse, FigureCatalogue, PeriodKey, PeriodKindSchema, ReportJobSchema } from './schemas';
+import { DrillQuery, DrillResponse, FigureCatalogue, PeriodKey, PeriodKindSchema, ReportJobListSchema, ReportJobSchema } from './schemas';
 import { Report, ReportService } from './service';
 import { DIMENSION_SHEETS, reportWorkbook } from './xlsx';
 
@@ -39,7 +39,7 @@ export function registerReportRoutes(api: Api, d: { reports: ReportService; now:
   api.route({
     method: 'get', path: '/api/reports/jobs', summary: 'Report jobs, newest first (scheduled and on demand)', tags: ['reports'], roles: REPORT_READERS,
     query: z.object({ kind: PeriodKindSchema.optional(), key: PeriodKey.optional(), limit: z.coerce.number().int().min(1).max(200).default(50) }),
-    response: z.object({ items: z.array(ReportJobSchema) }),
+    response: ReportJobListSchema,
     handler: async ({ query }) => ({ items: (await d.reports.jobs.list({ periodKind: query.kind, periodKey: query.key, limit: query.limit })).map((j) => jobDto(j)) }),
   });
 

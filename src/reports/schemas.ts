@@ -43,6 +43,8 @@ export const ReportJobSchema = z
   })
   .openapi('ReportJob');
 
+export const ReportJobListSchema = z.object({ items: z.array(ReportJobSchema) }).openapi('ReportJobList');
+
 export const FigureCatalogue = z
   .object({
     figures: z.array(z.object({ id: z.string(), label: z.string(), source: z.enum(['calls', 'tickets', 'knowledge']) })),
@@ -99,3 +101,7 @@ export const ManualItemBody = z
     evidenceRefs: z.array(z.string().max(200)).max(100).default([]).openapi({ description: 'ticket numbers, call ids, file references' }),
   })
   .openapi('AssessmentManualItem');
+
+export const AssessmentRunListSchema = z
+  .object({ items: z.array(z.object({ id: z.number().int(), targetKind: z.string(), periodKind: z.string(), periodKey: z.string(), status: z.string(), computedAt: z.string(), publishedAt: z.string().nullable() })) })
+  .openapi('AssessmentRunList');

@@ -6,7 +6,7 @@ import express, { Request, Response } from 'express';
 export const WEB_DIST = path.resolve(__dirname, '..', '..', 'dist', 'web');
 
 /** The app's pages (history-mode routes of web/src/router.ts): each answers with the app's index.html. */
-const PAGES = /^\/(login|operator|unit|supervisor|tickets(\/[A-Za-z0-9]+)?|knowledge|admin|audit)?\/?$/;
+const PAGES = /^\/(login|operator|unit|supervisor|tickets(\/[A-Za-z0-9]+)?|knowledge|admin|audit|reports|assessment)?\/?$/;
 /** Addresses of the first static pages, kept so old bookmarks land somewhere sensible. */
 const MOVED: Record<string, string> = { '/wallboard.html': '/supervisor', '/welcome.html': '/', '/index.html': '/' };
 

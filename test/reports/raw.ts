@@ -7,7 +7,7 @@ import { NOT_ACCEPTED_REASON_CODES } from '../../src/tickets/model';
  * src/reports/figures.ts — so a test can compare the two exactly. Each returns (ref, key) rows for
  * a grouping: the key is the centre, unit … of the row, or '' for the total.
  */
-export type Grouping = 'total' | 'centre' | 'unit' | 'category' | 'region';
+export type Grouping = 'total' | 'centre' | 'unit' | 'category' | 'domain' | 'region';
 export interface Window {
   from: Date;
   to: Date;
@@ -47,6 +47,7 @@ export class RawFigures {
       else if (g === 'centre') key = r.centre !== undefined ? r.centre : t?.centre;
       else if (g === 'unit') key = r.unit;
       else if (g === 'category') key = t?.category ?? null;
+      else if (g === 'domain') key = t?.domain ?? null;
       else {
         const u = r.unit ? b.units.get(r.unit) : null;
         key = u ? (u.county_code ?? (u.kind === 'county' ? u.code : 'city')) : null;

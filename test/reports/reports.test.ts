@@ -64,8 +64,8 @@ for (const database of DATABASE_KINDS) {
       expect(zero.every((id) => /^notAccepted(SecretsOrPrivacy|EmergencyLine|AbuseOrRepeatedAfterClosure|OtherLegal)$/.test(id)), zero.join(',')).to.equal(true);
     });
 
-    it('then every breakdown by centre, unit, category and region equals the raw recomputation', async () => {
-      for (const dim of ['centre', 'unit', 'category', 'region'] as const) {
+    it('then every breakdown by centre, unit, category, domain and region equals the raw recomputation', async () => {
+      for (const dim of ['centre', 'unit', 'category', 'domain', 'region'] as const) {
         for (const f of FIGURES) {
           if (f.source === 'calls' && dim !== 'centre') continue;
           const expected = toPlain(await raw.grouped(f.id, dim));

@@ -11,6 +11,9 @@ const routes: RouteRecordRaw[] = [
   { path: '/tickets', component: () => import('./views/tickets/TicketSearch.vue'), meta: { roles: ['operator', 'expert', 'supervisor', 'admin', 'unit_handler', 'auditor'], title: '工单查询' } },
   { path: '/tickets/:no', component: () => import('./views/tickets/TicketDetailView.vue'), meta: { roles: ['operator', 'expert', 'supervisor', 'admin', 'unit_handler', 'auditor'], title: '工单详情' } },
   { path: '/knowledge', component: () => import('./views/knowledge/KnowledgeBase.vue'), meta: { roles: ['operator', 'expert', 'supervisor', 'admin', 'unit_handler'], title: '知识库' } },
+  // 第二十六条 reports; 第二十八、二十九条 assessment: the routes' own roles (auditors read).
+  { path: '/reports', component: () => import('./views/reports/ReportsView.vue'), meta: { roles: ['supervisor', 'admin', 'auditor'], title: '统计报表' } },
+  { path: '/assessment', component: () => import('./views/assessment/AssessmentView.vue'), meta: { roles: ['supervisor', 'admin', 'auditor'], title: '考核评分' } },
   { path: '/admin', component: () => import('./views/admin/AdminView.vue'), meta: { roles: ['admin'], title: '系统管理' } },
   { path: '/audit', component: () => import('./views/audit/AuditView.vue'), meta: { roles: ['auditor', 'admin'], title: '审计日志' } },
   // Old addresses of the first pages.

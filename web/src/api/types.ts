@@ -11,6 +11,11 @@ import type { OperatorView } from '../../../src/calls/operators';
 import type { CurrentCallView } from '../../../src/calls/current-call';
 import type { Line } from '../../../src/calls/linkage/lines';
 import type { Role } from '../../../src/auth/roles';
+import type {
+  ReportJobSchema, ReportJobListSchema, ReportSchema, ReportRowSchema, FigureCatalogue as FigureCatalogueSchema, DrillResponse,
+  AssessmentRunSchema, AssessmentRunListSchema, AssessmentExplainSchema, SchemeResponse, ManualItemBody,
+} from '../../../src/reports/schemas';
+import type { Scheme as SchemeSchema } from '../../../src/reports/scheme';
 
 export type User = z.infer<typeof UserSchema>;
 export type LoginResponse = z.infer<typeof LoginResponseSchema>;
@@ -76,3 +81,21 @@ export interface Unit {
   countyCode: string | null;
   active: boolean;
 }
+
+// Reports (第二十六条) and the 100-point assessment (第二十八、二十九条).
+export type ReportJob = z.infer<typeof ReportJobSchema>;
+export type ReportJobList = z.infer<typeof ReportJobListSchema>;
+export type Report = z.infer<typeof ReportSchema>;
+export type ReportRow = z.infer<typeof ReportRowSchema>;
+export type FigureCatalogue = z.infer<typeof FigureCatalogueSchema>;
+export type ReportDimension = FigureCatalogue['dimensions'][number]['id'];
+export type DrillDown = z.infer<typeof DrillResponse>;
+export type HotTerm = Report['hotTopics']['terms'][number];
+export type AssessmentRun = z.infer<typeof AssessmentRunSchema>;
+export type AssessmentRunList = z.infer<typeof AssessmentRunListSchema>;
+export type AssessmentScore = AssessmentRun['scores'][number];
+export type IndicatorScore = AssessmentScore['indicators'][number];
+export type AssessmentExplanation = z.infer<typeof AssessmentExplainSchema>;
+export type AssessmentScheme = z.infer<typeof SchemeResponse>;
+export type SchemeBody = z.input<typeof SchemeSchema>;
+export type ManualItem = z.input<typeof ManualItemBody>;
