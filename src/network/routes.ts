@@ -27,7 +27,7 @@ const ApplyResultSchema = z.object({ applied: z.array(z.string()), duplicates: z
 const Heartbeat = z.object({ backlog: z.number().int().min(0), oldestPendingSeconds: z.number().min(0).nullable(), live: z.unknown() });
 const DownBody = z.object({ centre: CODE, no: z.string().min(1).max(32), ticket: Snapshot, reason: z.string().max(500).nullable() });
 
-const CentreView = z
+export const CentreView = z
   .object({
     code: z.string(), name: z.string(), lastSeenAt: z.string().nullable(), lastFactAt: z.string().nullable(),
     lagSeconds: z.number().nullable().openapi({ description: 'receipt − occurrence of the last fact applied (s)' }),
@@ -35,9 +35,11 @@ const CentreView = z
     oldestPendingSeconds: z.number().nullable(), live: z.unknown(), tickets: z.object({ total: z.number(), open: z.number() }),
   })
   .openapi('NetworkCentre');
-const NetTicket = z
+export const NetTicket = z
   .object({ centre: z.string(), no: z.string(), status: z.string(), category: z.string().nullable(), domain: z.string().nullable(), content: z.string().nullable(), mainUnit: z.string().nullable(), originNo: z.string().nullable(), lastSeq: z.number(), createdAt: z.string(), updatedAt: z.string() })
   .openapi('NetworkTicket');
+
+export const NetTicketDetail = NetTicket.extend({ timeline: z.array(z.object({ seq: z.number(), event: z.string(), occurredAt: z.string(), receivedAt: z.string(), actor: z.string().nullable(), reason: z.string().nullable() })) }).openapi('NetworkTicketDetail');
 
 export interface NetworkRouteDeps {
   knex: Knex;
@@ -114,7 +116,7 @@ export function registerNetworkRoutes(api: Api, d: NetworkRouteDeps) {
     api.route({
       method: 'get', path: '/api/network/tickets/:centre/:no', summary: 'One county ticket with its timeline of pushed facts, in order', tags: TAGS, roles: VIEWERS,
       params: z.object({ centre: CODE, no: z.string().min(1).max(32) }),
-      response: NetTicket.extend({ timeline: z.array(z.object({ seq: z.number(), event: z.string(), occurredAt: z.string(), receivedAt: z.string(), actor: z.string().nullable(), reason: z.string().nullable() })) }),
+      response: NetTicketDetail,
       errors: { 404: 'No such county ticket' },
       handler: async ({ params }) => {
         const t = await d.knex('network_tickets').where({ centre: params.centre, no: params.no }).first();

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { startTestService, TestService } from '../support/service';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { CutProxy } from '../support/cut-proxy';
-import { until } from '../support/until';
+import { launch, newPage, login, screens, textOf, until, axeViolations } from '../e2e/browser';
 import { createTicketsFeature } from '../../src/tickets/feature';
 import { createNetworkFeature } from '../../src/network/feature';
 import { signedHeaders } from '../../src/network/signing';
@@ -185,6 +185,28 @@ describe('the city–county network: two instances, the link cut and restored', 
     const r = await fetch(`${county!.baseUrl}/api/network/tickets`, { method: 'POST', headers: signedHeaders(KEY, 'QY', again), body: again });
     expect(await r.json()).to.deep.equal({ no: local.no, duplicate: true });
     expect(await county!.db.knex('tickets').where({ origin_no: cityNo })).to.have.length(1);
+  });
+
+  it('given the city\'s supervisor console in Chromium, then every county shows with its lag and backlog, and a county ticket opens with the timeline it pushed', async () => {
+    await city!.userToken(['supervisor'], { username: 'citysup', centre: 'QY' });
+    const browser = await launch();
+    try {
+      const page = (await newPage(browser, { width: 1920, height: 1080 })).page;
+      await login(page, city!.baseUrl, 'citysup', '/supervisor');
+      const row = '[data-test=network-centres] tr:has-text("环县12345热线")';
+      await until(async () => (await textOf(page, row)).includes('秒'), { what: 'the county on the city\'s console' });
+      expect(await textOf(page, `${row} [data-test=network-backlog]`)).to.equal('0');
+      expect(await textOf(page, `${row} [data-test=network-lag]`)).to.match(/^\d+\.\d 秒$/);
+      await page.click(row);
+      const first = '[data-test=network-tickets] tbody tr';
+      await until(async () => (await page.$$(first)).length > 0, { what: 'the county\'s tickets' });
+      await page.click(`${first} >> nth=0`);
+      await until(async () => (await textOf(page, '[data-test=network-timeline]')).includes('登记'), { what: 'the pushed timeline' });
+      await screens(page, 'city-network');
+      expect(await axeViolations(page)).to.deep.equal([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('given a request with a wrong key or an old timestamp, then it is refused in Chinese and nothing is applied', async () => {

@@ -11,6 +11,7 @@ import type { OperatorView } from '../../../src/calls/operators';
 import type { CurrentCallView } from '../../../src/calls/current-call';
 import type { Line } from '../../../src/calls/linkage/lines';
 import type { Role } from '../../../src/auth/roles';
+import type { CentreView, NetTicket, NetTicketDetail } from '../../../src/network/routes';
 import type {
   ReportJobSchema, ReportJobListSchema, ReportSchema, ReportRowSchema, FigureCatalogue as FigureCatalogueSchema, DrillResponse,
   AssessmentRunSchema, AssessmentRunListSchema, AssessmentExplainSchema, SchemeResponse, ManualItemBody,
@@ -39,6 +40,9 @@ export type Operator = OperatorView & { currentCall?: CurrentCallView | null };
 export type CurrentCall = CurrentCallView;
 export type LineInfo = Line;
 export type { Role };
+export type NetworkCentre = z.infer<typeof CentreView>;
+export type NetworkTicket = z.infer<typeof NetTicket>;
+export type NetworkTicketDetail = z.infer<typeof NetTicketDetail>;
 
 export interface CallerHistory {
   callId: number;
