@@ -1,7 +1,8 @@
 /**
  * `npm start` to ready (issue #13, goal ≤ 8 s on a fresh clone) and the RSS just after start (goal
  * ≤ 250 MB) in the default mode: embedded database under a fresh temporary DATA_DIR, no Redis.
- * Runs twice: on the fresh data directory, then again on the same (warm) one. Each run spawns
+ * Runs on a fresh data directory seeded from the built-in template, again on the same (warm) one, and
+ * on a fresh one initialised from scratch (DB_TEMPLATE=off, the baseline). Each run spawns
  * `npm start` as a newcomer would, polls /healthz and /readyz every 50 ms, reads the service
  * process's RSS from /proc, then sends SIGTERM to npm and waits for the service to exit.
  *
@@ -53,12 +54,12 @@ function serviceRss(npmPid: number): number | null {
   return null;
 }
 
-async function once(dataDir: string, label: string) {
+async function once(dataDir: string, label: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const started = performance.now();
   const child = spawn('npm', ['start'], {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '' },
+    env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: '', REDIS_URL: '', ...extraEnv },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -88,10 +89,17 @@ async function main() {
   for (let i = 0; i < runs; i++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-start-'));
     try {
-      await once(dir, 'fresh DATA_DIR');
-      await once(dir, 'warm DATA_DIR ');
+      await once(dir, 'fresh DATA_DIR, template   ');
+      await once(dir, 'warm DATA_DIR             ');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+    // The baseline in the same run: a fresh directory initialised from scratch (initdb + migrations).
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-start-'));
+    try {
+      await once(base, 'fresh DATA_DIR, no template', { DB_TEMPLATE: 'off' });
+    } finally {
+      fs.rmSync(base, { recursive: true, force: true });
     }
   }
 }

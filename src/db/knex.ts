@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { seedFromTemplate } from './template';
 import { MigrationSource } from './migration-source';
 import { scopedKnex } from './scoped';
 import { lockDataDir } from './data-dir-lock';
@@ -13,6 +14,10 @@ export interface DbOptions {
   databaseUrl?: string;
   /** Directory of the embedded database (PGlite); ignored with a URL. `memory` = in-memory. */
   dataDir?: string;
+  /** Initialise a new embedded directory from scratch even when a template exists (the template's own build). */
+  noTemplate?: boolean;
+  /** The template to seed a new embedded directory from (default: the built-in one). */
+  template?: string;
   poolMax?: number;
 }
 
@@ -54,6 +59,8 @@ export function openDatabase(opts: DbOptions): DbHandle {
   if (dir) fs.mkdirSync(dir, { recursive: true });
   // One process per embedded directory (throws DataDirBusyError naming the holder's pid).
   const lock = dir ? lockDataDir(dir) : null;
+  // A new directory starts as a copy of the pre-initialised template (no initdb, migrations done).
+  if (dir && !opts.noTemplate) seedFromTemplate(dir, opts.template);
   const knex = knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
