@@ -36,7 +36,10 @@ async function main() {
     `  live feed: ws://localhost:${service.port}/ws?token=<token from POST /api/auth/login>`,
   ];
   if (config.demoMode) {
-    lines.push(`  demo mode: log in as any of ${DEMO_USERS.map((u) => u.username).join(', ')} with password ${DEMO_PASSWORD}`);
+    // Only the demo accounts that exist (none are made on a database that already had users).
+    const present = (await service.ctx.knex('users').whereIn('username', DEMO_USERS.map((u) => u.username)).pluck('username')) as string[];
+    if (present.length) lines.push(`  demo mode: log in as any of ${DEMO_USERS.map((u) => u.username).filter((u) => present.includes(u)).join(', ')} with password ${DEMO_PASSWORD} (unless changed since)`);
+    else lines.push('  demo mode: no demo accounts (this database already had users); create one with `npm run admin -- create-user`');
   }
   process.stdout.write(lines.join('\n') + '\n\n');
 

@@ -64,6 +64,24 @@ describe('the service as a process (npm start)', function () {
     }
   });
 
+  it('given demo mode on a database that already has users, when started, then no demo account is made and the banner says so instead of printing the demo password', async () => {
+    const db = await createTestDatabase();
+    const p0 = spawnTs('src/cli/admin.ts', ['create-user', '--username', 'chief', '--display-name', '管理员', '--roles', 'admin'], { DATABASE_URL: db.url }, 'Str0ngPassw0rd\n');
+    expect((await p0.exited).code, p0.stderr()).to.equal(0);
+    const p = spawnTs('src/main.ts', [], { ...clean, DATABASE_URL: db.url, DEMO_MODE: 'true', PORT: '0', HOST: '127.0.0.1', SIM_CALLERS_PER_MINUTE: '0' });
+    try {
+      await until(() => /listening on http:\/\/localhost:(\d+)/.exec(p.stdout())?.[1], { timeoutMs: 90_000, what: 'the start-up banner' });
+      await until(() => p.stdout().includes('demo mode:'), { what: 'the demo line' });
+      expect(p.stdout()).to.contain('demo mode: no demo accounts');
+      expect(p.stdout()).not.to.contain(DEMO_PASSWORD);
+      expect(await db.knex('users').pluck('username')).to.deep.equal(['chief']);
+    } finally {
+      p.child.kill('SIGTERM');
+      await p.exited;
+      await db.destroy();
+    }
+  });
+
   it('given the admin CLI, when creating a user with a password on stdin, then the account exists; with an unknown role, then a clear error and exit 2', async () => {
     const db = await createTestDatabase();
     try {
