@@ -63,6 +63,11 @@ export class KnowledgeQuestions {
   async ask(input: { question: string; context?: string | null; unitCode: string }, actor: Actor): Promise<KnowledgeQuestion> {
     const askedAt = this.now();
     const dueAt = this.calendar.addWorkingDays(askedAt, QUESTION_ANSWER_WORKING_DAYS);
+    // Where the centre keeps its unit directory (承办单位), a question goes only to a unit in it that is active.
+    const units = (await this.knex('units').count({ n: '*' }).first()) as { n: string | number };
+    if (Number(units.n) > 0 && !(await this.knex('units').where({ code: input.unitCode, active: true }).first('code'))) {
+      throw unprocessable('knowledge.unknown_unit', `承办单位 ${input.unitCode} 不存在或已停用`, { unitCode: input.unitCode });
+    }
     return this.knex.transaction(async (trx) => {
       const [row] = await trx('kb_questions')
         .insert({ question: input.question, context: input.context ?? null, unit_code: input.unitCode, asked_by: actor.userId, asked_by_name: actor.displayName ?? actor.username, asked_at: askedAt, due_at: dueAt })

@@ -85,4 +85,21 @@ describe('知识提问: units answer within 2 working days (第二十四条(二)
     }
     expect((await questions.list({ unitCode: 'QY-A', state: 'open' }, operator())).map((x) => x.id)).to.include(q.id);
   });
+
+  it('given a unit directory, when a question names a unit not in it (or stopped), then it is refused in Chinese and nothing is stored', async () => {
+    await db.knex('units').insert([{ code: 'QY-DIR', name: '目录测试单位', kind: 'department', active: true }, { code: 'QY-OLD', name: '已撤销单位', kind: 'department', active: false }]);
+    try {
+      const before = Number(((await db.knex('kb_questions').count({ n: '*' }).first()) as { n: string }).n);
+      for (const code of ['QY-NOPE', 'QY-OLD']) {
+        const err = await askAt('2026-11-27T10:00:00', code).then(() => null, (e: { status: number; id: string; message: string }) => e);
+        expect(err, code).to.include({ status: 422, id: 'knowledge.unknown_unit' });
+        expect(err!.message).to.match(/[\u4e00-\u9fff]/);
+      }
+      expect(Number(((await db.knex('kb_questions').count({ n: '*' }).first()) as { n: string }).n)).to.equal(before);
+      expect((await askAt('2026-11-27T10:00:00', 'QY-DIR')).unitCode).to.equal('QY-DIR');
+    } finally {
+      await db.knex('kb_questions').whereIn('unit_code', ['QY-DIR']).del();
+      await db.knex('units').whereIn('code', ['QY-DIR', 'QY-OLD']).del();
+    }
+  });
 });
