@@ -3,10 +3,13 @@
  * project dialplan, into the real service (real PostgreSQL and Redis). Prints the achieved rates,
  * event→WebSocket latency p50/p99 on the supervisors' live feed, and the count of lost call records.
  *
- *   npx tsx bench/calls-load.ts [--rate 200] [--seconds 12] [--talk-ms 10000] [--operators 2200]
+ *   npx tsx bench/calls-load.ts [--rate 200] [--seconds 12] [--talk-ms 10000] [--operators 2200] [--instances 1,2]
  *
- * Measures; asserts nothing. The simulator runs in a child process; the service and the WebSocket
- * client share this process (so latency includes our own event loop under load).
+ * Measures; asserts nothing. The simulator runs in a child process; the services and the WebSocket
+ * clients share this process (so latency includes our own event loop under load). With several
+ * instance counts, each is a separate round on a fresh database (same simulator), printed side by
+ * side: the instances share PostgreSQL and Redis as a scaled-out deployment does, one supervisor
+ * feed per instance, the leader ingesting Asterisk's events (so the scale-out is measured, not assumed).
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -29,6 +32,10 @@ const rate = arg('rate', 200);
 const seconds = arg('seconds', 12);
 const talkMs = arg('talk-ms', 10_000);
 const operators = arg('operators', 2200);
+const instanceCounts = (() => {
+  const i = process.argv.indexOf('--instances');
+  return i > 0 ? process.argv[i + 1].split(',').map(Number) : [1];
+})();
 
 const pct = (xs: number[], p: number) => {
   if (!xs.length) return NaN;
@@ -39,28 +46,46 @@ const pct = (xs: number[], p: number) => {
 async function main() {
   const child = fork(path.join(__dirname, 'support/sim-load-child.ts'), [String(operators), String(talkMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const ready = await new Promise<{ amiPort: number; ariPort: number; spoolDir: string }>((resolve) => child.once('message', (m) => resolve(m as never)));
+  const summary: string[] = [];
+  for (const n of instanceCounts) summary.push(await round(child, ready, n));
+  console.log('');
+  for (const line of summary) console.log(line);
+  child.send({ type: 'stop' });
+}
+
+async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; ariPort: number; spoolDir: string }, instances: number): Promise<string> {
+  console.log(`\n=== ${instances} instance(s) ===`);
   const db = await createTestDatabase();
+  const redisPrefix = testRedisPrefix('bench');
   const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rec-'));
   const config = loadConfig({
     NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, DEMO_MODE: 'false', LOG_LEVEL: 'error',
-    REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: testRedisPrefix('bench'), RECORDINGS_DIR: recordingsDir,
+    REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix, RECORDINGS_DIR: recordingsDir,
     ASTERISK_SERVERS: JSON.stringify([{ id: 'qy', ami: { host: '127.0.0.1', port: ready.amiPort, username: 'hotline', password: 'hotline' }, ari: { url: `http://127.0.0.1:${ready.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' }, spoolDir: ready.spoolDir }]),
   });
-  const calls = createCallsFeature();
-  const service = await startService(config, createLogger({ level: 'error' }), { features: [createTelephonyFeature(), calls] });
-  const hub = service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> };
-  await hub.whenResynced(15_000);
-  await service.ctx.auth.createUser({ username: 'bench-sup', displayName: 'bench', password: 'bench-password-1', roles: ['supervisor'] }, { username: 'bench' });
-  const { token } = await service.ctx.auth.login('bench-sup', 'bench-password-1');
+  const services: Array<{ service: Awaited<ReturnType<typeof startService>>; calls: ReturnType<typeof createCallsFeature> }> = [];
+  for (let i = 0; i < instances; i++) {
+    const calls = createCallsFeature();
+    const service = await startService(config, createLogger({ level: 'error' }), { features: [createTelephonyFeature(), calls] });
+    const hub = service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> };
+    await hub.whenResynced(15_000);
+    services.push({ service, calls });
+  }
+  await services[0].service.ctx.auth.createUser({ username: 'bench-sup', displayName: 'bench', password: 'bench-password-1', roles: ['supervisor'] }, { username: 'bench' });
+  const { token } = await services[0].service.ctx.auth.login('bench-sup', 'bench-password-1');
 
   const latencies: number[] = [];
-  const ws = new WebSocket(`ws://127.0.0.1:${service.port}/ws?token=${token}`);
-  await new Promise((r) => ws.once('open', r));
-  ws.on('message', (d) => {
-    const f = JSON.parse(d.toString());
-    if (f.type === 'event' && f.topic === 'queues' && f.data.kind !== 'operator') latencies.push(Date.now() - f.data.eventAt);
-  });
-  ws.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
+  const sockets: WebSocket[] = [];
+  for (const { service } of services) {
+    const ws = new WebSocket(`ws://127.0.0.1:${service.port}/ws?token=${token}`);
+    await new Promise((r) => ws.once('open', r));
+    ws.on('message', (d) => {
+      const f = JSON.parse(d.toString());
+      if (f.type === 'event' && f.topic === 'queues' && f.data.kind !== 'operator') latencies.push(Date.now() - f.data.eventAt);
+    });
+    ws.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
+    sockets.push(ws);
+  }
   await new Promise((r) => setTimeout(r, 300));
 
   console.log(`placing ${rate} calls/s for ${seconds} s (talk ${talkMs} ms, ${operators} operators) …`);
@@ -72,7 +97,7 @@ async function main() {
   const settleStart = Date.now();
   let ended = 0;
   for (;;) {
-    await calls.internals!.idle();
+    for (const { calls } of services) await calls.internals!.idle();
     const r = await db.knex('calls').whereIn('linkedid', done.ids).where('state', 'ended').count({ n: '*' }).first();
     ended = Number(r?.n ?? 0);
     if (ended >= done.ids.length || Date.now() - settleStart > 60_000) break;
@@ -94,11 +119,11 @@ async function main() {
   console.log(`lost records:            ${done.ids.length - ended} (goal 0)`);
   console.log(`event→WebSocket latency: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${pct(latencies, 100)} ms over ${latencies.length} live-feed events (goal p99 < 50 ms)`);
 
-  ws.close();
-  await service.stop();
-  child.send({ type: 'stop' });
+  for (const ws of sockets) ws.close();
+  for (const { service } of services) await service.stop();
   await db.destroy();
   fs.rmSync(recordingsDir, { recursive: true, force: true });
+  return `${instances} instance(s): ${(done.ids.length / done.placedSeconds).toFixed(0)} calls/s, lost ${done.ids.length - ended}, duplicated ${dupes}, event→WebSocket p50 ${pct(latencies, 50)} ms p99 ${pct(latencies, 99)} ms over ${latencies.length} events`;
 }
 
 main().catch((err) => {
