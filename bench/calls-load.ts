@@ -81,7 +81,7 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
     await new Promise((r) => ws.once('open', r));
     ws.on('message', (d) => {
       const f = JSON.parse(d.toString());
-      if (f.type === 'event' && f.topic === 'queues' && f.data.kind !== 'operator') latencies.push(Date.now() - f.data.eventAt);
+      if (f.type === 'event' && f.topic === 'queues' && f.data.kind !== 'operator' && Number.isFinite(f.data.eventAt)) latencies.push(Date.now() - f.data.eventAt);
     });
     ws.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
     sockets.push(ws);
