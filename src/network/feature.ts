@@ -14,6 +14,9 @@ import { registerNetworkRoutes } from './routes';
 import { signedHeaders } from './signing';
 
 const HEARTBEAT_MS = 5_000;
+
+/** A county's queues for the city: the figures only, never the waiting callers' numbers (第二十七条). */
+const liveQueues = (boards: Awaited<ReturnType<typeof Wallboard.readSnapshot>>) => boards.map(({ waiting, ...q }) => ({ ...q, waitingCount: waiting.length }));
 const REQUEST_TIMEOUT_MS = 10_000;
 
 export interface NetworkInternals {
@@ -96,7 +99,7 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
           return { done: [...done, ...[...r.applied, ...r.duplicates].map((f) => byFact.get(f)!).filter(Boolean)], retry: r.deferred.map((f) => byFact.get(f)!).filter(Boolean) };
         }, log));
         heartbeat = setInterval(() => {
-          void (async () => post(`${parent}/api/network/heartbeat`, c.networkKey!, { backlog: await backlog(UP_QUEUE), oldestPendingSeconds: await oldestPending(UP_QUEUE), live: { queues: await Wallboard.readSnapshot(ctx.live) } }))().catch(() => undefined);
+          void (async () => post(`${parent}/api/network/heartbeat`, c.networkKey!, { backlog: await backlog(UP_QUEUE), oldestPendingSeconds: await oldestPending(UP_QUEUE), live: { queues: liveQueues(await Wallboard.readSnapshot(ctx.live)) } }))().catch(() => undefined);
         }, opts.heartbeatMs ?? HEARTBEAT_MS);
         heartbeat.unref();
       } else {

@@ -48,5 +48,8 @@ describe('a county\'s calls and live queues reach the city', function () {
       return c?.live?.queues?.length ? c : null;
     }, { what: 'the county\'s live queues at the city' });
     expect(centre.live!.queues!.map((q) => q.queue)).to.include('q-qy');
+    // Figures only: no waiting caller's number leaves the county in a heartbeat (第二十七条).
+    expect(centre.live!.queues!.every((q) => 'waitingCount' in q && !('waiting' in q))).to.equal(true);
+    expect(JSON.stringify(centre.live)).to.not.match(/1[3-9]\d{9}/);
   });
 });
