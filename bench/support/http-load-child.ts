@@ -8,7 +8,8 @@
  *   { type: 'closed', url, token, concurrency, seconds, bodies }  closed loop: `concurrency` clients
  *       each send the next request when the last answered (the service's capacity).
  *
- * `bodies` is a template; `{i}` in any string value is replaced by the request's index. Answers
+ * `bodies` is a template; `{i}` in any string value is replaced by the request's index. With `paths`,
+ * request i goes to paths[i] (one per ticket, say) and no more than paths.length are sent. Answers
  * { latencies (ms), errors, sent, elapsedS }.
  */
 import http from 'node:http';
@@ -22,6 +23,8 @@ interface Job {
   seconds: number;
   bodies: Array<Record<string, unknown>>;
   offset?: number;
+  /** Request i goes to paths[i] instead of the URL's path; at most paths.length requests. */
+  paths?: string[];
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
@@ -34,6 +37,7 @@ function body(job: Job, i: number): string {
 
 function post(job: Job, i: number): Promise<{ ms: number; ok: boolean }> {
   const u = new URL(job.url);
+  if (job.paths) u.pathname = job.paths[i]!;
   const payload = body(job, i);
   const s = performance.now();
   return new Promise((resolve) => {
@@ -50,7 +54,7 @@ function post(job: Job, i: number): Promise<{ ms: number; ok: boolean }> {
 }
 
 async function open(job: Job) {
-  const total = Math.round(job.rate! * job.seconds);
+  const total = Math.min(Math.round(job.rate! * job.seconds), job.paths?.length ?? Infinity);
   const latencies: number[] = [];
   let errors = 0;
   const started = performance.now();
@@ -72,7 +76,7 @@ async function closed(job: Job) {
   const end = started + job.seconds * 1000;
   await Promise.all(
     Array.from({ length: job.concurrency! }, async () => {
-      while (performance.now() < end) {
+      while (performance.now() < end && next < (job.paths?.length ?? Infinity)) {
         const r = await post(job, next++);
         latencies.push(r.ms);
         if (!r.ok) errors++;
