@@ -1,5 +1,6 @@
-import { fork, ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import path from 'node:path';
+import { arg, f1, pct, run } from './support/load';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature, TicketsApi } from '../src/tickets/feature';
 import { LogSmsGateway } from '../src/tickets/sms/log';
@@ -16,20 +17,7 @@ import { SYSTEM_ACTOR } from '../src/tickets/service';
  *
  *   npx tsx bench/tickets-actions.ts [--tickets 2000] [--concurrency 32]
  */
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-const f1 = (x: number) => x.toFixed(1);
 
-interface LoadResult { latencies: number[]; errors: number; sent: number; elapsedS: number }
-function run(child: ChildProcess, job: Record<string, unknown>): Promise<LoadResult> {
-  return new Promise((resolve) => {
-    child.once('message', (m) => resolve(m as LoadResult));
-    child.send(job);
-  });
-}
 
 async function main() {
   const n = arg('tickets', 2000);

@@ -1,5 +1,6 @@
-import { fork, ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import path from 'node:path';
+import { arg, f1, pct, run } from './support/load';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature } from '../src/tickets/feature';
 import { LogSmsGateway } from '../src/tickets/sms/log';
@@ -19,26 +20,12 @@ import { silentLogger } from '../src/logging/logger';
  *
  *   npx tsx bench/tickets-create.ts [--rate 500] [--seconds 20] [--concurrency 32]
  */
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
-const f1 = (x: number) => x.toFixed(1);
 
 const CONTENTS = ['小区楼下烧烤店油烟扰民', '路灯损坏多日无人维修', '咨询社保卡补办所需材料', '供暖温度不达标', '公交站台损坏', '工地夜间施工噪音扰民', '拖欠农民工工资'];
 const BODIES = CONTENTS.map((c, k) => ({
   channel: 'phone', callerName: '测试', callerPhone: '139{i}', content: `${c} 第{i}号`, category: k % 3 === 0 ? 'consultation' : 'complaint', domain: 'public_service',
 }));
 
-interface LoadResult { latencies: number[]; errors: number; sent: number; elapsedS: number }
-
-function run(child: ChildProcess, job: Record<string, unknown>): Promise<LoadResult> {
-  return new Promise((resolve) => {
-    child.once('message', (m) => resolve(m as LoadResult));
-    child.send(job);
-  });
-}
 
 async function main() {
   const rate = arg('rate', 500);
