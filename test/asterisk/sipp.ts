@@ -91,10 +91,26 @@ export async function registerPhone(ast: AsteriskInstance, ext: string, opts: { 
   return run;
 }
 
-/** The county line (every trunk-* and link-* contact): answers after `answerMs`, or busy (486). */
-export async function countyLine(ast: AsteriskInstance, mode: 'answer' | 'busy', answerMs = 500): Promise<SippRun> {
+/**
+ * The county line (every trunk-* and link-* contact): answers after `answerMs`, or busy (486). Like a
+ * real line it answers Asterisk's OPTIONS (runSipp passes `-aa`): the trunk AORs qualify their static contact, and
+ * one Asterisk found unreachable (qualified before SIPp listened) is dialled as CHANUNAVAIL until the
+ * next qualify, 60 s later. So Asterisk is asked to qualify `aor` now, and the line is returned only
+ * once Asterisk shows the contact as reachable.
+ */
+export async function countyLine(ast: AsteriskInstance, mode: 'answer' | 'busy', answerMs = 500, aor = 'trunk-hx'): Promise<SippRun> {
   const scenario = path.join(SCENARIOS, mode === 'busy' ? 'phone-busy.xml' : 'phone-answer.xml');
-  return runSipp(ast, `county-${mode}`, scenario, ast.plan.countyPort, ['-d', String(answerMs)]);
+  const run = await runSipp(ast, `county-${mode}`, scenario, ast.plan.countyPort, ['-d', String(answerMs)]);
+  try {
+    await until(async () => {
+      await ast.cli(`pjsip qualify ${aor}`);
+      return /Avail/.test(await ast.cli(`pjsip show aor ${aor}`));
+    }, { timeoutMs: 15_000, intervalMs: 300, what: `the county line (${aor}) qualified as reachable` });
+  } catch (err) {
+    await run.stop();
+    throw new Error(`${(err as Error).message}\n${run.diagnostics()}`);
+  }
+  return run;
 }
 
 /** A tone (a voice for Asterisk's silence detection), μ-law WAV, one second, looped by SIPp. */
