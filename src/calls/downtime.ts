@@ -24,6 +24,29 @@ const MONITOR = '/var/spool/asterisk/monitor/';
 
 interface SpoolFile { open: boolean; startedAt: number; endedAt: number }
 
+/** queue_log lines that close a caller's stay in a queue with an operator (they carry the talk time). */
+const CLOSING_EVENTS = new Set(['COMPLETECALLER', 'COMPLETEAGENT', 'BLINDTRANSFER', 'ATTENDEDTRANSFER']);
+/** queue_log lines logged when the caller's channel goes (Queue() without `c` hangs up after COMPLETEAGENT). */
+const HANGUP_EVENTS = new Set(['COMPLETECALLER', 'COMPLETEAGENT', 'ABANDON']);
+
+/** The talk time a closing line carries: COMPLETE*: holdtime|calltime|…; *TRANSFER: …|holdtime|calltime|…. */
+function talkSeconds(l: QueueLogLine): number | undefined {
+  const raw = l.event.endsWith('TRANSFER') ? l.data[3] : l.data[1];
+  const v = Number(raw);
+  return raw && Number.isFinite(v) ? v : undefined;
+}
+
+/**
+ * When the caller's channel went, by Asterisk's records: the queue_log line of that hangup; when the
+ * caller stayed on after the queue (a transfer, a fallback), the closed recording, which MixMonitor
+ * closes when the channel goes. Undefined when neither says.
+ */
+function endOf(lines: QueueLogLine[], file?: SpoolFile): number | undefined {
+  const hangup = [...lines].reverse().find((l) => HANGUP_EVENTS.has(l.event));
+  if (hangup) return hangup.at;
+  return file && !file.open ? file.endedAt : undefined;
+}
+
 /**
  * Calls that began while the service was down, rebuilt from what Asterisk itself keeps (issue 11 §2):
  * queue_log (a line per queue fact, with Asterisk's times and the caller's uniqueid = the linkedid of
@@ -71,7 +94,7 @@ export class DowntimeReconciler {
         await this.replay(serverId, linkedid, lines, file);
         res.calls++;
       } else if (call.reconciled && lines.length) {
-        res.corrected += await this.correct(call.id, lines);
+        res.corrected += await this.correct(call, lines, file);
       }
       if (file && (await this.ensureRecording(serverId, linkedid, file))) res.recordings++;
     }
@@ -111,9 +134,7 @@ export class DowntimeReconciler {
     const startedAt = Math.min(file?.startedAt ?? Infinity, enter?.at ?? Infinity);
     const send = (e: Record<string, unknown>) => this.recorder.handle({ ...base, ...e } as unknown as TelephonyEvent);
     send({ type: 'ChannelCreated', at: startedAt, state: 'Up', callerNumber: enter?.data[1] || undefined, context: 'from-carrier' });
-    let endedAt = file?.endedAt ?? startedAt;
     for (const l of lines) {
-      endedAt = Math.max(endedAt, l.at);
       const q = { queue: l.queue, at: l.at };
       switch (l.event) {
         case 'ENTERQUEUE': send({ type: 'CallerJoinedQueue', ...q, position: Number(l.data[2]) || 1, callerNumber: l.data[1] || undefined }); break;
@@ -126,29 +147,59 @@ export class DowntimeReconciler {
         case 'ABANDON': send({ type: 'CallerAbandoned', ...q, holdTimeSec: Number(l.data[2]) || 0 }); send({ type: 'CallerLeftQueue', ...q }); break;
         case 'EXITWITHTIMEOUT': case 'EXITEMPTY': case 'EXITWITHKEY': send({ type: 'CallerLeftQueue', ...q }); break;
         case 'COMPLETECALLER': case 'COMPLETEAGENT': case 'BLINDTRANSFER': case 'ATTENDEDTRANSFER': {
-          const talk = l.event.endsWith('TRANSFER') ? Number(l.data[3]) : Number(l.data[1]);
-          send({ type: 'CallCompleted', ...q, memberInterface: (await this.interfaceOf(serverId, l.agent)) ?? l.agent, memberName: l.agent, talkTimeSec: Number.isFinite(talk) ? talk : undefined, completionReason: l.event.toLowerCase(), correlatedBy: 'uniqueid' });
+          send({ type: 'CallCompleted', ...q, memberInterface: (await this.interfaceOf(serverId, l.agent)) ?? l.agent, memberName: l.agent, talkTimeSec: talkSeconds(l), completionReason: l.event.toLowerCase(), correlatedBy: 'uniqueid' });
           break;
         }
         default: break;
       }
     }
+    const endedAt = endOf(lines, file) ?? Math.max(startedAt, ...lines.map((l) => l.at));
     send({ type: 'ChannelHungUp', at: endedAt, cause: 16, causeText: 'Ended while the service was down' });
   }
 
-  /** A call first seen through the resync: its queue times come from queue_log, not from when we saw it. */
-  private async correct(callId: number, lines: QueueLogLine[]): Promise<number> {
+  /**
+   * A call the service learnt of, or saw end, only through the resync: its times come from queue_log
+   * (Asterisk's own clock), not from when we saw it. Entering and answering from ENTERQUEUE and CONNECT;
+   * the talk time from the line that closed the queue call; and, when its end was only reconciled (the
+   * caller hung up while we were down), the end from the line of that hangup (COMPLETECALLER,
+   * COMPLETEAGENT, ABANDON) or the closed recording (endOf).
+   */
+  private async correct(call: { id: number; state: string; ended_at: Date | null }, lines: QueueLogLine[], file?: SpoolFile): Promise<number> {
     const enter = lines.find((l) => l.event === 'ENTERQUEUE');
     const connect = lines.find((l) => l.event === 'CONNECT');
+    const abandon = lines.find((l) => l.event === 'ABANDON');
+    const closing = [...lines].reverse().find((l) => CLOSING_EVENTS.has(l.event));
     const patch: Record<string, unknown> = {};
     if (enter) patch.queue_entered_at = new Date(enter.at);
     if (connect) {
       patch.answered_at = new Date(connect.at);
       patch.wait_seconds = Number(connect.data[0]) || 0;
+    } else if (abandon) patch.wait_seconds = Number(abandon.data[2]) || 0;
+    if (closing) {
+      const talk = talkSeconds(closing);
+      if (talk !== undefined) patch.talk_seconds = talk;
+    }
+    await this.recorder.idle();
+    let endedAt: Date | undefined;
+    if (call.state === 'ended' && (await this.endReconciled(call.id))) {
+      const end = endOf(lines, file);
+      if (end !== undefined) patch.ended_at = endedAt = new Date(end);
     }
     if (!Object.keys(patch).length) return 0;
-    await this.recorder.idle();
-    return this.knex('calls').where({ id: callId }).update({ ...patch, updated_at: this.knex.fn.now() });
+    return this.knex.transaction(async (trx) => {
+      const n = await trx('calls').where({ id: call.id }).update({ ...patch, updated_at: this.knex.fn.now() });
+      if (endedAt) {
+        // The reconciled end and the missed-call entry it made carry Asterisk's time too.
+        await trx('call_transitions').where({ call_id: call.id, event: 'reconciled_gone' }).update({ at: endedAt });
+        await trx('missed_calls').where({ call_id: call.id }).update({ missed_at: endedAt, ...(patch.wait_seconds !== undefined ? { wait_seconds: patch.wait_seconds } : {}) });
+      }
+      return n;
+    });
+  }
+
+  /** Whether the call's end was reconciled (seen gone after a restart) rather than seen live. */
+  private async endReconciled(callId: number): Promise<boolean> {
+    return !!(await this.knex('call_transitions').where({ call_id: callId, event: 'reconciled_gone' }).first('id'));
   }
 
   /** The call's MixMonitor recording has a row (it started while we were away); false if it had one. */

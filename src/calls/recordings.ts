@@ -77,6 +77,22 @@ export class RecordingCollector {
     return within(root, p) ? p : null;
   }
 
+  /**
+   * The name a recording is keyed by (one row per file). The same file reaches us under two names: a
+   * real Asterisk reports MixMonitor's absolute path below its own spool (MIXMONITOR_FILENAME), while
+   * the spool scan after a restart names it as Asterisk's `/var/spool/asterisk/…` path. An absolute
+   * name below this server's spoolDir is therefore keyed as `/var/spool/asterisk/<path below the
+   * spool>`, the name Asterisk reports for a relative name under monitor/. Other names are kept: a
+   * relative one is the name the service itself gave MixMonitor (conference segments).
+   */
+  nameOf(serverId: string, file: string): string {
+    const src = this.sources.find((s) => s.serverId === serverId);
+    if (!src || !safeName(file) || !path.isAbsolute(file) || file.startsWith(ASTERISK_SPOOL)) return file;
+    const root = path.resolve(src.spoolDir);
+    const p = path.resolve(file);
+    return within(root, p) ? ASTERISK_SPOOL + path.relative(root, p).split(path.sep).join('/') : file;
+  }
+
   /** Where a source file is kept below RECORDINGS_DIR: day / server / its path below the spool (monitor/…). */
   private destination(serverId: string, source: string, at: Date): { rel: string; dest: string } {
     const root = path.resolve(this.sources.find((s) => s.serverId === serverId)!.spoolDir);
@@ -89,16 +105,17 @@ export class RecordingCollector {
 
   /** A recording began: remember it, linked to its call when the call is known. */
   async started(r: { serverId: string; file: string; linkedid?: string; kind: string; at: Date }): Promise<void> {
+    const name = this.nameOf(r.serverId, r.file);
     const call = r.linkedid ? await this.knex('calls').where({ server_id: r.serverId, linkedid: r.linkedid }).first('id') : undefined;
     await this.knex('recordings')
-      .insert({ server_id: r.serverId, name: r.file, linkedid: r.linkedid ?? null, call_id: call?.id ?? null, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
+      .insert({ server_id: r.serverId, name, linkedid: r.linkedid ?? null, call_id: call?.id ?? null, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
       .onConflict(['server_id', 'name'])
       .merge({ linkedid: this.knex.raw('coalesce(recordings.linkedid, excluded.linkedid)'), call_id: this.knex.raw('coalesce(recordings.call_id, excluded.call_id)') });
   }
 
   /** The recording ended (stop, hangup, or a message finished): collect the file. */
   finished(serverId: string, file: string, at: Date): Promise<void> {
-    const job = this.collect(serverId, file, at).finally(() => this.pending.delete(job));
+    const job = this.collect(serverId, this.nameOf(serverId, file), at).finally(() => this.pending.delete(job));
     this.pending.add(job);
     return job;
   }

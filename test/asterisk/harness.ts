@@ -54,6 +54,8 @@ export async function startRealHarness(opts: { env?: Record<string, string> } = 
       ami: { host: '127.0.0.1', port: ast.plan.amiPort, username: ast.plan.ami.username, password: ast.plan.ami.password },
       ari: { url: `http://127.0.0.1:${ast.plan.httpPort}`, username: ast.plan.ari.username, password: ast.plan.ari.password, app: 'hotline' },
       spoolDir: ast.plan.spoolDir,
+      // Asterisk's own record of queue calls: the service dates the calls of its downtime by it.
+      queueLog: path.join(ast.plan.logDir, 'queue_log'),
     },
   ]);
   const h: Partial<RealHarness> & { ast: AsteriskInstance; db: TestDatabase } = { ast, db, sms, recordingsDir };

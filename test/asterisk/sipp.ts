@@ -91,10 +91,51 @@ export async function registerPhone(ast: AsteriskInstance, ext: string, opts: { 
   return run;
 }
 
-/** The county line (every trunk-* and link-* contact): answers after `answerMs`, or busy (486). */
-export async function countyLine(ast: AsteriskInstance, mode: 'answer' | 'busy', answerMs = 500): Promise<SippRun> {
+/**
+ * Whether a process has bound this loopback UDP port (SIPp listening), read from /proc/net/udp:
+ * binding the port ourselves to find out could take it from SIPp. Elsewhere than Linux: assumed.
+ */
+function udpBound(port: number): boolean {
+  const local = ` 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} `;
+  try {
+    return fs.readFileSync('/proc/net/udp', 'utf8').includes(local);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The county line (every trunk-* and link-* contact): answers after `answerMs`, or busy (486). Like a
+ * real line it answers Asterisk's OPTIONS (runSipp passes `-aa`). The trunk AORs qualify their static
+ * contact every 60 s, and a contact Asterisk found unreachable is dialled as CHANUNAVAIL until the next
+ * qualify. An OPTIONS Asterisk sent while no SIPp listened (at boot, between two tests) is retransmitted
+ * and ends within the AOR's qualify_timeout: answered by the new SIPp (Avail), or timed out, and then
+ * it marks the contact Unreachable even after a newer OPTIONS succeeded (seen on Asterisk 22.10:
+ * Reachable, then Unreachable with RTT 0 in the same second, then CHANUNAVAIL on the transfer). So
+ * the line is returned only when Asterisk shows the contact reachable once every OPTIONS sent before
+ * SIPp listened has ended, asking Asterisk to qualify again while it does not.
+ */
+export async function countyLine(ast: AsteriskInstance, mode: 'answer' | 'busy', answerMs = 500, aor = 'trunk-hx'): Promise<SippRun> {
   const scenario = path.join(SCENARIOS, mode === 'busy' ? 'phone-busy.xml' : 'phone-answer.xml');
-  return runSipp(ast, `county-${mode}`, scenario, ast.plan.countyPort, ['-d', String(answerMs)]);
+  const run = await runSipp(ast, `county-${mode}`, scenario, ast.plan.countyPort, ['-d', String(answerMs)]);
+  try {
+    const listening = await until(() => (udpBound(ast.plan.countyPort) ? Date.now() : null), { timeoutMs: 10_000, intervalMs: 50, what: 'SIPp listening on the county port' });
+    const qualifyTimeoutMs = 1000 * Number(/qualify_timeout\s*:\s*([\d.]+)/.exec(await ast.cli(`pjsip show aor ${aor}`))?.[1] ?? 3);
+    let reachableIn = 0;
+    await until(async () => {
+      if (!/Avail/.test(await ast.cli(`pjsip show aor ${aor}`))) {
+        reachableIn = 0;
+        await ast.cli(`pjsip qualify ${aor}`);
+        return false;
+      }
+      // reachable on two polls after the last earlier OPTIONS can have ended
+      return Date.now() - listening > qualifyTimeoutMs && ++reachableIn >= 2;
+    }, { timeoutMs: 20_000, intervalMs: 300, what: `the county line (${aor}) qualified as reachable` });
+  } catch (err) {
+    await run.stop();
+    throw new Error(`${(err as Error).message}\n${await ast.cli(`pjsip show aor ${aor}`).catch(() => '')}\n${run.diagnostics()}`);
+  }
+  return run;
 }
 
 /** A tone (a voice for Asterisk's silence detection), μ-law WAV, one second, looped by SIPp. */

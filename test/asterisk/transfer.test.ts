@@ -43,7 +43,10 @@ describe('real Asterisk: one-key transfer to a county line', function () {
     const call = await until(async () => {
       const c = await latestCallOf(h, from);
       return c?.state === 'answered' ? c : null;
-    }, { timeoutMs: 20_000, intervalMs: 100, what: 'the call to be answered' });
+    }, { timeoutMs: 20_000, intervalMs: 100, what: 'the call to be answered' }).catch(async (e) => {
+      // Asterisk's view of the queue (member paused, in use, in wrap-up) says why nobody answered.
+      throw new Error(`${e.message}: operator ${await operatorState(h, token)}; ${await h.ast.cli('queue show q-qy')}; channels ${JSON.stringify(await channels(h))}`);
+    });
     await until(async () => (await peersOf(h, 'PJSIP/carrier-')).some((n) => n.startsWith('PJSIP/1001-')), { what: 'caller bridged with 1001' });
     return { caller, call };
   }
@@ -143,7 +146,12 @@ describe('real Asterisk: one-key transfer to a county line', function () {
     expect(opLeg, 'the operator is in the consultation').to.not.equal(undefined);
     await h.ast.cli(`channel request hangup ${opLeg!.name}`);
     await until(async () => (await peersOf(h, 'PJSIP/carrier-')).some((n) => n.startsWith('PJSIP/trunk-hx-')), { timeoutMs: 15_000, what: 'Asterisk bridges the caller to 环县' });
-    await until(async () => (await transfer(r.body.id)).status === 'completed', { timeoutMs: 10_000, what: 'the transfer completed' });
+    // Asterisk says the transfer happened with one AttendedTransfer event: on a timeout, show the row,
+    // the channels and Asterisk's own account of the bridges, so a failure says which side was late.
+    await until(async () => (await transfer(r.body.id)).status === 'completed', { timeoutMs: 10_000, what: 'the transfer completed' }).catch(async (e) => {
+      const bridges = h.ast.logTail(400).split('\n').filter((l) => /transfer|optimiz|hotline-consult|trunk-hx/i.test(l)).slice(-40).join('\n');
+      throw new Error(`${e.message}: transfer ${JSON.stringify(await transfer(r.body.id))}; channels ${JSON.stringify(await channels(h))}\n${bridges}`);
+    });
     await until(async () => (await h.t.http('GET', `/api/tickets/${ticket.no}`, { token })).body.mainUnit === 'QY-HX', { timeoutMs: 10_000, what: 'ticket dispatched to 环县' });
   });
 

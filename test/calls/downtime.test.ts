@@ -59,6 +59,23 @@ for (const database of DATABASE_KINDS) {
       expect(await h.db.knex('call_transitions').where({ call_id: call.id, event: 'answered' }).count({ n: '*' }).first().then((r) => Number(r?.n))).to.equal(1);
     });
 
+    it('given an answered call, when the service is stopped and the caller hangs up meanwhile, then after a later restart its end and talk time are Asterisk’s (queue_log), not the resync time', async () => {
+      const id = await h.sim.placeInboundCall({ from: '13600006003', to: '12345', trunk: 'carrier' });
+      await until(async () => (await h.db.knex('calls').where({ linkedid: id }).first())?.state === 'answered', { timeoutMs: 20_000, what: 'answered with the service up' });
+      await h.stopService();
+      await until(() => Date.now() - queueLog(id).find((l) => l.event === 'CONNECT')!.at >= 1500, { timeoutMs: 5000, what: 'some talk' });
+      h.sim.hangup(id);
+      const complete = await until(() => queueLog(id).find((l) => l.event.startsWith('COMPLETE')), { what: 'queue_log complete' });
+      // The service comes back a while after the hangup: an end taken from the resync would be later.
+      await until(() => Date.now() - complete.at >= 2500, { timeoutMs: 5000, what: 'time passing before the restart' });
+      await h.startService();
+      await h.calls.idle(); // the post-resync work (reconciliation from queue_log and the spool) is done
+      const call = await until(async () => { const c = await h.db.knex('calls').where({ linkedid: id }).first(); return c?.state === 'ended' && c.talk_seconds !== null ? c : null; }, { timeoutMs: 10_000, what: 'the call ended with its talk time' });
+      expect({ endedAt: new Date(call.ended_at).getTime(), talkSeconds: call.talk_seconds, reconciled: call.reconciled }).to.deep.equal({ endedAt: complete.at, talkSeconds: Number(complete.data[1]), reconciled: true });
+      const end = await h.db.knex('call_transitions').where({ call_id: call.id, event: 'reconciled_gone' }).first();
+      expect(new Date(end.at).getTime()).to.equal(complete.at);
+    });
+
     it('given the service stopped, when a call is answered meanwhile and ends after the restart, then its wait is Asterisk’s hold time (not the resync time) and its recording is collected', async () => {
       await h.stopService();
       const id = await h.sim.placeInboundCall({ from: '13600006002', to: '12345', trunk: 'carrier' });

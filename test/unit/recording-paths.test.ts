@@ -25,4 +25,23 @@ describe('recording file names from Asterisk (path safety)', () => {
   it('given an unknown server, when resolved, then refused', () => {
     expect(c.sourcePath('other', '1.wav')).to.equal(null);
   });
+
+  // One file is one row: the real Asterisk's MixMonitor reports the absolute path below its spool, the
+  // spool scan after a restart the same file as /var/spool/asterisk/…; both must give the same key.
+  const names: Array<[string, string]> = [
+    [path.join(spool, 'monitor', '1795.0.wav'), '/var/spool/asterisk/monitor/1795.0.wav'],
+    ['/var/spool/asterisk/monitor/1795.0.wav', '/var/spool/asterisk/monitor/1795.0.wav'],
+    [path.join(spool, 'monitor', 'hotline-messages', '1795.0.wav'), '/var/spool/asterisk/monitor/hotline-messages/1795.0.wav'],
+    ['hotline-conf/room-operator-3.wav', 'hotline-conf/room-operator-3.wav'],
+    [spool + '-other/evil.wav', spool + '-other/evil.wav'],
+    [path.join(spool, '..', 'evil.wav'), path.join(spool, '..', 'evil.wav')],
+  ];
+  for (const [name, key] of names) {
+    it(`given the name ${JSON.stringify(name)}, when keyed, then its row is ${JSON.stringify(key)}`, () => {
+      expect(c.nameOf('qy', name)).to.equal(key);
+    });
+  }
+  it('given an unknown server, when keyed, then the name is kept', () => {
+    expect(c.nameOf('other', path.join(spool, 'monitor', '1.wav'))).to.equal(path.join(spool, 'monitor', '1.wav'));
+  });
 });
