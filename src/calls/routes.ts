@@ -137,7 +137,7 @@ export function registerCallRoutes(api: Api, d: CallsDeps) {
       await d.audit.record({ actorUserId: user!.id, actor: user!.username, action: 'recording.access', targetType: 'recording', targetId: String(r.id), requestId, details: { range: req.header('range') ?? null, callId: r.call_id } });
       res.setHeader('content-type', 'audio/wav');
       res.setHeader('cache-control', 'private, no-store');
-      await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, lastModified: false, headers: { 'x-recording-sha256': r.sha256 ?? '' }, maxAge: 0 }, (err) => (err && !res.headersSent ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => res.sendFile(file, { acceptRanges: true, lastModified: false, dotfiles: 'allow', headers: { 'x-recording-sha256': r.sha256 ?? '' }, maxAge: 0 }, (err) => (err && !res.headersSent ? reject(err) : resolve())));
       return undefined;
     },
   });

@@ -18,8 +18,13 @@ export async function buildTemplate(target = TEMPLATE_DIR): Promise<string[]> {
     const ran = await migrateLatest(db.knex);
     await db.destroy();
     fs.mkdirSync(path.dirname(target), { recursive: true });
+    // The description goes first and comes back last: a starting service never seeds from a half copy.
+    fs.rmSync(`${target}.json`, { force: true });
+    const staged = `${target}.tmp-${process.pid}`;
+    fs.rmSync(staged, { recursive: true, force: true });
+    fs.cpSync(path.join(work, 'pglite'), staged, { recursive: true });
     fs.rmSync(target, { recursive: true, force: true });
-    fs.cpSync(path.join(work, 'pglite'), target, { recursive: true });
+    fs.renameSync(staged, target);
     writeTemplateMeta(target, ran);
     return ran;
   } finally {

@@ -29,6 +29,16 @@ export function pgliteVersion(): string {
 }
 
 const metaFile = (template: string) => `${template}.json`;
+const MIGRATIONS = path.resolve(__dirname, '..', '..', 'migrations');
+
+/** The migrations this code has, in order, named as knex records them. */
+function codeMigrations(): string[] {
+  return fs
+    .readdirSync(MIGRATIONS)
+    .filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.(ts|js)$/, ''))
+    .sort();
+}
 
 /** The template's description, or null when there is no usable one. */
 export function readTemplate(template = TEMPLATE_DIR): TemplateMeta | null {
@@ -48,6 +58,9 @@ export function seedFromTemplate(dir: string, template = TEMPLATE_DIR): boolean 
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return false;
   const meta = readTemplate(template);
   if (!meta || meta.pglite !== pgliteVersion()) return false;
+  // Its migrations must be the code's first ones (a template from another branch is not ours).
+  const code = codeMigrations();
+  if (meta.migrations.length > code.length || meta.migrations.some((m, i) => m !== code[i])) return false;
   // Only into an empty directory: a half-written one is left for PGlite to report, never overwritten.
   if (fs.existsSync(dir) && fs.readdirSync(dir).length > 0) return false;
   const partial = `${dir}.seeding`;

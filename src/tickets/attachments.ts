@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { AppError } from '../http/errors';
 
 /**
@@ -55,28 +57,29 @@ export class AttachmentFiles {
    * Stream an upload to disk while hashing it. Throws 413 `attachment.too_large`, 400 `attachment.empty`
    * or 415 `attachment.type_mismatch` (the bytes are not what the media type says); nothing is kept then.
    */
-  async save(ticketNo: string, contentType: string, body: AsyncIterable<Buffer | string>): Promise<StoredFile> {
+  async save(ticketNo: string, contentType: string, body: NodeJS.ReadableStream): Promise<StoredFile> {
     const month = new Date().toISOString().slice(0, 7);
     const storageKey = `${month}/${ticketNo.replace(/[^A-Za-z0-9_-]/g, '_')}-${crypto.randomUUID()}`;
     const final = this.resolve(storageKey);
     const partial = `${final}.part`;
-    await fs.promises.mkdir(path.dirname(final), { recursive: true });
-    const out = fs.createWriteStream(partial, { flags: 'wx' });
     const hash = crypto.createHash('sha256');
     let size = 0;
     let head = Buffer.alloc(0);
+    const max = this.maxBytes;
+    // Counted, capped and hashed on the way to disk; pipeline() turns any stream's error (a full disk,
+    // a closed connection, the cap) into this call's rejection instead of an unhandled 'error' event.
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        if (size > max) return done(new AppError(413, 'attachment.too_large', `附件超过 ${Math.floor(max / 1024 / 1024)}MB 上限`, { maxBytes: max }));
+        if (head.length < 8) head = Buffer.concat([head, chunk.subarray(0, 8)]);
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
     try {
-      for await (const chunk of body) {
-        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        size += buf.length;
-        if (size > this.maxBytes) {
-          throw new AppError(413, 'attachment.too_large', `附件超过 ${Math.floor(this.maxBytes / 1024 / 1024)}MB 上限`, { maxBytes: this.maxBytes });
-        }
-        if (head.length < 8) head = Buffer.concat([head, buf.subarray(0, 8)]);
-        hash.update(buf);
-        if (!out.write(buf)) await new Promise<void>((resolve) => out.once('drain', resolve));
-      }
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await fs.promises.mkdir(path.dirname(final), { recursive: true });
+      await pipeline(body, meter, fs.createWriteStream(partial, { flags: 'wx' }));
       if (size === 0) throw new AppError(400, 'attachment.empty', '上传的附件为空');
       const magic = ATTACHMENT_TYPES[contentType]?.magic;
       if (magic && !magic.some((m) => head.subarray(0, m.length).equals(m))) {
@@ -85,7 +88,6 @@ export class AttachmentFiles {
       await fs.promises.rename(partial, final);
       return { storageKey, sizeBytes: size, sha256: hash.digest('hex') };
     } catch (err) {
-      out.destroy();
       await fs.promises.rm(partial, { force: true });
       throw err;
     }

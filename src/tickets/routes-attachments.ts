@@ -42,16 +42,16 @@ export function registerAttachmentRoutes(api: Api, d: AttachmentRouteDeps) {
       if (!fileName) throw new AppError(400, 'attachment.bad_name', '附件文件名无效', { fileName: query.fileName });
       const contentType = mediaType(req.header('content-type'));
       const stored = await d.files.save(params.no, contentType, req);
+      let id: number;
       try {
-        const actor = actorOf(user!, requestId);
-        const id = await d.links.addAttachment(params.no, { fileName, contentType, ...stored }, actor);
-        const a = (await d.tickets.store.attachment(params.no, id))!;
-        return { id, fileName, contentType, sizeBytes: stored.sizeBytes, sha256: stored.sha256, uploadedBy: a.uploadedBy as string, uploadedAt: new Date(a.uploadedAt as Date).toISOString() };
+        id = await d.links.addAttachment(params.no, { fileName, contentType, ...stored }, actorOf(user!, requestId));
       } catch (err) {
         // No file without its row: the ticket may have gone meanwhile, or the database refused.
         await d.files.remove(stored.storageKey);
         throw err;
       }
+      const a = (await d.tickets.store.attachment(params.no, id))!;
+      return { id, fileName, contentType, sizeBytes: stored.sizeBytes, sha256: stored.sha256, uploadedBy: a.uploadedBy as string, uploadedAt: new Date(a.uploadedAt as Date).toISOString() };
     },
   });
 
@@ -72,7 +72,7 @@ export function registerAttachmentRoutes(api: Api, d: AttachmentRouteDeps) {
       res.setHeader('x-content-type-options', 'nosniff');
       res.setHeader('cache-control', 'private, no-store');
       if (a.sha256) res.setHeader('x-attachment-sha256', a.sha256 as string);
-      await new Promise<void>((resolve, reject) => res.sendFile(file, { lastModified: false, maxAge: 0 }, (err) => (err && !res.headersSent ? reject(err) : resolve())));
+      await new Promise<void>((resolve, reject) => res.sendFile(file, { lastModified: false, maxAge: 0, dotfiles: 'allow' }, (err) => (err && !res.headersSent ? reject(err) : resolve())));
       return undefined;
     },
   });

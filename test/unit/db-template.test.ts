@@ -47,6 +47,14 @@ describe('the pre-initialised embedded database (template)', function () {
     expect(fs.existsSync(path.join(dir, 'PG_VERSION'))).to.equal(false);
   });
 
+  it('given a template holding a migration this code does not have (another branch), then it is not used', () => {
+    const foreign = path.join(root, 'foreign');
+    fs.cpSync(template, foreign, { recursive: true });
+    const meta = readTemplate(template)!;
+    fs.writeFileSync(`${foreign}.json`, JSON.stringify({ ...meta, migrations: [...meta.migrations, '29991231000000_from_another_branch'] }));
+    expect(seedFromTemplate(path.join(root, 'foreign-data', 'pglite'), foreign)).to.equal(false);
+  });
+
   it('given a directory that already holds files, then the template never overwrites it', () => {
     const dir = path.join(root, 'busy', 'pglite');
     fs.mkdirSync(dir, { recursive: true });
