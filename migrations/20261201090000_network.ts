@@ -10,6 +10,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('tickets', (t) => {
     t.string('origin_centre', 16).nullable();
     t.string('origin_no', 32).nullable();
+    // County: the sequence number of the first event pushed for this ticket (events before the network was on stay local).
+    t.integer('network_from_seq').nullable();
     t.unique(['origin_centre', 'origin_no']);
   });
   await knex.schema.createTable('network_facts', (t) => {
@@ -58,6 +60,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.schema.dropTable('network_facts');
   await knex.schema.alterTable('tickets', (t) => {
     t.dropUnique(['origin_centre', 'origin_no']);
+    t.dropColumn('network_from_seq');
     t.dropColumn('origin_no');
     t.dropColumn('origin_centre');
   });

@@ -32,6 +32,8 @@ export interface TicketEventFact {
   ticketNo: string;
   /** 1 for the ticket's first event, then +1 per event: the receiver applies seq n only after n-1. */
   seq: number;
+  /** The first seq ever pushed for this ticket (1 unless it had events before the network was on). */
+  fromSeq: number;
   occurredAt: string;
   event: { id: number; event: string; fromStatus: string | null; toStatus: string; actor: string; actorUnit: string | null; reason: string | null; data: Record<string, unknown> };
   ticket: TicketSnapshot;
@@ -73,11 +75,20 @@ export async function ticketSnapshot(trx: Knex.Transaction, no: string): Promise
 export async function ticketEventFacts(trx: Knex.Transaction, centre: string, no: string, events: EventRow[]): Promise<TicketEventFact[]> {
   const total = Number(((await trx('ticket_events').where({ ticket_no: no }).count({ n: '*' }).first()) as { n: string | number }).n);
   const ticket = await ticketSnapshot(trx, no);
+  const first = total - events.length + 1;
+  // The first push of a ticket fixes where its chain starts at the city (earlier events stayed local).
+  const row = (await trx('tickets').where({ no }).first('network_from_seq')) as { network_from_seq: number | null };
+  let fromSeq = row.network_from_seq;
+  if (fromSeq === null) {
+    fromSeq = first;
+    await trx('tickets').where({ no }).update({ network_from_seq: fromSeq });
+  }
   return events.map((e, i) => ({
     kind: 'ticket_event',
     factId: `${centre}:te:${e.id}`,
     ticketNo: no,
-    seq: total - events.length + i + 1,
+    seq: first + i,
+    fromSeq: fromSeq!,
     occurredAt: e.at.toISOString(),
     event: { id: e.id, event: e.event, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, actorUnit: e.actorUnit, reason: e.reason, data: e.data },
     ticket,

@@ -18,6 +18,11 @@ const HEARTBEAT_MS = 5_000;
 /** A county's queues for the city: the figures only, never the waiting callers' numbers (第二十七条). */
 const liveQueues = (boards: Awaited<ReturnType<typeof Wallboard.readSnapshot>>) => boards.map(({ waiting, ...q }) => ({ ...q, waitingCount: waiting.length }));
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Facts per upward request, by size: well under the receiver's 2 MB body limit. */
+const MAX_BATCH_BYTES = 1_000_000;
+
+/** The other centre answered, and said no (as opposed to not answering at all). */
+class Refused extends Error {}
 
 export interface NetworkInternals {
   boss: PgBoss;
@@ -25,6 +30,7 @@ export interface NetworkInternals {
   /** Facts (or tickets) queued and not yet delivered, per queue. */
   backlog(queue?: string): Promise<number>;
   receiver: FactReceiver | null;
+  ticketOutbox: NetworkTicketOutbox;
 }
 
 export interface NetworkFeature extends Feature {
@@ -59,12 +65,13 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
       boss.on('error', (err) => log.warn({ err: (err as Error).message }, 'pg-boss error'));
       await boss.start();
       const queues = role === 'county' ? [UP_QUEUE] : peers.map((p) => downQueue(p.code));
-      for (const q of queues) await boss.createQueue(q, { name: q, retryLimit: QUEUE_OPTIONS.retryLimit, retryDelay: QUEUE_OPTIONS.retryDelay, retryBackoff: false, retentionMinutes: QUEUE_OPTIONS.retentionDays * 1440 });
+      for (const q of queues) await boss.createQueue(q, { name: q, retryLimit: QUEUE_OPTIONS.retryLimit, retryDelay: QUEUE_OPTIONS.retryDelay, retryBackoff: false, retentionMinutes: QUEUE_OPTIONS.retentionDays * 1440, expireInSeconds: QUEUE_OPTIONS.expireInSeconds });
       const b = boss;
       const kick = (queue: string) => setImmediate(() => relays.find((r) => r.queue === queue)?.kick());
 
       const t = tickets();
-      if (t) t.setOutbox(new NetworkTicketOutbox(b, role, c.centreCode, peers, kick));
+      const ticketOutbox = new NetworkTicketOutbox(b, role, c.centreCode, peers, kick);
+      if (t) t.setOutbox(ticketOutbox);
       const calls = ctx.services.get(CALLS_SERVICE) as CallsInternals | undefined;
       if (role === 'county' && calls) calls.store.setOutbox(async (trx, callId) => { await enqueue(b, trx, UP_QUEUE, [{ kind: 'call_ref', callId }]); kick(UP_QUEUE); });
 
@@ -72,12 +79,13 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
         const text = JSON.stringify(body);
         const res = await fetch(url, { method: 'POST', headers: signedHeaders(key, c.centreCode, text), body: text, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
         const answer = (await res.json().catch(() => null)) as Record<string, unknown> | null;
-        if (!res.ok) throw new Error(`${url} answered ${res.status} ${JSON.stringify(answer?.error ?? answer)}`);
+        if (!res.ok) throw new Refused(`${url} answered ${res.status} ${JSON.stringify(answer?.error ?? answer)}`);
         return answer;
       };
-      const backlog = async (queue = queues[0]!) => Number(((await ctx.knex.raw(`select count(*) as n from pgboss.job where name = ? and state < 'completed'`, [queue])) as { rows: Array<{ n: string }> }).rows[0]!.n);
+      // Undelivered = not completed nor cancelled (a job pg-boss gave up on still counts: it was never delivered).
+      const backlog = async (queue = queues[0]!) => Number(((await ctx.knex.raw(`select count(*) as n from pgboss.job where name = ? and state in ('created', 'retry', 'active', 'failed')`, [queue])) as { rows: Array<{ n: string }> }).rows[0]!.n);
       const oldestPending = async (queue: string) => {
-        const r = (await ctx.knex.raw(`select extract(epoch from now() - min(created_on)) as s from pgboss.job where name = ? and state < 'completed'`, [queue])) as { rows: Array<{ s: string | null }> };
+        const r = (await ctx.knex.raw(`select extract(epoch from now() - min(created_on)) as s from pgboss.job where name = ? and state in ('created', 'retry', 'active', 'failed')`, [queue])) as { rows: Array<{ s: string | null }> };
         return r.rows[0]!.s === null ? null : Number(r.rows[0]!.s);
       };
 
@@ -88,15 +96,21 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
           const byFact = new Map<string, string>();
           const facts: Fact[] = [];
           const done: string[] = [];
+          const later: string[] = [];
+          let bytes = 0;
           for (const j of jobs) {
             const data = j.data as Fact | { kind: 'call_ref'; callId: number };
             const fact = data.kind === 'call_ref' ? await callFact(ctx.knex, c.centreCode, data.callId) : data;
             if (!fact) { done.push(j.id); continue; }
+            const size = Buffer.byteLength(JSON.stringify(fact));
+            // Long tickets make big facts: what does not fit this request goes in the next one.
+            if (facts.length && bytes + size > MAX_BATCH_BYTES) { later.push(j.id); continue; }
+            bytes += size;
             byFact.set(fact.factId, j.id);
             facts.push(fact);
           }
           const r = (await post(`${parent}/api/network/facts`, c.networkKey!, { facts })) as { applied: string[]; duplicates: string[]; deferred: string[] };
-          return { done: [...done, ...[...r.applied, ...r.duplicates].map((f) => byFact.get(f)!).filter(Boolean)], retry: r.deferred.map((f) => byFact.get(f)!).filter(Boolean) };
+          return { done: [...done, ...[...r.applied, ...r.duplicates].map((f) => byFact.get(f)!).filter(Boolean)], retry: [...later, ...r.deferred.map((f) => byFact.get(f)!).filter(Boolean)] };
         }, log));
         heartbeat = setInterval(() => {
           void (async () => post(`${parent}/api/network/heartbeat`, c.networkKey!, { backlog: await backlog(UP_QUEUE), oldestPendingSeconds: await oldestPending(UP_QUEUE), live: { queues: liveQueues(await Wallboard.readSnapshot(ctx.live)) } }))().catch(() => undefined);
@@ -107,12 +121,25 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
         for (const p of peers) {
           relays.push(new Relay(b, downQueue(p.code), async (jobs) => {
             const done: string[] = [];
+            const retry: string[] = [];
             // One by one: a ticket the county has is answered as such, so a retry never makes a second one.
-            for (const j of jobs) {
-              await post(`${p.url.replace(/\/$/, '')}/api/network/tickets`, p.key, j.data);
-              done.push(j.id);
+            // A ticket the county refuses is offered again on its own and holds up no other; when the
+            // county does not answer at all, the rest wait for the next pass.
+            for (const [i, j] of jobs.entries()) {
+              try {
+                await post(`${p.url.replace(/\/$/, '')}/api/network/tickets`, p.key, j.data);
+                done.push(j.id);
+              } catch (err) {
+                if (!(err instanceof Refused)) {
+                  if (!done.length) throw err;
+                  retry.push(...jobs.slice(i).map((x) => x.id));
+                  break;
+                }
+                log.error({ err: err.message, centre: p.code, cityNo: (j.data as DownTicket).no }, 'the county refused a ticket sent down; it is offered again');
+                retry.push(j.id);
+              }
             }
-            return { done, retry: [] };
+            return { done, retry };
           }, log));
         }
       }
@@ -159,7 +186,7 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
           for (const q of queues) this.set({ queue: q }, await backlog(q));
         },
       });
-      feature.internals = { boss: b, relays, backlog, receiver };
+      feature.internals = { boss: b, relays, backlog, receiver, ticketOutbox };
       log.info({ queues }, 'network on');
     },
     async start() {

@@ -7,8 +7,11 @@ import { DownTicket, ticketEventFacts, ticketSnapshot } from './facts';
 export const UP_QUEUE = 'network-up';
 export const downQueue = (centre: string) => `network-down-${centre.toLowerCase()}`;
 
-/** How long an undelivered fact is kept and how often it is offered again (pg-boss retry settings). */
-export const QUEUE_OPTIONS = { retryLimit: 1_000_000, retryDelay: 1, retryBackoff: false, retentionDays: 365 } as const;
+/**
+ * pg-boss settings: an undelivered fact is offered again every 2 s with no practical limit (2·10⁹
+ * tries), kept a year, and a job left active by a crashed process is offered again after 60 s.
+ */
+export const QUEUE_OPTIONS = { retryLimit: 2_000_000_000, retryDelay: 2, retryBackoff: false, retentionDays: 365, expireInSeconds: 60 } as const;
 
 export interface Peer {
   code: string;
@@ -28,7 +31,7 @@ export async function enqueue(boss: PgBoss, trx: Knex.Transaction, queue: string
   const conn = (await (trx as unknown as { client: { acquireConnection(): Promise<{ query(text: string, values: unknown[]): Promise<{ rows: unknown[] }> }> } }).client.acquireConnection());
   const keepUntil = new Date(Date.now() + QUEUE_OPTIONS.retentionDays * 86_400_000).toISOString();
   await boss.insert(
-    items.map((data) => ({ name: queue, data, retryLimit: QUEUE_OPTIONS.retryLimit, retryDelay: QUEUE_OPTIONS.retryDelay, retryBackoff: false, keepUntil })),
+    items.map((data) => ({ name: queue, data, retryLimit: QUEUE_OPTIONS.retryLimit, retryDelay: QUEUE_OPTIONS.retryDelay, retryBackoff: false, expireInSeconds: QUEUE_OPTIONS.expireInSeconds, keepUntil })),
     { db: { executeSql: (text: string, values: unknown[]) => conn.query(text, values) as Promise<{ rows: unknown[] }> } },
   );
 }

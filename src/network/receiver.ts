@@ -3,6 +3,7 @@ import { Logger } from '../logging/logger';
 import { TicketsApi } from '../tickets/feature';
 import { ActionInput, Actor } from '../tickets/service';
 import { Fact, TicketEventFact } from './facts';
+import { AppError } from '../http/errors';
 
 export interface ApplyResult {
   applied: string[];
@@ -31,11 +32,9 @@ export class FactReceiver {
   async apply(centre: string, facts: Fact[], now = new Date()): Promise<ApplyResult> {
     const res: ApplyResult = { applied: [], duplicates: [], deferred: [] };
     // Within a batch a ticket's facts are taken in their order, whatever order the sender read them in.
-    // (A total order: tickets by first appearance, then seq; calls where they came.)
-    const first = new Map<string, number>();
-    facts.forEach((f, i) => { if (f.kind === 'ticket_event' && !first.has(f.ticketNo)) first.set(f.ticketNo, i); });
-    const key = (f: Fact, i: number): [number, number] => (f.kind === 'ticket_event' ? [first.get(f.ticketNo)!, f.seq] : [i, 0]);
-    const sorted = facts.map((f, i) => ({ f, k: key(f, i) })).sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1]).map((x) => x.f);
+    // Tickets are locked in one fixed order (by number), so two batches never wait on each other crosswise.
+    const tickets = facts.filter((f): f is TicketEventFact => f.kind === 'ticket_event').sort((a, b) => (a.ticketNo < b.ticketNo ? -1 : a.ticketNo > b.ticketNo ? 1 : a.seq - b.seq));
+    const sorted: Fact[] = [...tickets, ...facts.filter((f) => f.kind !== 'ticket_event')];
     let lastOccurred: Date | null = null;
     await this.knex.transaction(async (trx) => {
       const blocked = new Set<string>();
@@ -46,7 +45,7 @@ export class FactReceiver {
         }
         if (f.kind === 'ticket_event') {
           const head = (await trx('network_tickets').where({ centre, no: f.ticketNo }).forUpdate().first('last_seq')) as { last_seq: number } | undefined;
-          if (blocked.has(f.ticketNo) || f.seq !== (head?.last_seq ?? 0) + 1) {
+          if (blocked.has(f.ticketNo) || f.seq !== (head ? head.last_seq + 1 : (f.fromSeq ?? 1))) {
             blocked.add(f.ticketNo);
             res.deferred.push(f.factId);
             continue;
@@ -101,6 +100,12 @@ export class FactReceiver {
     const tickets = this.tickets();
     const unit = this.unitOf(centre);
     if (!tickets || !origin || origin.centre !== this.self || !unit) return;
+    // A county writes only onto a city ticket that is dispatched to it (its key proves who it is, not what it may touch).
+    const mine = await tickets.get(origin.no).then((t) => t.mainUnit === unit, () => false);
+    if (!mine) {
+      this.log.warn({ centre, ticketNo: f.ticketNo, cityNo: origin.no }, 'county fact names a city ticket not dispatched to it; not mirrored');
+      return;
+    }
     const unitActor: Actor = { userId: null, username: `network:${centre}`, roles: [], unitCode: unit, centre };
     const hotline: Actor = { userId: null, username: `network:${centre}`, roles: ['operator'], unitCode: null, centre };
     const e = f.event;
@@ -113,9 +118,13 @@ export class FactReceiver {
     else if (e.event === 'visit') step = { input: { type: 'visit', level: e.data.level as never, cause: (e.data.cause as never) ?? null, reason: `${centre}县(区)平台回访` }, actor: hotline };
     if (!step) return;
     try {
-      await tickets.act(origin.no, step.input, step.actor);
+      // Quiet: the county has already told the caller (result SMS); the city must not send it twice.
+      await tickets.act(origin.no, step.input, step.actor, { quiet: true });
     } catch (err) {
-      this.log.warn({ err: (err as Error).message, centre, ticketNo: f.ticketNo, cityNo: origin.no, event: e.event }, 'county step not written onto the city ticket');
+      // A step the city ticket refuses (already answered, withdrawn) is logged; anything else (a lock
+      // timeout, a lost connection) fails the batch so that it is delivered again.
+      if (!(err instanceof AppError)) throw err;
+      this.log.warn({ err: err.message, centre, ticketNo: f.ticketNo, cityNo: origin.no, event: e.event }, 'county step not written onto the city ticket');
     }
   }
 }

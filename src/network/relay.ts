@@ -77,8 +77,9 @@ export class Relay {
       return false;
     }
     if (result.done.length) await this.boss.complete(this.queue, result.done);
-    // Deferred by the receiver: an earlier fact of the same ticket has not arrived yet.
+    // Deferred by the receiver (an earlier fact of the same ticket has not arrived yet) or refused: offered again later.
     if (result.retry.length) await this.boss.fail(this.queue, result.retry);
-    return jobs.length === size;
+    // Straight on only while work gets done: a batch of nothing but deferred facts waits like an idle queue.
+    return jobs.length === size && result.done.length > 0;
   }
 }

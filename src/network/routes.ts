@@ -12,7 +12,7 @@ const TAGS = ['network'];
 const VIEWERS: Role[] = ['supervisor', 'admin', 'auditor'];
 const CODE = z.string().regex(/^[A-Z][A-Z0-9]{1,7}$/);
 
-const Snapshot = z.object({ no: z.string().max(32), status: z.string().max(24), channel: z.string().max(32), category: z.string().max(24), domain: z.string().max(48) }).passthrough();
+const Snapshot = z.object({ no: z.string().max(32), status: z.string().max(24), channel: z.string().max(32), category: z.string().max(24), domain: z.string().max(48), content: z.string().max(20_000), createdAt: z.string().datetime(), updatedAt: z.string().datetime() }).passthrough();
 const FactBody = z.object({
   facts: z
     .array(
@@ -25,7 +25,7 @@ const FactBody = z.object({
 });
 const ApplyResultSchema = z.object({ applied: z.array(z.string()), duplicates: z.array(z.string()), deferred: z.array(z.string()) }).openapi('NetworkApplyResult');
 const Heartbeat = z.object({ backlog: z.number().int().min(0), oldestPendingSeconds: z.number().min(0).nullable(), live: z.unknown() });
-const DownBody = z.object({ centre: CODE, no: z.string().min(1).max(32), ticket: Snapshot, reason: z.string().max(500).nullable() });
+const DownBody = z.object({ centre: CODE, no: z.string().min(1).max(32), ticket: Snapshot, reason: z.string().max(4000).nullable() });
 
 export const CentreView = z
   .object({

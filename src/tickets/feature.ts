@@ -30,7 +30,7 @@ const CALENDAR_CHANNEL = 'tickets:calendar';
  */
 export interface TicketsApi {
   create(input: CreateTicketInput, actor?: Actor): ReturnType<TicketService['create']>;
-  act(no: string, input: ActionInput, actor?: Actor): ReturnType<TicketService['act']>;
+  act(no: string, input: ActionInput, actor?: Actor, opts?: { quiet?: boolean }): ReturnType<TicketService['act']>;
   get(no: string): ReturnType<TicketService['get']>;
   linkCall(ticketNo: string, linkedid: string, recordings?: RecordingRef[]): Promise<boolean>;
   linkRecording(ticketNo: string, rec: RecordingRef): Promise<boolean>;
@@ -114,7 +114,7 @@ export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsF
 
       const api: TicketsApi = {
         create: (input, actor = SYSTEM_ACTOR) => service.create(input, actor),
-        act: (no, input, actor = SYSTEM_ACTOR) => service.act(no, input, actor),
+        act: (no, input, actor = SYSTEM_ACTOR, opts) => service.act(no, input, actor, opts),
         get: (no) => service.get(no),
         linkCall: (no, linkedid, recordings) => links.linkCall(no, linkedid, recordings),
         linkRecording: (no, rec) => links.linkRecording(no, rec),

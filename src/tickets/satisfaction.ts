@@ -122,8 +122,8 @@ export class Satisfaction {
       if (!v) throw notFound('ticket.no_visit', `工单 ${no} 没有满意度回访记录`, { no });
       if (isSatisfied(v.level)) throw unprocessable('ticket.screening_not_dissatisfied', '只有回访不满意的工单需要甄别 (第二十二条(四))', { level: v.level });
       await trx('ticket_visits').where({ id: v.id }).update({ exclusion, exclusion_note: note });
-      const t = await trx('tickets').where({ no }).first('status');
-      await trx('ticket_events').insert({ ticket_no: no, at: this.tickets.now(), event: 'screening', from_status: t.status, to_status: t.status, actor: actor.username, actor_user_id: actor.userId, reason: note, data: JSON.stringify({ exclusion, visitId: Number(v.id) }) });
+      const t = await trx('tickets').where({ no }).forUpdate().first('status');
+      await this.tickets.logEvent(trx, { ticketNo: no, at: this.tickets.now(), event: 'screening', fromStatus: t.status, toStatus: t.status, actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: note, data: { exclusion, visitId: Number(v.id) } });
       await this.audit.record({ actorUserId: actor.userId, actor: actor.username, action: 'ticket.screening', targetType: 'ticket', targetId: no, requestId: actor.requestId, details: { exclusion } }, trx);
     });
   }

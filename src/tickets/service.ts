@@ -90,8 +90,8 @@ export class TicketService {
     this.outbox = outbox;
   }
 
-  /** Write one event row, and queue it for the network in the same transaction. */
-  private async logEvent(trx: Knex.Transaction, e: NewEvent): Promise<void> {
+  /** Write one event row, and queue it for the network in the same transaction (every event row goes through here). */
+  async logEvent(trx: Knex.Transaction, e: NewEvent): Promise<void> {
     const id = await this.store.insertEvent(trx, e);
     if (this.outbox) await this.outbox.ticketEvents(trx, e.ticketNo, [{ id, at: e.at, event: e.event, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, actorUserId: e.actorUserId, actorUnit: e.actorUnit, reason: e.reason, data: e.data }]);
   }
@@ -140,7 +140,8 @@ export class TicketService {
     if (accept && !kind) throw notFound('ticket.not_found', '工单不存在');
     const callerPhone = normalizePhone(input.callerPhone);
     // 第十七条(七): the same caller's same matter in progress; a ticket not yet written cannot match itself.
-    const repeat = accept ? await this.findRepeat({ callerPhone, content: input.content }) : null;
+    // A ticket the city sent down is the city's decision to hand over, not a new call to screen for repeats.
+    const repeat = accept && !input.origin ? await this.findRepeat({ callerPhone, content: input.content }) : null;
     // The number is taken in its own statement, so the sequence row is locked only for that instant and
     // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate).
     const no = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''));
@@ -219,13 +220,17 @@ export class TicketService {
     await this.d.audit.record(callerReadEntry(actor, nos, via));
   }
 
-  async act(no: string, input: ActionInput, actor: Actor): Promise<TicketRecord> {
+  /**
+   * Apply one lifecycle action. `quiet`: no result SMS to the caller (a step mirrored from the county
+   * platform, which has told the caller already).
+   */
+  async act(no: string, input: ActionInput, actor: Actor, opts: { quiet?: boolean } = {}): Promise<TicketRecord> {
     const at = this.now();
     const post: Array<() => Promise<void>> = [];
     await this.d.knex.transaction(async (trx) => {
       const t = await this.store.get(no, trx, true);
       if (!t) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
-      await this.applyInTrx(trx, t, input, actor, at, post);
+      await this.applyInTrx(trx, t, input, actor, at, post, opts.quiet ?? false);
     });
     await this.runPost(post);
     return this.get(no);
@@ -241,7 +246,7 @@ export class TicketService {
     }
   }
 
-  private async applyInTrx(trx: Knex.Transaction, t: TicketRecord, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>): Promise<void> {
+  private async applyInTrx(trx: Knex.Transaction, t: TicketRecord, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>, quiet = false): Promise<void> {
     const kind = this.actorKind(actor, t);
     if (!kind) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
     // A unit acts only on tickets currently dispatched to it (a returned or withdrawn ticket is no longer its own).
@@ -273,7 +278,7 @@ export class TicketService {
       throw new AppError(r.refusal.status, r.refusal.id, r.refusal.message, { no: t.no, state: r.refusal.state, event: r.refusal.event, allowed: allowedEvents(r.refusal.state) });
     }
     const next = r.next;
-    for (const fx of r.effects) await this.applyEffect(trx, t, fx, at, post);
+    for (const fx of r.effects) if (!(quiet && fx.type === 'send_result_sms')) await this.applyEffect(trx, t, fx, at, post);
     const update: Record<string, unknown> = {
       status: next.status, main_unit: next.mainUnit, handle_limit: next.handleLimit, flow: JSON.stringify(next.flow), version: t.version + 1, updated_at: at,
     };

@@ -25,6 +25,7 @@ describe('the city–county network: two instances, the link cut and restored', 
   let countyDb: TestDatabase;
   let city: TestService | null = null;
   let county: TestService | null = null;
+  let countyNet: ReturnType<typeof createNetworkFeature>;
   const toCity = new CutProxy(() => city!.service.port);
   const toCounty = new CutProxy(() => county!.service.port);
   const tok: Record<string, string> = {};
@@ -41,7 +42,7 @@ describe('the city–county network: two instances, the link cut and restored', 
     county = await startTestService({
       db: countyDb,
       log,
-      features: [createTicketsFeature(), createNetworkFeature({ heartbeatMs: 300 })],
+      features: [createTicketsFeature(), (countyNet = createNetworkFeature({ heartbeatMs: 300 }))],
       env: { CENTRE_CODE: 'HX', NETWORK_ROLE: 'county', NETWORK_PARENT_URL: toCity.url, NETWORK_KEY: KEY },
     });
   };
@@ -181,10 +182,30 @@ describe('the city–county network: two instances, the link cut and restored', 
     expect(t.replyText).to.equal('占道摊贩已劝离，已设置临时摊位区域。');
     expect(t.events.find((e: { event: string }) => e.event === 'sign').actor).to.equal('network:HX');
     // Delivered once: a second delivery of the same ticket (a retry) is answered with the same county ticket.
-    const again = JSON.stringify({ centre: 'QY', no: cityNo, ticket: { no: cityNo, status: 'dispatched', channel: 'phone', category: 'complaint', domain: 'market_supervision', content: 'x' }, reason: null });
+    const again = JSON.stringify({ centre: 'QY', no: cityNo, ticket: { no: cityNo, status: 'dispatched', channel: 'phone', category: 'complaint', domain: 'market_supervision', content: 'x', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString() }, reason: null });
     const r = await fetch(`${county!.baseUrl}/api/network/tickets`, { method: 'POST', headers: signedHeaders(KEY, 'QY', again), body: again });
     expect(await r.json()).to.deep.equal({ no: local.no, duplicate: true });
     expect(await county!.db.knex('tickets').where({ origin_no: cityNo })).to.have.length(1);
+  });
+
+  it('given a dissatisfied visit screened (甄别) and a ticket from before the network was on, then both reach the city without a gap in the chain', async () => {
+    tok.countySup = tok.countySup ?? (await county!.userToken(['supervisor'], { centre: 'HX' }));
+    const api = county!.service.ctx.services.get('tickets') as import('../../src/tickets/feature').TicketsApi;
+    // A ticket registered while the county ran standalone: its first two events stay local.
+    api.setOutbox(null);
+    const old = await county!.http('POST', '/api/tickets', { token: tok.op, body: { channel: 'phone', callerPhone: '13900009999', content: '联网前登记的工单：环城镇积水', category: 'help', domain: 'public_service' } });
+    api.setOutbox(countyNet.internals!.ticketOutbox);
+    const oldNo = old.body.no as string;
+    const act = async (no: string, action: string, body: Record<string, unknown>, token = tok.op) => expect((await county!.http('POST', `/api/tickets/${no}/${action}`, { token, body })).status, action).to.equal(200);
+    await act(oldNo, 'dispatch', { mainUnit: 'QY-HX-HCZ' });
+    await act(oldNo, 'sign', {}, tok.unit);
+    await act(oldNo, 'reply', { text: '已组织抽排积水。' }, tok.unit);
+    await act(oldNo, 'visit', { level: 'dissatisfied', cause: 'beyond_policy' });
+    await act(oldNo, 'screening', { exclusion: 'no_policy_basis', note: '诉求无政策依据，已详细解释' }, tok.countySup);
+    await until(async () => ((await city!.db.knex('network_tickets').where({ centre: 'HX', no: oldNo }).first()) as { last_seq?: number } | undefined)?.last_seq === 7, { timeoutMs: 30_000, what: 'the pre-network ticket pushed from its third event on' });
+    const facts = (await city!.db.knex('network_facts').where({ centre: 'HX', ticket_no: oldNo }).orderBy('seq')) as Array<{ seq: number; payload: unknown }>;
+    expect(facts.map((f) => f.seq)).to.deep.equal([3, 4, 5, 6, 7]);
+    expect(facts.map((f) => (typeof f.payload === 'string' ? JSON.parse(f.payload) : f.payload).event.event)).to.deep.equal(['dispatch', 'sign', 'reply', 'visit', 'screening']);
   });
 
   it('given the city\'s supervisor console in Chromium, then every county shows with its lag and backlog, and a county ticket opens with the timeline it pushed', async () => {
@@ -201,7 +222,7 @@ describe('the city–county network: two instances, the link cut and restored', 
       const first = '[data-test=network-tickets] tbody tr';
       await until(async () => (await page.$$(first)).length > 0, { what: 'the county\'s tickets' });
       await page.click(`${first} >> nth=0`);
-      await until(async () => (await textOf(page, '[data-test=network-timeline]')).includes('登记'), { what: 'the pushed timeline' });
+      await until(async () => (await textOf(page, '[data-test=network-timeline]')).includes('转办'), { what: 'the pushed timeline' });
       await screens(page, 'city-network');
       expect(await axeViolations(page)).to.deep.equal([]);
     } finally {
@@ -223,5 +244,12 @@ describe('the city–county network: two instances, the link cut and restored', 
     expect(await city!.db.knex('network_facts').where({ fact_id: 'HX:call:999999' })).to.have.length(0);
     const ok = await fetch(`${city!.baseUrl}/api/network/facts`, { method: 'POST', headers: signedHeaders(KEY, 'HX', body), body });
     expect(((await ok.json()) as { applied: string[] }).applied).to.deep.equal(['HX:call:999999']);
+
+    // A county's key proves who it is, not what it may touch: a fact naming a city ticket not dispatched to it writes nothing there.
+    const own = await city!.http('POST', '/api/tickets', { token: tok.cityOp, body: { channel: 'phone', callerPhone: '13912348888', content: '市本级工单，未转县区', category: 'help', domain: 'public_service' } });
+    const forged = JSON.stringify({ facts: [{ kind: 'ticket_event', factId: 'HX:te:forged-1', ticketNo: 'HX-FORGED', seq: 1, fromSeq: 1, occurredAt: new Date().toISOString(), event: { id: 1, event: 'create', fromStatus: null, toStatus: 'received', actor: 'x', actorUnit: null, reason: null, data: {} }, ticket: { no: 'HX-FORGED', status: 'received', channel: 'phone', category: 'help', domain: 'public_service', content: '伪造', createdAt: new Date().toISOString(), updatedAt: new Date().toISOString(), origin: { centre: 'QY', no: own.body.no } } }] });
+    const r = await fetch(`${city!.baseUrl}/api/network/facts`, { method: 'POST', headers: signedHeaders(KEY, 'HX', forged), body: forged });
+    expect(((await r.json()) as { applied: string[] }).applied).to.deep.equal(['HX:te:forged-1']);
+    expect((await city!.http('GET', `/api/tickets/${own.body.no}`, { token: tok.cityOp })).body.events.map((e: { event: string }) => e.event)).to.deep.equal(['create', 'accept']);
   });
 });
