@@ -14,10 +14,11 @@ export const DEMO_USERS: Array<{ username: string; displayName: string; roles: R
 ];
 export const DEMO_PASSWORD = 'demo12345hotline';
 
-export async function ensureDemoUsers(auth: AuthService, log: Logger): Promise<boolean> {
+/** `centre`: this deployment's CENTRE_CODE; the demo's hotline staff belong to it (a county's demo numbers tickets HX…). */
+export async function ensureDemoUsers(auth: AuthService, log: Logger, centre = 'QY'): Promise<boolean> {
   if ((await auth.userCount()) > 0) return false;
   for (const u of DEMO_USERS) {
-    await auth.createUser({ ...u, password: DEMO_PASSWORD }, { username: 'system:demo' });
+    await auth.createUser({ ...u, centre: u.centre ? centre : undefined, password: DEMO_PASSWORD }, { username: 'system:demo' });
   }
   log.warn('demo mode: created demo accounts with the published demo password (never use demo mode in production)');
   return true;

@@ -99,7 +99,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
   const features = opts.features ?? allFeatures();
   for (const f of features) await f.register(ctx);
 
-  if (config.demoMode) await ensureDemoUsers(auth, log);
+  if (config.demoMode) await ensureDemoUsers(auth, log, config.centreCode);
 
   const app = createHttpApp({ api, log, metrics: new HttpMetrics(metrics) });
   const server = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES }, app);

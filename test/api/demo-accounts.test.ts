@@ -47,4 +47,15 @@ describe('demo accounts only on an empty embedded database or when asked for (DE
     await start({ DEMO_MODE: 'true' });
     expect(await usernames()).to.deep.equal(DEMO_USERS.map((u) => u.username).sort());
   });
+
+  it('given a county deployment (CENTRE_CODE=HX) in demo mode, then the demo hotline staff belong to HX, so their tickets are numbered HX…', async () => {
+    await start({ DEMO_MODE: 'true', CENTRE_CODE: 'HX' });
+    const rows = (await db.knex('users').whereIn('username', ['op1001', 'supervisor', 'admin', 'unit-rsj']).select('username', 'centre')) as Array<{ username: string; centre: string | null }>;
+    const byName = Object.fromEntries(rows.map((r) => [r.username, r.centre]));
+    expect(byName.op1001).to.equal('HX');
+    expect(byName.supervisor).to.equal('HX');
+    // Accounts without a centre (admin, a unit handler) stay without one.
+    expect(byName.admin ?? null).to.equal(null);
+    expect(byName['unit-rsj'] ?? null).to.equal(null);
+  });
 });
