@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS } from '../support/service';
-import { startCallHarness, CallHarness } from './harness';
+import { CallHarness } from './harness';
 import { until } from '../support/until';
-import { answeredCall, createTicket, peersOf, readyOperator, waitReady, wsClient } from './transfer-support';
+import { answeredCall, createTicket, peersOf, wsClient, operatorOnCallPath } from './transfer-support';
 
 /**
  * Issue 5 §3: three-way calls with expert seats (第二十条(三) 三方通话/专家座席联动, 第十条(六)) through
@@ -15,19 +15,15 @@ for (const database of DATABASE_KINDS) {
     let h: CallHarness;
     let op: string;
 
-    before(async () => {
-      h = await startCallHarness({ database });
-      op = await readyOperator(h);
+    operatorOnCallPath({ database }, async (x, token) => {
+      h = x;
+      op = token;
       h.sim.registerEndpoint('12348');
       h.sim.setEndpointBehaviour('12348', { answerAfterMs: 30 });
       // The seeded seat keeps office hours; the test must not depend on the time it runs.
       const admin = await h.t.userToken(['admin']);
       expect((await h.t.http('PATCH', '/api/lines/E-12348', { token: admin, body: { hours: '24x7' } })).status).to.equal(200);
     });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(() => waitReady(h, op));
 
     const names = (callerId: string) => peersOf(h, callerId).map((c) => c.name.replace(/-[0-9a-f]+$/, ''));
 

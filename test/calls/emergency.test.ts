@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS } from '../support/service';
-import { startCallHarness, CallHarness } from './harness';
+import { CallHarness } from './harness';
 import { until } from '../support/until';
-import { answeredCall, peersOf, readyOperator, waitReady, wsClient } from './transfer-support';
+import { answeredCall, peersOf, wsClient, operatorOnCallPath } from './transfer-support';
 
 /**
  * Issue 5 §4: emergency linkage (第十二条; 第十七条(四) emergencies belong to 110/119/120/122;
@@ -14,16 +14,9 @@ for (const database of DATABASE_KINDS) {
     let h: CallHarness;
     let op: string;
 
-    before(async () => {
-      h = await startCallHarness({ database });
-      op = await readyOperator(h);
-    });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(async () => {
-      h.sim.setEndpointBehaviour('link-110', { answerAfterMs: 20 });
-      await waitReady(h, op);
+    operatorOnCallPath({ database, each: (x) => x.sim.setEndpointBehaviour('link-110', { answerAfterMs: 20 }) }, (x, token) => {
+      h = x;
+      op = token;
     });
 
     const names = (callerId: string) => peersOf(h, callerId).map((c) => c.name.replace(/-[0-9a-f]+$/, ''));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { startCallHarness, CallHarness } from './harness';
+import { CallHarness } from './harness';
 import { until } from '../support/until';
-import { answeredCall, readyOperator, waitReady, wsClient } from './transfer-support';
+import { answeredCall, wsClient, operatorOnCallPath } from './transfer-support';
 import { DATABASE_KINDS } from '../support/service';
 
 /**
@@ -15,20 +15,13 @@ for (const database of DATABASE_KINDS) {
     let op: string;
     let sup: string;
 
-    before(async () => {
-      h = await startCallHarness({ database });
-      op = await readyOperator(h);
+    // hangUpCallers: a failed assertion must not leave the operator on a call for the next test
+    operatorOnCallPath({ database, hangUpCallers: true }, async (x, token) => {
+      h = x;
+      op = token;
       h.sim.registerEndpoint('1003');
       h.sim.setEndpointBehaviour('1003', { answerAfterMs: 20 });
       sup = await h.t.userToken(['supervisor'], { username: 'sup1003', extension: 'PJSIP/1003' });
-    });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(() => waitReady(h, op));
-    // a failed assertion must not leave the operator on a call for the next test
-    afterEach(() => {
-      for (const c of h.sim.channels()) if (c.name.startsWith('PJSIP/carrier-')) h.sim.hangup(c.id);
     });
 
     const spyPaths = () => h.sim.audioPaths().filter((p) => h.sim.channels().find((c) => c.id === p.listener)?.name.startsWith('PJSIP/1003-'));

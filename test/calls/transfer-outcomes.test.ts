@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { startCallHarness, CallHarness } from './harness';
 import { until } from '../support/until';
-import { answeredCall, createTicket, peersOf, readyOperator, waitReady, wsClient } from './transfer-support';
+import { answeredCall, createTicket, peersOf, readyOperator, waitReady, wsClient, operatorOnCallPath } from './transfer-support';
 import { DATABASE_KINDS } from '../support/service';
 
 interface Transfers { attemptTimeoutMs: number }
@@ -19,19 +19,9 @@ for (const database of DATABASE_KINDS) {
     describe('with the core sounds installed', () => {
       let h: CallHarness;
       let op: string;
-      before(async () => {
-        h = await startCallHarness({ database });
-        op = await readyOperator(h);
-      });
-      after(async () => {
-        await h?.stop();
-      });
-      beforeEach(async () => {
-        h.sim.setEndpointBehaviour('trunk-hx', { answerAfterMs: 20 });
-        await waitReady(h, op);
-      });
-      afterEach(() => {
-        for (const c of h.sim.channels()) if (c.name.startsWith('PJSIP/carrier-')) h.sim.hangup(c.id);
+      operatorOnCallPath({ database, each: (x) => x.sim.setEndpointBehaviour('trunk-hx', { answerAfterMs: 20 }), hangUpCallers: true }, (x, token) => {
+        h = x;
+        op = token;
       });
 
       it('given a blind transfer that lands, when the operator’s own leg ends, then the operator is in wrap-up while the caller still talks to the county line (AgentComplete only comes at the caller’s hangup)', async () => {

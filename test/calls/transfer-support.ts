@@ -1,8 +1,41 @@
 import WebSocket from 'ws';
-import { CallHarness } from './harness';
+import { CallHarness, startCallHarness } from './harness';
+import { DatabaseKind } from '../support/service';
 import { until } from '../support/until';
 
 /** Helpers shared by the issue 5 tests (transfer, conference, emergency, monitoring). */
+
+/**
+ * The mocha hooks those files share: one harness for the file with operator 1001 signed in (`bind`
+ * receives it and the operator's token, and may set up more), the operator ready again before each
+ * test (after `each`), and with `hangUpCallers` the callers still on the line hung up after each test,
+ * so a failed test does not keep the operator busy for the next.
+ */
+export function operatorOnCallPath(
+  opts: { database: DatabaseKind; each?: (h: CallHarness) => void; hangUpCallers?: boolean },
+  bind: (h: CallHarness, op: string) => void | Promise<void>,
+): void {
+  let h: CallHarness;
+  let op: string;
+  before(async () => {
+    h = await startCallHarness({ database: opts.database });
+    op = await readyOperator(h);
+    await bind(h, op);
+  });
+  after(async () => {
+    await h?.stop();
+  });
+  beforeEach(async () => {
+    opts.each?.(h);
+    await waitReady(h, op);
+  });
+  if (opts.hangUpCallers) {
+    afterEach(() => {
+      for (const c of h.sim.channels()) if (c.name.startsWith('PJSIP/carrier-')) h.sim.hangup(c.id);
+    });
+  }
+}
+
 export async function readyOperator(h: CallHarness, ext = '1001'): Promise<string> {
   h.sim.registerEndpoint(ext);
   h.sim.setEndpointBehaviour(ext, { answerAfterMs: 30 });

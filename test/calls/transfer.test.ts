@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS } from '../support/service';
-import { startCallHarness, CallHarness } from './harness';
+import { CallHarness } from './harness';
 import { until } from '../support/until';
-import { answeredCall, createTicket, peersOf, readyOperator, waitReady, wsClient } from './transfer-support';
+import { answeredCall, createTicket, peersOf, wsClient, operatorOnCallPath } from './transfer-support';
 
 /**
  * Issue 5 §1–§2 through the simulator running dialplan/: one-key transfer (第十九条) to a county line,
@@ -14,19 +14,9 @@ for (const database of DATABASE_KINDS) {
     let h: CallHarness;
     let op: string;
 
-    before(async () => {
-      h = await startCallHarness({ database });
-      op = await readyOperator(h);
-    });
-    after(async () => {
-      await h?.stop();
-    });
-    beforeEach(async () => {
-      h.sim.setEndpointBehaviour('trunk-hx', { answerAfterMs: 20 });
-      await waitReady(h, op);
-    });
-    afterEach(() => {
-      for (const c of h.sim.channels()) if (c.name.startsWith('PJSIP/carrier-')) h.sim.hangup(c.id);
+    operatorOnCallPath({ database, each: (x) => x.sim.setEndpointBehaviour('trunk-hx', { answerAfterMs: 20 }), hangUpCallers: true }, (x, token) => {
+      h = x;
+      op = token;
     });
 
     it('given the seeded directory, when staff read it and an admin edits it, then every county line is there and only admins may change it', async () => {
