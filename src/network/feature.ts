@@ -11,6 +11,7 @@ import { FactReceiver } from './receiver';
 import { Relay, DeliveryResult } from './relay';
 import { NetworkTicketOutbox, Peer, QUEUE_OPTIONS, UP_QUEUE, downQueue, enqueue } from './outbox';
 import { registerNetworkRoutes } from './routes';
+import { CityViews } from './views';
 import { signedHeaders } from './signing';
 
 const HEARTBEAT_MS = 5_000;
@@ -167,7 +168,7 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
       };
       const names = new Map(QINGYANG_CENTRES.map((x) => [x.code, x.name]));
       registerNetworkRoutes(ctx.api, {
-        knex: ctx.knex, role, receiver, takeDown: role === 'county' ? takeDown : null, centreName: (code) => names.get(code) ?? code,
+        views: new CityViews(ctx.knex, (code) => names.get(code) ?? code), role, receiver, takeDown: role === 'county' ? takeDown : null,
         keyOf: (centre) => (role === 'county' ? c.networkKey! : peers.find((p) => p.code === centre)?.key ?? null),
       });
 

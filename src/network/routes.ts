@@ -1,5 +1,4 @@
 import { Request } from 'express';
-import { Knex } from 'knex';
 import { Api } from '../http/api';
 import { z } from '../http/zod';
 import { AppError, notFound } from '../http/errors';
@@ -7,6 +6,7 @@ import { Role } from '../auth/roles';
 import { CENTRE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verifySignature } from './signing';
 import { DownTicket, Fact } from './facts';
 import { FactReceiver } from './receiver';
+import { CityViews } from './views';
 
 const TAGS = ['network'];
 const VIEWERS: Role[] = ['supervisor', 'admin', 'auditor'];
@@ -42,14 +42,13 @@ export const NetTicket = z
 export const NetTicketDetail = NetTicket.extend({ timeline: z.array(z.object({ seq: z.number(), event: z.string(), occurredAt: z.string(), receivedAt: z.string(), actor: z.string().nullable(), reason: z.string().nullable() })) }).openapi('NetworkTicketDetail');
 
 export interface NetworkRouteDeps {
-  knex: Knex;
+  views: CityViews;
   role: 'city' | 'county';
   /** City: a county's HMAC key; county: the key shared with the city (any sender code). */
   keyOf: (centre: string) => string | null;
   receiver: FactReceiver | null;
   /** County: take a ticket the city sent down; answers the local number. */
   takeDown: ((d: DownTicket) => Promise<{ no: string; duplicate: boolean }>) | null;
-  centreName: (code: string) => string;
 }
 
 /** A request from another centre, or 401 `network.bad_signature` (nothing of it is applied). */
@@ -62,8 +61,6 @@ function signedBy(d: NetworkRouteDeps, req: Request): string {
   }
   return centre;
 }
-
-const iso = (v: unknown) => (v ? new Date(v as string).toISOString() : null);
 
 /**
  * The network's HTTP face. Between centres: facts up, heartbeats up, tickets down, each signed
@@ -88,30 +85,13 @@ export function registerNetworkRoutes(api: Api, d: NetworkRouteDeps) {
     api.route({
       method: 'get', path: '/api/network/centres', summary: 'Every county as pushed: last seen, lag, backlog, live queues, ticket counts', tags: TAGS,
       roles: VIEWERS, response: z.array(CentreView),
-      handler: async () => {
-        const rows = (await d.knex('network_centres').orderBy('code')) as Array<Record<string, unknown>>;
-        const counts = (await d.knex('network_tickets').select('centre').count({ total: '*' }).select(d.knex.raw("count(*) filter (where status not in ('closed','not_accepted','withdrawn','merged')) as open")).groupBy('centre')) as Array<{ centre: string; total: string; open: string }>;
-        return rows.map((r) => {
-          const c = counts.find((x) => x.centre === r.code);
-          return {
-            code: String(r.code), name: d.centreName(String(r.code)), lastSeenAt: iso(r.last_seen_at), lastFactAt: iso(r.last_fact_at),
-            lagSeconds: r.last_lag_seconds === null ? null : Number(r.last_lag_seconds), backlog: r.backlog === null ? null : Number(r.backlog),
-            oldestPendingSeconds: r.oldest_pending_seconds === null ? null : Number(r.oldest_pending_seconds), live: r.live ?? null,
-            tickets: { total: Number(c?.total ?? 0), open: Number(c?.open ?? 0) },
-          };
-        });
-      },
+      handler: () => d.views.centres(),
     });
     api.route({
       method: 'get', path: '/api/network/tickets', summary: 'County tickets as pushed, newest first', tags: TAGS, roles: VIEWERS,
       query: z.object({ centre: CODE.optional(), status: z.string().max(24).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }),
       response: z.array(NetTicket),
-      handler: async ({ query }) => {
-        const q = d.knex('network_tickets').orderBy('updated_at', 'desc').limit(query.limit);
-        if (query.centre) q.where({ centre: query.centre });
-        if (query.status) q.where({ status: query.status });
-        return ((await q) as Array<Record<string, unknown>>).map(netTicket);
-      },
+      handler: ({ query }) => d.views.tickets(query),
     });
     api.route({
       method: 'get', path: '/api/network/tickets/:centre/:no', summary: 'One county ticket with its timeline of pushed facts, in order', tags: TAGS, roles: VIEWERS,
@@ -119,16 +99,9 @@ export function registerNetworkRoutes(api: Api, d: NetworkRouteDeps) {
       response: NetTicketDetail,
       errors: { 404: 'No such county ticket' },
       handler: async ({ params }) => {
-        const t = await d.knex('network_tickets').where({ centre: params.centre, no: params.no }).first();
+        const t = await d.views.ticket(params.centre, params.no);
         if (!t) throw notFound('network.ticket_not_found', `未收到 ${params.centre} 的工单 ${params.no}`, params);
-        const facts = (await d.knex('network_facts').where({ centre: params.centre, ticket_no: params.no }).orderBy('seq')) as Array<Record<string, unknown>>;
-        return {
-          ...netTicket(t),
-          timeline: facts.map((f) => {
-            const p = (typeof f.payload === 'string' ? JSON.parse(f.payload) : f.payload) as { event: { event: string; actor?: string; reason?: string | null } };
-            return { seq: Number(f.seq), event: p.event.event, occurredAt: iso(f.occurred_at)!, receivedAt: iso(f.received_at)!, actor: p.event.actor ?? null, reason: p.event.reason ?? null };
-          }),
-        };
+        return t;
       },
     });
   } else {
@@ -141,12 +114,4 @@ export function registerNetworkRoutes(api: Api, d: NetworkRouteDeps) {
       },
     });
   }
-}
-
-function netTicket(t: Record<string, unknown>) {
-  return {
-    centre: String(t.centre), no: String(t.no), status: String(t.status), category: (t.category as string) ?? null, domain: (t.domain as string) ?? null,
-    content: (t.content as string) ?? null, mainUnit: (t.main_unit as string) ?? null, originNo: (t.origin_no as string) ?? null, lastSeq: Number(t.last_seq),
-    createdAt: iso(t.created_at)!, updatedAt: iso(t.updated_at)!,
-  };
 }

@@ -126,7 +126,7 @@ export function createTicketsFeature(opts: TicketsFeatureOptions = {}): TicketsF
         },
         clock: () => clock,
         createFull: (input, actor) => service.create(input, actor),
-        byOrigin: async (centre, no) => ((await ctx.knex('tickets').where({ origin_centre: centre, origin_no: no }).first('no')) as { no: string } | undefined)?.no ?? null,
+        byOrigin: (centre, no) => service.store.byOrigin(centre, no),
         setOutbox: (outbox) => service.setOutbox(outbox),
       };
       ctx.services.set(TICKETS_SERVICE_KEY, api);

@@ -181,6 +181,11 @@ export class TicketStore {
     }));
   }
 
+  /** The number of the ticket sent down from `centre` as its `no` (工单流转), or null. */
+  async byOrigin(centre: string, no: string): Promise<string | null> {
+    return ((await this.knex('tickets').where({ origin_centre: centre, origin_no: no }).first('no')) as { no: string } | undefined)?.no ?? null;
+  }
+
   /** One attachment of a ticket (with its storage key), or undefined. */
   async attachment(no: string, id: number) {
     return (await this.attachments(no)).find((a) => a.id === id);
