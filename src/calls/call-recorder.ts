@@ -142,6 +142,9 @@ export class CallRecorder {
       case 'Transfer': {
         // Asterisk reports failed attempts too (Result: Fail / Invalid / Not Permitted): only a success moved the caller.
         if (!e.transfereeChannelId || e.result !== 'Success') return;
+        // A blond transfer (the target still rings) is not a transfer yet: the target may refuse and
+        // Asterisk ring the operator back. The linkage marks the call when the target answers.
+        if (e.kind === 'attended' && e.targetAnswered === false) return;
         // Keyed by what Asterisk reported (not when we received it), so every instance and replay agrees.
         const key = `transfer:${e.transfererChannelId ?? ''}:${e.transfereeChannelId}:${e.targetExten ?? ''}:${e.bridgeId ?? ''}`;
         this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) =>

@@ -12,6 +12,7 @@ import { QueueManager } from './core/queues';
 import { ConfBridgeManager } from './core/confbridge';
 import type { SimContext, StasisHost } from './core/context';
 import { parseConf } from './conf/ini';
+import { transferFeatures } from './core/atxfer-recall';
 import { parseDialplan } from './dialplan/parser';
 import { startApplication, startDialplan } from './dialplan/executor';
 import { AmiServer } from './ami/server';
@@ -107,6 +108,7 @@ function buildContext(o: Required<Pick<SimulatorOptions, 'timeScale' | 'soundMs'
   const dialplan = parseDialplan(readConf(o.confDir, 'extensions.conf'));
   const sim: SimContext = {
     pbx, endpoints, queues, confbridges, dialplan, globals: new Map(dialplan.globals), astdb: new Map(), log: o.log, stasis,
+    features: transferFeatures(parseConf(readConf(o.confDir, 'features.conf')).find((s) => s.name === 'general')?.resolved),
     timeScale: o.timeScale, soundMs: o.soundMs, missingSounds: new Set(o.missing),
     startDialplan: (ch, c, e, p) => startDialplan(sim, ch, c, e, p),
     startApplication: (ch, a, d) => startApplication(sim, ch, a, d),

@@ -90,7 +90,7 @@ export const VIEW_HEADERS: ReadonlySet<string> = new Set([
   'destbridgeuniqueid', 'origbridgeuniqueid', 'context', 'extension', 'exten', 'isexternal', 'peer',
   'peerstatus', 'direction', 'digit', 'variable', 'value', 'reason', 'channelstatedesc', 'cause',
   'cause-txt', 'paused', 'pausedreason', 'status', 'incall', 'penalty', 'membership', 'destlinkedid',
-  'transfertargetchannel', 'secondtransfererchannel',
+  'transfertargetchannel', 'secondtransfererchannel', 'transfertargetchannelstate',
 ]);
 
 const REF = ['uniqueid', 'channel', 'linkedid'];
@@ -257,7 +257,8 @@ export class AmiView {
           transfereeChannelId: str(f, 'transfereeuniqueid'), transfereeChannel: str(f, 'transfereechannel'),
           targetContext: str(f, 'transfertargetcontext'), targetExten: str(f, 'transfertargetexten'),
           bridgeId: str(f, 'destbridgeuniqueid') ?? str(f, 'origbridgeuniqueid'), external: str(f, 'isexternal') === 'Yes',
-          targetChannel: str(f, 'transfertargetchannel'), secondTransfererChannel: str(f, 'secondtransfererchannel') });
+          targetChannel: str(f, 'transfertargetchannel'), secondTransfererChannel: str(f, 'secondtransfererchannel'),
+          targetAnswered: str(f, 'transfertargetchannelstate') === undefined ? undefined : str(f, 'transfertargetchannelstate') === '6' });
         return true;
       case 'QueueMemberAdded': case 'QueueMemberRemoved': case 'QueueMemberPause': case 'QueueMemberStatus':
         return this.memberEvent(name, f);

@@ -140,6 +140,11 @@ export interface Transfer extends Base {
   /** Attended: the channel the transferee is joined to (TransferTargetChannel), and the consultation leg's transferer. */
   targetChannel?: string;
   secondTransfererChannel?: string;
+  /**
+   * Attended: whether the target had answered (TransferTargetChannelState 6). Not yet when the
+   * transferer hung up while it rang: Asterisk's "blond" transfer, whose outcome is still open.
+   */
+  targetAnswered?: boolean;
 }
 export interface QueueMemberAdded extends Base, MemberRef {
   type: 'QueueMemberAdded';

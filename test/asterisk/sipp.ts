@@ -115,8 +115,9 @@ function udpBound(port: number): boolean {
  * the line is returned only when Asterisk shows the contact reachable once every OPTIONS sent before
  * SIPp listened has ended, asking Asterisk to qualify again while it does not.
  */
-export async function countyLine(ast: AsteriskInstance, mode: 'answer' | 'busy', answerMs = 500, aor = 'trunk-hx'): Promise<SippRun> {
-  const scenario = path.join(SCENARIOS, mode === 'busy' ? 'phone-busy.xml' : 'phone-answer.xml');
+/** The county line behind `aor`: answers after `answerMs`, refuses at once (busy), or rings `answerMs` then refuses (ring-busy). */
+export async function countyLine(ast: AsteriskInstance, mode: 'answer' | 'busy' | 'ring-busy', answerMs = 500, aor = 'trunk-hx'): Promise<SippRun> {
+  const scenario = path.join(SCENARIOS, { busy: 'phone-busy.xml', 'ring-busy': 'phone-ring-busy.xml', answer: 'phone-answer.xml' }[mode]);
   const run = await runSipp(ast, `county-${mode}`, scenario, ast.plan.countyPort, ['-d', String(answerMs)]);
   try {
     const listening = await until(() => (udpBound(ast.plan.countyPort) ? Date.now() : null), { timeoutMs: 10_000, intervalMs: 50, what: 'SIPp listening on the county port' });

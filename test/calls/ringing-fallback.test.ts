@@ -47,7 +47,11 @@ for (const database of DATABASE_KINDS) {
       expect((await h.t.http('POST', '/api/operators/me/pause', { token: op, body: { reason: 'meeting' } })).status).to.equal(200);
       const sup = await h.t.userToken(['supervisor']);
       const offered = async () => ((await h.t.http('GET', '/api/live/queues', { token: sup })).body.queues.find((q: { queue: string }) => q.queue === 'q-qy')?.counters.offered ?? 0) as number;
-      const before = await offered();
+      // The board's snapshot is refreshed at most every 250 ms: start from the figure a restart would
+      // rebuild from the call rows (the first test's caller included), once the board shows it too.
+      const recorded = async () => Number((await h.db.knex('calls').where({ queue: 'q-qy' }).count({ n: '*' }).first())?.n ?? 0);
+      const before = await recorded();
+      await until(async () => (await offered()) === before, { what: 'the board agreeing with the call rows' });
       const id = await h.sim.placeInboundCall({ from: '13500005002', to: '12345', trunk: 'carrier' });
       await until(() => h.sim.channels().find((c) => c.id === id && c.app === 'Read'), { timeoutMs: 10_000, what: 'the busy prompt' });
       h.sim.hangup(id);

@@ -24,6 +24,8 @@ export interface TransferRow {
   target_channel_id: string | null;
   status: TransferStatus;
   result: string | null;
+  /** Set when the operator hung up a consultation while the target still rang (Asterisk's blond transfer). */
+  operator_left_at: Date | null;
 }
 
 export interface TransferRequest {
@@ -37,7 +39,7 @@ export interface TransferRequest {
 
 /** What the caller hears about as the operator sees it (Chinese, shown in the operator console). */
 const RESULT_TEXT: Record<string, string> = {
-  BUSY: '对方忙', NOANSWER: '对方无人接听', CONGESTION: '线路拥塞', CHANUNAVAIL: '线路不可用', CANCEL: '已取消',
+  BUSY: '对方忙', NOANSWER: '对方无人接听', CONGESTION: '线路拥塞', CHANUNAVAIL: '线路不可用', CANCEL: '已取消', HANGUP: '对方已挂机',
 };
 
 const normalise = (r: Record<string, unknown>): TransferRow => ({ ...(r as unknown as TransferRow), id: Number(r.id), call_id: Number(r.call_id), operator_user_id: r.operator_user_id === null ? null : Number(r.operator_user_id) });
@@ -159,21 +161,22 @@ export class TransferService {
     if (t.mode !== 'consult' || !['dialing', 'consulting'].includes(t.status)) throw conflict('transfer.not_cancellable', '该转接不能取消', { id, status: t.status, mode: t.mode });
     const lc = await this.live.locate(t.call_id, user, { needOperator: false });
     const leg = [...lc.ami.view.channels.values()].find((c) => c.channel.startsWith(`Local/${exten(id)}@hotline-consult-`) && c.channel.endsWith(';1'));
-    if (leg) {
+    // Cancelled before the leg is hung up: its hangup must not read as the target giving up.
+    const row = await this.finish(id, ['dialing', 'consulting'], 'cancelled', 'CANCEL');
+    if (leg && row) {
       try {
         await lc.ami.hangup(leg.channel);
       } catch (err) {
         throw LiveCalls.amiFailure(err, t.call_id);
       }
     }
-    const row = await this.finish(id, ['dialing', 'consulting'], 'cancelled', 'CANCEL');
     if (row) this.notify(row, 'transfer.cancelled', '已取消转接,已回到来电');
     return this.get(id);
   }
 
   /** Conditional update: only one instance (and one event) moves an attempt on. */
-  private async finish(id: number, from: TransferStatus[], status: TransferStatus, result: string | null, error?: string): Promise<TransferRow | null> {
-    const patch: Record<string, unknown> = { status, result };
+  private async finish(id: number, from: TransferStatus[], status: TransferStatus, result: string | null, error?: string, extra: Record<string, unknown> = {}): Promise<TransferRow | null> {
+    const patch: Record<string, unknown> = { status, result, ...extra };
     if (status === 'answered' || status === 'consulting') patch.answered_at = new Date();
     else patch.ended_at = new Date();
     if (error) patch.error = error;
@@ -232,8 +235,15 @@ export class TransferService {
     if (e.kind !== 'attended' || e.result !== 'Success') return;
     const leg = [e.targetChannel, e.secondTransfererChannel].map((c) => /^Local\/(\d+)@hotline-consult-/.exec(c ?? '')).find(Boolean);
     if (!leg) return;
-    const done = await this.finish(Number(leg[1]), ['consulting', 'dialing'], 'completed', 'ANSWER');
-    if (done) await this.landed(done);
+    const id = Number(leg[1]);
+    const done = await this.finish(id, ['consulting'], 'completed', 'ANSWER');
+    if (done) return this.landed(done);
+    // Still ringing: Asterisk merged the caller with the ringing target (bridge_basic.c blond_enter
+    // publishes a successful AttendedTransfer) but nobody has answered. The target alone decides now:
+    // its answer completes the transfer (onTargetUp), busy/no answer fails it and Asterisk rings the
+    // operator back (BLOND_NONFINAL → RECALLING).
+    const rows = await this.d.knex('call_transfers').where({ id, status: 'dialing' }).whereNull('operator_left_at').update({ operator_left_at: new Date() }).returning('*');
+    if (rows.length) this.notify(normalise(rows[0]), 'transfer.operator_left', '您已挂机,来电正在等待对方接听;对方未接通时系统将回呼您的话机');
   }
 
   /** Telephony events that move attempts on. */
@@ -243,11 +253,27 @@ export class TransferService {
     if ((e.type === 'ChannelCreated' || e.type === 'ChannelStateChanged' || e.type === 'ChannelHungUp') && !(await this.anyDialing())) return;
     if (e.type === 'ChannelCreated' && e.linkedId) return this.onTargetCreated(e.serverId, e.linkedId, e.channelId, e.channel);
     if (e.type === 'ChannelStateChanged' && e.state === 'Up') return this.onTargetUp(e.serverId, e.channelId);
+    if (e.type === 'ChannelHungUp' && /^Local\/\d+@hotline-consult-[^;]+;1$/.test(e.channel ?? '')) await this.onConsultLegGone(e.channel!);
     if (e.type === 'ChannelHungUp') {
       // A landed blind transfer is over when either end hangs up (the dialplan never reaches its Set then).
       const rows = await this.d.knex('call_transfers').where({ server_id: e.serverId, status: 'answered' }).where((q) => q.where({ caller_channel_id: e.channelId }).orWhere({ target_channel_id: e.channelId }));
       for (const r of rows) await this.finish(Number(r.id), ['answered'], 'completed', 'ANSWER');
     }
+  }
+
+  /**
+   * The consultation leg ended with no outcome from the dialplan: Asterisk gave up on the target
+   * itself (atxfernoanswertimeout, features.conf; bridge_basic.c CALLING_TARGET/BLOND_NONFINAL →
+   * TIMEOUT hangs the target up, so [hotline-consult] never reaches its Set). That is a no-answer.
+   */
+  private async onConsultLegGone(channel: string) {
+    const id = Number(/^Local\/(\d+)@/.exec(channel)![1]);
+    const failed = await this.finish(id, ['dialing'], 'failed', 'NOANSWER');
+    if (failed) return this.failedBack(failed, 'NOANSWER');
+    // The target hung up during the consultation (AttendedTransfer would have completed it first):
+    // Asterisk puts the operator back with the caller (CONSULTING → REBRIDGE); the attempt is over.
+    const gone = await this.finish(id, ['consulting'], 'failed', 'HANGUP');
+    if (gone) this.failedBack(gone, 'HANGUP');
   }
 
   private async anyDialing(): Promise<boolean> {
@@ -270,8 +296,14 @@ export class TransferService {
     }
     const failed = await this.finish(t.id, ['dialing', 'consulting'], 'failed', value || 'CHANUNAVAIL');
     if (!failed) return;
+    this.failedBack(failed, value);
+  }
+
+  /** Asterisk puts the caller back with the operator: in the consultation, or by ringing their phone again after a blond transfer. */
+  private failedBack(failed: TransferRow, value: string) {
     const why = RESULT_TEXT[value] ?? value;
-    this.notify(failed, 'transfer.failed', `转接失败(${why}),来电已转回您`, { back: failed.operator_interface });
+    const message = failed.operator_left_at ? `转接失败(${why}),系统正在回呼您的话机,请接听后继续为来电服务` : `转接失败(${why}),来电已转回您`;
+    this.notify(failed, 'transfer.failed', message, { back: failed.operator_interface });
   }
 
   private async onTargetCreated(serverId: string, linkedid: string, channelId: string, channel: string) {
@@ -289,6 +321,13 @@ export class TransferService {
     const row = await this.d.knex('call_transfers').where({ server_id: serverId, target_channel_id: channelId, status: 'dialing' }).first();
     if (!row) return;
     const t = normalise(row);
+    if (t.mode === 'consult' && t.operator_left_at) {
+      // The target answered after the operator had left: Asterisk connects it to the caller (the
+      // blond transfer is complete), exactly as if the operator had completed the consultation.
+      const done = await this.finish(t.id, ['dialing'], 'completed', 'ANSWER', undefined, { answered_at: new Date() });
+      if (done) await this.landed(done);
+      return;
+    }
     if (t.mode === 'consult') {
       const c = await this.finish(t.id, ['dialing'], 'consulting', 'ANSWER');
       if (c) this.notify(c, 'transfer.consulting', '对方已接通,可与对方沟通后完成转接');

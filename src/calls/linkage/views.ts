@@ -8,6 +8,7 @@ export const TransferSchema = z
     ticketNo: z.string().nullable(), summary: z.string().nullable(), operatorUserId: z.number().nullable(), operatorInterface: z.string().nullable(),
     callerChannelId: z.string().nullable(), targetChannelId: z.string().nullable(), status: z.string(), result: z.string().nullable(), error: z.string().nullable(),
     startedAt: isoTime, answeredAt: isoTime.nullable(), endedAt: isoTime.nullable(),
+    operatorLeftAt: isoTime.nullable().openapi({ description: 'the operator hung up a consultation before the target answered: the caller hears the target ringing, and the target alone decides the outcome' }),
   })
   .openapi('Transfer');
 

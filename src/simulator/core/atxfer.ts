@@ -12,6 +12,7 @@ import type { SimContext } from './context';
 import type { Bridge } from './bridge';
 import { bridgeAdd, bridgeRemove, createBridge, destroyBridge } from './bridging';
 import { dialEvent } from './dial';
+import { blondNonFinal } from './atxfer-recall';
 
 let optimizationId = 0;
 
@@ -46,6 +47,7 @@ export async function attendedTransfer(sim: SimContext, transferer: Channel, con
     return;
   }
   for (const d of exten) dtmfEnd(sim, transferer, d);
+  const startedAt = Date.now();
   const [one, two] = pbx.newLocal(`${exten}@${context}`, { linkedid: transferees[0]?.linkedid ?? transferer.linkedid, caller: { ...transferer.caller } });
   const consult = createBridge(pbx, { kind: 'basic' });
   pbx.localBridgeEvent(one, two);
@@ -63,7 +65,13 @@ export async function attendedTransfer(sim: SimContext, transferer: Channel, con
   const unhold = (): void => {
     for (const t of transferees) if (t.moh !== undefined && !t.hungup) { t.moh = undefined; pbx.ami('MusicOnHoldStop', 'call', t.snapshot()); }
   };
+  // CALLING_TARGET is timed (atxfernoanswertimeout): a target still ringing then is hung up and the
+  // transferer goes back to the caller (REBRIDGE); a consultation in progress (CONSULTING) is not timed.
+  const noAnswer = setTimeout(() => {
+    if (!settled && !one.hungup && one.state !== 6 && consult.channels.includes(transferer)) pbx.hangup(one, 16, 'soft');
+  }, sim.features.atxferNoAnswerTimeout * 1000 * sim.timeScale);
   const finish = (): void => {
+    clearTimeout(noAnswer);
     pbx.off('chanstate', onState);
     pbx.off('bridgeChanged', onLeave);
     orig.consulting = false;
@@ -97,7 +105,11 @@ export async function attendedTransfer(sim: SimContext, transferer: Channel, con
     orig.onTransfer?.();
     destroyBridge(pbx, consult);
     finish();
-    setImmediate(() => optimizeLocal(sim, one, two));
+    if (one.state !== 6 && !sim.features.atxferDropCall) {
+      // The transferer left while the target still rang: Asterisk's blond transfer (atxfer-recall.ts).
+      blondNonFinal(sim, { orig, transferees, transfererAddr: transferer.name.replace(/-[^-/]+$/, ''), transfererCaller: { ...transferer.caller }, context, exten, startedAt }, one, sim.features);
+    }
+    setImmediate(() => optimizeWhenBridged(sim, one, two));
   };
   pbx.on('bridgeChanged', onLeave);
   setImmediate(() => { if (!two.hungup) sim.startDialplan(two, context, exten, 1); });
@@ -125,4 +137,14 @@ export function optimizeLocal(sim: SimContext, one: Channel, two: Channel): bool
   pbx.ami('LocalOptimizationEnd', 'call', [...one.snapshot('LocalOne'), ...two.snapshot('LocalTwo'), ['Success', 'No'], ['Id', id]]);
   pbx.hangup(two, 16, 'soft');
   return true;
+}
+
+/** Optimise now, or as soon as ;2 is bridged too (a blond transfer's target answers later). */
+function optimizeWhenBridged(sim: SimContext, one: Channel, two: Channel): void {
+  if (optimizeLocal(sim, one, two)) return;
+  const stop = (): void => { sim.pbx.off('bridgeEntered', onEnter); sim.pbx.off('hangupRequested', onHangup); };
+  const onEnter = (): void => { if (one.bridge && two.bridge) { stop(); setImmediate(() => optimizeLocal(sim, one, two)); } };
+  const onHangup = (c: Channel): void => { if (c === one || c === two) stop(); };
+  sim.pbx.on('bridgeEntered', onEnter);
+  sim.pbx.on('hangupRequested', onHangup);
 }

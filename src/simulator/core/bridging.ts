@@ -31,6 +31,7 @@ export function bridgeAdd(pbx: PbxCore, b: Bridge, ch: Channel, o: { role?: stri
   pbx.ari('ChannelEnteredBridge', { bridge: b.toAri(), channel: ch.toAri() }, { channels: [ch], bridges: [b] });
   if (b.channels.length + b.hidden.length > 1) updatePeers(pbx, b);
   for (const c of b.channels) c.wake();
+  pbx.emit('bridgeEntered', b, ch);
 }
 
 /** Remove a channel; the owners of the others are woken and decide (Queue/Dial end the call). */

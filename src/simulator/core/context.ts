@@ -1,4 +1,5 @@
 /** What dialplan applications, AMI actions and ARI routes share: the simulated Asterisk as a whole. */
+import type { TransferFeatures } from './atxfer-recall';
 import type { Logger } from '../../logging/logger';
 import type { PbxCore } from './pbx';
 import type { EndpointRegistry } from './endpoints';
@@ -24,6 +25,8 @@ export interface SimContext {
   astdb: Map<string, string>;
   log: Logger;
   stasis: StasisHost;
+  /** features.conf [general]: the attended transfer timers (seconds, before timeScale). */
+  features: TransferFeatures;
   /** Multiplies dialplan Wait()/timeouts (1 = real time); tests use less. */
   timeScale: number;
   /** How long one sound file plays, in ms (before timeScale). */

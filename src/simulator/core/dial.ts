@@ -95,6 +95,11 @@ export function callOutgoing(sim: SimContext, ch: Channel, caller?: Channel): vo
     pbx.sipMessage(ch, `INVITE sip:${ch.dialledNumber ?? ch.endpoint}@${ch.endpoint}`, { ...ch.sipHeaders });
     setTimeout(() => {
       if (ch.hungup) return;
+      if ((b.busy || b.congested) && b.refuseAfterMs) {
+        pbx.setState(ch, 5);
+        setTimeout(() => { if (!ch.hungup) pbx.hangup(ch, b.busy ? 17 : 34, 'remote-nocause'); }, b.refuseAfterMs);
+        return;
+      }
       if (b.busy) { pbx.hangup(ch, 17, 'remote-nocause'); return; }
       if (b.congested) { pbx.hangup(ch, 34, 'remote-nocause'); return; }
       pbx.setState(ch, 5);

@@ -5,7 +5,14 @@
 import { ConfSection, confAll, confGet } from '../conf/ini';
 import type { PbxCore } from './pbx';
 
-export interface EndpointBehaviour { answerAfterMs?: number; busy?: boolean; noAnswer?: boolean; congested?: boolean }
+export interface EndpointBehaviour {
+  answerAfterMs?: number;
+  busy?: boolean;
+  noAnswer?: boolean;
+  congested?: boolean;
+  /** With busy/congested: ring this long first (180 Ringing, then 486/503), as a line whose callee declines. */
+  refuseAfterMs?: number;
+}
 
 export interface Endpoint {
   id: string;
