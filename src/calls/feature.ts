@@ -155,7 +155,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       const current = new CurrentCalls(store, operators, centres, restrictions, () => (ctx.services.get('tickets') as CallerTickets | undefined) ?? null);
       registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit, staffing: staffingNow, current });
       // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
-      linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log });
+      linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log, operatorRecalled: (...a) => operators.recalled(...a) });
       ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list(), staffing: await staffingNow() }) });
       ctx.ws.registerTopic('operator', {
         roles: ['operator', 'expert'],

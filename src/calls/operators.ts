@@ -283,6 +283,30 @@ export class OperatorService {
     } else if (e.type === 'QueueMemberPaused' && !e.paused && op.state === 'paused') await this.apply(op, 'ready', null);
   }
 
+  /**
+   * Asterisk rang the operator's phone back and it was answered (a consultation they left failed:
+   * bridge_basic.c RECALLING): they are on that call again, on the new leg `legChannelId`, until it
+   * ends (then wrap-up). Applied in the order of the telephony events. Unknown interface: nothing.
+   */
+  recalled(serverId: string, iface: string, legChannelId: string, call: Omit<OperatorCall, 'state' | 'since'>, at: number): Promise<void> {
+    const next = this.telephonyChain.then(async () => {
+      const id = await this.live.get(IFACE(serverId, iface));
+      const op = id ? await this.get(Number(id)) : null;
+      if (!op || op.state === 'logged_out') return;
+      op.callChannelId = legChannelId;
+      op.callLinkedId = call.linkedid;
+      await this.live.set(LEG(serverId, legChannelId), String(op.userId), 12 * 3600);
+      const current: OperatorCall = { ...call, state: 'answered', since: at };
+      await this.setCall(op.userId, current);
+      op.call = current;
+      const before = op.state;
+      await this.apply(op, 'answer');
+      if (op.state === before) await this.save(op);
+    });
+    this.telephonyChain = next.catch(() => undefined);
+    return next;
+  }
+
   private async legEnded(serverId: string, channelId: string): Promise<void> {
     const id = await this.live.get(LEG(serverId, channelId));
     if (!id) return;

@@ -70,7 +70,7 @@ describe('real Asterisk: consultation left by the operator while the county line
     expect((await h.db.knex('calls').where({ id: call.id }).first()).transferred).to.equal(true);
   });
 
-  it('given 环县 rings and then refuses (busy), when the operator has already hung up, then the attempt fails BUSY, the call is not marked transferred, and Asterisk rings the operator back to the caller', async () => {
+  it('given 环县 rings and then refuses (busy), when the operator has already hung up, then the attempt fails BUSY, the call is not marked transferred, and Asterisk rings the operator back: on the call again (通话中)', async () => {
     county = await countyLine(h.ast, 'ring-busy', 4_000);
     const { call, id, ticketNo } = await leaveWhileRinging('13800138212', '咨询环县农村合作医疗报销比例');
     const row = await until(async () => { const x = await transfer(id); return x.status !== 'dialing' ? x : null; }, { timeoutMs: 40_000, what: 'the attempt resolved' })
@@ -78,6 +78,8 @@ describe('real Asterisk: consultation left by the operator while the county line
     expect(row).to.include({ status: 'failed', result: 'BUSY' });
     await until(async () => (await peersOf(h, 'PJSIP/carrier-')).some((n) => n.startsWith('PJSIP/1001-')), { timeoutMs: 30_000, what: 'the operator rung back and with the caller' })
       .catch(async (e) => { throw new Error(`${e.message}: ${await diagnose(id)}`); });
+    const me = await until(async () => { const b = (await h.t.http('GET', '/api/operators/me', { token })).body; return b.state === 'on_call' ? b : null; }, { timeoutMs: 5_000, what: 'the operator on the call again' });
+    expect(me.currentCall?.linkedid).to.equal(call.linkedid);
     expect((await h.t.http('GET', `/api/tickets/${ticketNo}`, { token })).body.mainUnit ?? null).to.not.equal('QY-HX');
     expect((await h.db.knex('calls').where({ id: call.id }).first()).transferred).to.equal(false);
   });

@@ -52,7 +52,7 @@ for (const database of DATABASE_KINDS) {
       expect((await h.db.knex('calls').where({ id: callId }).first()).transferred).to.equal(true);
     });
 
-    it('given 环县 rings and then refuses (busy), when the operator has already hung up, then the attempt fails BUSY, the ticket stays, and Asterisk rings the operator back to the caller', async () => {
+    it('given 环县 rings and then refuses (busy), when the operator has already hung up, then the attempt fails BUSY, the ticket stays, and Asterisk rings the operator back: on the call again (通话中) until that leg ends', async () => {
       h.sim.setEndpointBehaviour('trunk-hx', { busy: true, refuseAfterMs: 300 });
       const { callerId, callId } = await answeredCall(h, '13800138202');
       const ticket = await createTicket(h, op, callerId, '咨询环县农村合作医疗报销比例');
@@ -63,6 +63,12 @@ for (const database of DATABASE_KINDS) {
       await until(() => peersOf(h, callerId).some((c) => c.name.startsWith('PJSIP/1001-')), { timeoutMs: 10_000, what: 'the operator rung back and with the caller' }).catch((e) => {
         throw new Error(`${e.message}: channels ${JSON.stringify(h.sim.channels().map((c) => [c.name, c.state, c.bridgeId]))}`);
       });
+      // Back on the call for the service too (通话中 with the caller on the screen), until that leg ends.
+      const me = await until(async () => { const b = (await h.t.http('GET', '/api/operators/me', { token: op })).body; return b.state === 'on_call' ? b : null; }, { timeoutMs: 5_000, what: 'the operator on the call again' });
+      expect(me.currentCall?.linkedid).to.equal(callerId);
+      const recall = h.sim.channels().find((c) => c.name.startsWith('PJSIP/1001-') && c.state === 'Up')!;
+      h.sim.hangup(recall.id);
+      await until(async () => (await h.t.http('GET', '/api/operators/me', { token: op })).body.state === 'wrapup', { timeoutMs: 5_000, what: 'the operator in wrap-up after the recalled call' });
       expect((await h.t.http('GET', `/api/tickets/${ticket.no}`, { token: op })).body.mainUnit ?? null).to.not.equal('QY-HX');
       expect((await h.db.knex('calls').where({ id: callId }).first()).transferred, JSON.stringify(await h.db.knex('call_transitions').where({ call_id: callId }).select('to_state', 'event_key'))).to.equal(false);
     });

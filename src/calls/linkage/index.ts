@@ -37,7 +37,7 @@ function openCheck(ctx: ServiceContext): OpenCheck {
  * Issue 5: one-key transfer, three-way calls with expert seats, emergency linkage and supervisor
  * monitoring, registered into the calls feature (routes, WebSocket commands, the `linkage` service).
  */
-export async function registerLinkage(ctx: ServiceContext, p: { hub: TelephonyHub | null; store: CallStore; recordings: RecordingCollector; log: Logger }): Promise<Linkage> {
+export async function registerLinkage(ctx: ServiceContext, p: { hub: TelephonyHub | null; store: CallStore; recordings: RecordingCollector; log: Logger; operatorRecalled?: LinkageDeps['operatorRecalled'] }): Promise<Linkage> {
   const lines = new LineDirectory(ctx.knex);
   const seeded = await lines.seed();
   if (seeded) p.log.info({ seeded }, 'line directory seeded');
@@ -45,6 +45,7 @@ export async function registerLinkage(ctx: ServiceContext, p: { hub: TelephonyHu
     knex: ctx.knex, hub: p.hub, store: p.store, recordings: p.recordings, lines, isOpen: openCheck(ctx), audit: ctx.audit, log: p.log.child({ component: 'linkage' }),
     tickets: () => (ctx.services.get('tickets') as LinkageTickets | undefined) ?? null,
     publish: (topic, event) => void ctx.ws.publish(topic, event).catch(() => undefined),
+    operatorRecalled: p.operatorRecalled,
   };
   const live = new LiveCalls(deps);
   const transfers = new TransferService(deps, live);

@@ -31,6 +31,8 @@ export interface LinkageDeps {
   tickets: () => LinkageTickets | null;
   /** Publish on a WebSocket topic (every instance's subscribers get it). */
   publish: (topic: string, event: Record<string, unknown>) => void;
+  /** The operator answered Asterisk's ring-back after a consultation they left failed (OperatorService.recalled). */
+  operatorRecalled?: (serverId: string, iface: string, legChannelId: string, call: { serverId: string; linkedid: string; channelId: string; queue: string }, at: number) => Promise<void>;
 }
 
 /** The roles that act on any live call; operators and experts act only on calls they are on. */

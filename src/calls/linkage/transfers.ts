@@ -63,6 +63,12 @@ export class TransferService {
    */
   attemptTimeoutMs = 40_000;
   private readonly users = new Map<number, AuthUser>();
+  /**
+   * Operators Asterisk is ringing back after a consultation they left failed, by server and
+   * interface: the answered ring-back puts them on the call again. Bounded by the recall cycle
+   * (atxfernoanswertimeout × atxfercallbackretries plus the loop delays), here 3 minutes.
+   */
+  private readonly recalls = new Map<string, { t: TransferRow; until: number }>();
   /** Whether any attempt is open, re-read at most once a second: most channel events are not ours. */
   private dialing = { at: 0, any: false };
 
@@ -250,6 +256,7 @@ export class TransferService {
   async handle(e: TelephonyEvent): Promise<void> {
     if (e.type === 'VariableSet' && e.name === 'HOTLINE_TRANSFER_RESULT') return this.onResult(e.channelId, e.channel, e.value);
     if (e.type === 'Transfer') return this.onAttendedTransfer(e);
+    if (e.type === 'ChannelStateChanged' && e.state === 'Up' && this.recalls.size) await this.onRecallAnswered(e.serverId, e.channelId, e.channel, e.at);
     if ((e.type === 'ChannelCreated' || e.type === 'ChannelStateChanged' || e.type === 'ChannelHungUp') && !(await this.anyDialing())) return;
     if (e.type === 'ChannelCreated' && e.linkedId) return this.onTargetCreated(e.serverId, e.linkedId, e.channelId, e.channel);
     if (e.type === 'ChannelStateChanged' && e.state === 'Up') return this.onTargetUp(e.serverId, e.channelId);
@@ -274,6 +281,17 @@ export class TransferService {
     // Asterisk puts the operator back with the caller (CONSULTING → REBRIDGE); the attempt is over.
     const gone = await this.finish(id, ['consulting'], 'failed', 'HANGUP');
     if (gone) this.failedBack(gone, 'HANGUP');
+  }
+
+  private async onRecallAnswered(serverId: string, channelId: string, channel: string, at: number) {
+    for (const [key, r] of this.recalls) {
+      if (r.until < Date.now()) { this.recalls.delete(key); continue; }
+      if (r.t.server_id !== serverId || !channel.startsWith(`${r.t.operator_interface}-`)) continue;
+      this.recalls.delete(key);
+      const call = await this.d.knex('calls').where({ id: r.t.call_id }).first('linkedid', 'queue');
+      await this.d.operatorRecalled?.(serverId, r.t.operator_interface!, channelId, { serverId, linkedid: r.t.linkedid, channelId: r.t.caller_channel_id ?? r.t.linkedid, queue: call?.queue ?? '' }, at);
+      return;
+    }
   }
 
   private async anyDialing(): Promise<boolean> {
@@ -301,6 +319,7 @@ export class TransferService {
 
   /** Asterisk puts the caller back with the operator: in the consultation, or by ringing their phone again after a blond transfer. */
   private failedBack(failed: TransferRow, value: string) {
+    if (failed.operator_left_at && failed.operator_interface) this.recalls.set(`${failed.server_id}|${failed.operator_interface}`, { t: failed, until: Date.now() + 180_000 });
     const why = RESULT_TEXT[value] ?? value;
     const message = failed.operator_left_at ? `转接失败(${why}),系统正在回呼您的话机,请接听后继续为来电服务` : `转接失败(${why}),来电已转回您`;
     this.notify(failed, 'transfer.failed', message, { back: failed.operator_interface });
