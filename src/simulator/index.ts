@@ -71,6 +71,8 @@ export interface Simulator {
   faults: {
     dropAmiConnections(): void; dropAriConnections(): void;
     delayResponses(ms: number): void;
+    /** Deliver these AMI events `ms` late (0 or unset: on time). */
+    lateEvents(names: string[], ms: number): void;
     restart(): Promise<void>;
   };
   /** Internals for the scenario driver and white-box tests. */
@@ -203,6 +205,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
       dropAmiConnections: () => ami.dropAll(),
       dropAriConnections: () => ari.dropAll(),
       delayResponses(ms) { ami.responseDelayMs = ms; ari.responseDelayMs = ms; },
+      lateEvents(names, ms) { for (const n of names) { if (ms > 0) sim.pbx.lateEvents.set(n, ms); else sim.pbx.lateEvents.delete(n); } },
       async restart() {
         // Shutdown hangs every channel up (cause 16, as on "core stop now"), then a fresh core starts.
         for (const ch of [...sim.pbx.channels.values()]) sim.pbx.hangup(ch, 16, 'remote');

@@ -73,6 +73,25 @@ for (const database of DATABASE_KINDS) {
       expect((await h.db.knex('calls').where({ id: callId }).first()).transferred, JSON.stringify(await h.db.knex('call_transitions').where({ call_id: callId }).select('to_state', 'event_key'))).to.equal(false);
     });
 
+    it('given the operator hangs up as 环县 answers and Asterisk delivers AttendedTransfer after the Local pair has gone (seen on Asterisk 22.10), then the attempt still lands as completed with the ticket dispatched', async () => {
+      h.sim.setEndpointBehaviour('trunk-hx', { answerAfterMs: 20 });
+      h.sim.faults.lateEvents(['AttendedTransfer'], 300);
+      try {
+        const { callerId, callId } = await answeredCall(h, '13800138204');
+        const ticket = await createTicket(h, op, callerId, '反映环县集贸市场占道经营');
+        const r = await h.t.http('POST', `/api/calls/${callId}/transfer`, { token: op, body: { line: 'HX', mode: 'consult', ticketNo: ticket.no } });
+        expect(r.status, JSON.stringify(r.body)).to.equal(201);
+        await until(async () => (await h.db.knex('call_transfers').where({ id: r.body.id }).first()).status === 'consulting', { timeoutMs: 10_000, what: 'consulting' });
+        h.sim.hangup(h.sim.channels().find((c) => c.name.startsWith('PJSIP/1001-') && c.linkedid === callerId)!.id);
+        await until(() => !h.sim.channels().some((c) => c.name.startsWith('Local/')), { timeoutMs: 10_000, what: 'the Local pair optimised away' });
+        const row = await until(async () => { const x = await h.db.knex('call_transfers').where({ id: r.body.id }).first(); return x.status !== 'consulting' ? x : null; }, { timeoutMs: 10_000, what: 'the attempt resolved' });
+        expect(row).to.include({ status: 'completed', result: 'ANSWER' });
+        await until(async () => (await h.t.http('GET', `/api/tickets/${ticket.no}`, { token: op })).body.mainUnit === 'QY-HX', { timeoutMs: 10_000, what: 'ticket dispatched to 环县' });
+      } finally {
+        h.sim.faults.lateEvents(['AttendedTransfer'], 0);
+      }
+    });
+
     it('given 环县 never answers, when the operator has hung up, then Asterisk gives up at atxfernoanswertimeout, the attempt fails NOANSWER and the operator is rung back', async () => {
       h.sim.setEndpointBehaviour('trunk-hx', { noAnswer: true });
       const { callerId, callId } = await answeredCall(h, '13800138203');

@@ -277,8 +277,22 @@ export class TransferService {
     const id = Number(/^Local\/(\d+)@/.exec(channel)![1]);
     const failed = await this.finish(id, ['dialing'], 'failed', 'NOANSWER');
     if (failed) return this.failedBack(failed, 'NOANSWER');
-    // The target hung up during the consultation (AttendedTransfer would have completed it first):
-    // Asterisk puts the operator back with the caller (CONSULTING → REBRIDGE); the attempt is over.
+    const row = await this.d.knex('call_transfers').where({ id, status: 'consulting' }).first();
+    if (!row) return;
+    const t = normalise(row);
+    // Asterisk delivers AttendedTransfer on another stasis topic than the channels' events: it can
+    // reach AMI after the Local pair has optimised itself away (seen on Asterisk 22.10). The bridges
+    // say what happened: caller and target bridged together means the transfer went through.
+    const view = this.d.hub?.ami(t.server_id).view.channels;
+    const caller = t.caller_channel_id ? view?.get(t.caller_channel_id) : undefined;
+    const target = t.target_channel_id ? view?.get(t.target_channel_id) : undefined;
+    if (caller?.bridgeId && caller.bridgeId === target?.bridgeId) {
+      const done = await this.finish(id, ['consulting'], 'completed', 'ANSWER');
+      if (done) await this.landed(done);
+      return;
+    }
+    // The target hung up during the consultation: Asterisk puts the operator back with the caller
+    // (CONSULTING → REBRIDGE); the attempt is over.
     const gone = await this.finish(id, ['consulting'], 'failed', 'HANGUP');
     if (gone) this.failedBack(gone, 'HANGUP');
   }

@@ -53,7 +53,16 @@ export class PbxCore extends EventEmitter {
   constructor(readonly spoolDir: string, readonly log: Logger) { super(); this.setMaxListeners(0); }
 
   // ---------------------------------------------------------------- event output
+  /**
+   * AMI events held back by this many ms (fault injection): Asterisk publishes bridge and transfer
+   * messages on other stasis topics than channel events, and AMI may deliver them late (an
+   * AttendedTransfer after the Local pair's hangups, seen on Asterisk 22.10).
+   */
+  readonly lateEvents = new Map<string, number>();
+
   ami(name: string, privilege: string, fields: Fields): void {
+    const late = this.lateEvents.get(name);
+    if (late) { setTimeout(() => this.emit('ami', { name, privilege, fields } satisfies AmiEvent), late); return; }
     this.emit('ami', { name, privilege, fields } satisfies AmiEvent);
   }
   ari(type: string, body: Record<string, unknown>, refs: { channels?: Channel[]; bridges?: Bridge[]; endpoints?: string[] } = {}): void {
