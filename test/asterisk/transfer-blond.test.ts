@@ -52,7 +52,9 @@ describe('real Asterisk: consultation left by the operator while the county line
     const opLeg = (await channels(h)).find((c) => c.name.startsWith('PJSIP/1001-'));
     expect(opLeg, 'the operator is in the consultation').to.not.equal(undefined);
     await h.ast.cli(`channel request hangup ${opLeg!.name}`);
-    const left = await until(async () => { const x = await transfer(r.body.id); return x.operatorLeftAt ? x : null; }, { timeoutMs: 10_000, what: 'the operator recorded as gone' })
+    // Asterisk may deliver AttendedTransfer late (after 环县's answer on a busy machine): then the
+    // attempt is decided by the answer before the operator's leaving is recorded.
+    const left = await until(async () => { const x = await transfer(r.body.id); return x.operatorLeftAt || x.status !== 'dialing' ? x : null; }, { timeoutMs: 10_000, what: 'the operator recorded as gone' })
       .catch(async (e) => { throw new Error(`${e.message}: ${await diagnose(r.body.id)}`); });
     return { call, id: r.body.id as number, ticketNo: t.body.no as string, left };
   }
@@ -60,7 +62,8 @@ describe('real Asterisk: consultation left by the operator while the county line
   it('given 环县 still ringing, when the operator hangs up the consultation, then the attempt waits for 环县 and completes (ticket dispatched) only when 环县 answers', async () => {
     county = await countyLine(h.ast, 'answer', 8_000); // rings long enough for the CLI hangup on a busy machine
     const { call, id, ticketNo, left } = await leaveWhileRinging('13800138211', '反映环县某路段路灯不亮,请求维修');
-    expect(left.status).to.equal('dialing');
+    // Never completed on Asterisk's "Success" alone: only 环县's answer completes it.
+    if (left.status !== 'dialing') expect(left.answeredAt, JSON.stringify(left)).to.be.a('string');
     await until(async () => (await peersOf(h, 'PJSIP/carrier-')).some((n) => n.startsWith('PJSIP/trunk-hx-')), { timeoutMs: 20_000, what: 'the caller bridged to 环县' })
       .catch(async (e) => { throw new Error(`${e.message}: ${await diagnose(id)}`); });
     await until(async () => (await transfer(id)).status === 'completed', { timeoutMs: 10_000, what: 'the transfer completed' })

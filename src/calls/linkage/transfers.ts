@@ -240,8 +240,11 @@ export class TransferService {
   private async onAttendedTransfer(e: Extract<TelephonyEvent, { type: 'Transfer' }>): Promise<void> {
     if (e.kind !== 'attended' || e.result !== 'Success') return;
     const leg = [e.targetChannel, e.secondTransfererChannel].map((c) => /^Local\/(\d+)@hotline-consult-/.exec(c ?? '')).find(Boolean);
-    if (!leg) return;
-    const id = Number(leg[1]);
+    // Without the Local leg in the event (its snapshot taken after the pair optimised away), the
+    // attempt is the caller's open consultation.
+    const open = leg ? null : e.transfereeChannelId ? await this.d.knex('call_transfers').where({ caller_channel_id: e.transfereeChannelId, mode: 'consult' }).whereIn('status', ['dialing', 'consulting']).orderBy('id', 'desc').first('id') : null;
+    if (!leg && !open) return;
+    const id = leg ? Number(leg[1]) : Number(open.id);
     const done = await this.finish(id, ['consulting'], 'completed', 'ANSWER');
     if (done) return this.landed(done);
     // Still ringing: Asterisk merged the caller with the ringing target (bridge_basic.c blond_enter
@@ -310,7 +313,7 @@ export class TransferService {
 
   private async anyDialing(): Promise<boolean> {
     if (Date.now() - this.dialing.at > 1000) {
-      const any = !!(await this.d.knex('call_transfers').whereIn('status', ['dialing', 'answered']).first('id'));
+      const any = !!(await this.d.knex('call_transfers').whereIn('status', ['dialing', 'consulting', 'answered']).first('id'));
       this.dialing = { at: Date.now(), any };
     }
     return this.dialing.any;
