@@ -143,8 +143,10 @@ export class CallRecorder {
         // Asterisk reports failed attempts too (Result: Fail / Invalid / Not Permitted): only a success moved the caller.
         if (!e.transfereeChannelId || e.result !== 'Success') return;
         // A blond transfer (the target still rings) is not a transfer yet: the target may refuse and
-        // Asterisk ring the operator back. The linkage marks the call when the target answers.
-        if (e.kind === 'attended' && e.targetAnswered === false) return;
+        // Asterisk ring the operator back. The service's own consultations ([hotline-consult]) are
+        // decided by the linkage, which marks the call when the target answers: Asterisk can deliver
+        // their AttendedTransfer late, without the target's state (seen on Asterisk 22.10).
+        if (e.kind === 'attended' && (e.targetAnswered === false || e.targetContext === 'hotline-consult')) return;
         // Keyed by what Asterisk reported (not when we received it), so every instance and replay agrees.
         const key = `transfer:${e.transfererChannelId ?? ''}:${e.transfereeChannelId}:${e.targetExten ?? ''}:${e.bridgeId ?? ''}`;
         this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) =>

@@ -40,6 +40,15 @@ describe('field reports replayed on the call records (issue 11)', () => {
     expect(await db.knex('call_transitions').where({ call_id: call.id }).pluck('event')).to.not.include('transferred');
   });
 
+  it('given an AttendedTransfer of a service consultation delivered late, without the target’s state (Asterisk 22.10), when the target then refused, then the call is not transferred: the linkage decides', async () => {
+    answeredCall('1.300');
+    recorder.handle(ev({ type: 'Transfer', kind: 'attended', result: 'Success', transfererChannelId: '1.300.op', transfererChannel: 'PJSIP/1001-1.300', transfereeChannelId: '1.300', transfereeChannel: 'PJSIP/carrier-1.300', targetContext: 'hotline-consult', targetExten: '000007', bridgeId: 'b3', external: false, secondTransfererChannel: 'PJSIP/1001-1.300' }));
+    recorder.handle(ev({ type: 'ChannelHungUp', channelId: '1.300', channel: 'PJSIP/carrier-1.300', linkedId: '1.300', cause: 16, causeText: 'Normal Clearing' }));
+    await recorder.idle();
+    const call = await db.knex('calls').where({ linkedid: '1.300' }).first();
+    expect(call).to.include({ state: 'ended', outcome: 'answered', transferred: false });
+  });
+
   it('given a BlindTransfer with Result: Success, when replayed, then the call is transferred', async () => {
     answeredCall('1.200');
     recorder.handle(ev({ type: 'Transfer', kind: 'blind', result: 'Success', transfererChannelId: '1.200.op', transfererChannel: 'PJSIP/1001-1.200', transfereeChannelId: '1.200', transfereeChannel: 'PJSIP/carrier-1.200', targetContext: 'county-lines', targetExten: '0571', bridgeId: 'b2', external: true }));
