@@ -94,6 +94,22 @@ export function mapEvent(r: Row): EventRow {
 
 export type NewEvent = Omit<EventRow, 'id'> & { ticketNo: string };
 
+export interface CallLink { linkedid: string; linkedAt: Date }
+export interface RecordingLink { recordingId: string; linkedid: string | null; meta: Record<string, unknown>; linkedAt: Date }
+export interface AttachmentRow { id: number; fileName: string; contentType: string; sizeBytes: number; storageKey: string; sha256: string | null; uploadedBy: string; uploadedAt: Date }
+export interface VisitRow { id: number; round: number; level: string; channel: string; cause: string | null; exclusion: string | null; exclusionNote: string | null; at: Date }
+export interface UnitAssignment { unitCode: string; role: string; active: boolean; assignedAt: Date; releasedAt: Date | null }
+
+export const mapCall = (r: Row): CallLink => ({ linkedid: r.linkedid, linkedAt: r.linked_at });
+export const mapRecording = (r: Row): RecordingLink => ({ recordingId: r.recording_id, linkedid: r.linkedid, meta: r.meta, linkedAt: r.linked_at });
+export const mapAttachment = (r: Row): AttachmentRow => ({
+  id: Number(r.id), fileName: r.file_name, contentType: r.content_type, sizeBytes: Number(r.size_bytes), storageKey: r.storage_key, sha256: r.sha256, uploadedBy: r.uploaded_by, uploadedAt: r.uploaded_at,
+});
+export const mapVisit = (r: Row): VisitRow => ({
+  id: Number(r.id), round: r.round, level: r.level, channel: r.channel, cause: r.cause, exclusion: r.exclusion, exclusionNote: r.exclusion_note, at: r.at,
+});
+export const mapUnitAssignment = (r: Row): UnitAssignment => ({ unitCode: r.unit_code, role: r.role, active: r.active, assignedAt: r.assigned_at, releasedAt: r.released_at });
+
 /** The ticket_events row of an event. */
 export function eventRow(e: NewEvent): Row {
   return {
@@ -164,21 +180,16 @@ export class TicketStore {
     return Number(row.id ?? row);
   }
 
-  async calls(no: string): Promise<Array<{ linkedid: string; linkedAt: Date }>> {
-    return (await this.knex('ticket_calls').where({ ticket_no: no }).orderBy('linked_at')).map((r: Row) => ({ linkedid: r.linkedid, linkedAt: r.linked_at }));
+  async calls(no: string): Promise<CallLink[]> {
+    return (await this.knex('ticket_calls').where({ ticket_no: no }).orderBy('linked_at')).map(mapCall);
   }
 
-  async recordings(no: string): Promise<Array<{ recordingId: string; linkedid: string | null; meta: Record<string, unknown>; linkedAt: Date }>> {
-    return (await this.knex('ticket_recordings').where({ ticket_no: no }).orderBy(['linked_at', 'recording_id'])).map((r: Row) => ({
-      recordingId: r.recording_id, linkedid: r.linkedid, meta: r.meta, linkedAt: r.linked_at,
-    }));
+  async recordings(no: string): Promise<RecordingLink[]> {
+    return (await this.knex('ticket_recordings').where({ ticket_no: no }).orderBy(['linked_at', 'recording_id'])).map(mapRecording);
   }
 
-  async attachments(no: string) {
-    return (await this.knex('ticket_attachments').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
-      id: Number(r.id), fileName: r.file_name as string, contentType: r.content_type as string, sizeBytes: Number(r.size_bytes), storageKey: r.storage_key as string,
-      sha256: r.sha256, uploadedBy: r.uploaded_by, uploadedAt: r.uploaded_at,
-    }));
+  async attachments(no: string): Promise<AttachmentRow[]> {
+    return (await this.knex('ticket_attachments').where({ ticket_no: no }).orderBy('id')).map(mapAttachment);
   }
 
   /** The number of the ticket sent down from `centre` as its `no` (工单流转), or null. */
@@ -191,16 +202,12 @@ export class TicketStore {
     return (await this.attachments(no)).find((a) => a.id === id);
   }
 
-  async visits(no: string) {
-    return (await this.knex('ticket_visits').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
-      id: Number(r.id), round: r.round, level: r.level, channel: r.channel, cause: r.cause, exclusion: r.exclusion, exclusionNote: r.exclusion_note, at: r.at,
-    }));
+  async visits(no: string): Promise<VisitRow[]> {
+    return (await this.knex('ticket_visits').where({ ticket_no: no }).orderBy('id')).map(mapVisit);
   }
 
-  async unitAssignments(no: string) {
-    return (await this.knex('ticket_units').where({ ticket_no: no }).orderBy('id')).map((r: Row) => ({
-      unitCode: r.unit_code, role: r.role, active: r.active, assignedAt: r.assigned_at, releasedAt: r.released_at,
-    }));
+  async unitAssignments(no: string): Promise<UnitAssignment[]> {
+    return (await this.knex('ticket_units').where({ ticket_no: no }).orderBy('id')).map(mapUnitAssignment);
   }
 
   /** Whether a unit is (currently) dispatched this ticket, as main or co-unit: what a unit_handler may see. */
