@@ -148,10 +148,13 @@ export class TicketService {
     const callerPhone = normalizePhone(input.callerPhone);
     // 第十七条(七): the same caller's same matter in progress; a ticket not yet written cannot match itself.
     // A ticket the city sent down is the city's decision to hand over, not a new call to screen for repeats.
-    const repeat = accept && !input.origin ? await this.findRepeat({ callerPhone, content: input.content }) : null;
+    const candidates = accept && !input.origin && callerPhone ? this.repeatCandidates(this.d.knex, callerPhone, '') : undefined;
     // The number is taken in its own statement, so the sequence row is locked only for that instant and
-    // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate).
-    const no = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''));
+    // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate). The
+    // repeat check's read runs in it too, before the row is locked.
+    const numbered = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''), candidates);
+    const no = numbered.no;
+    const repeat = candidates ? this.bestRepeat(numbered.alongside as Array<{ no: string; content: string }>, input.content) : null;
     const plan = planCreation(this.deadlines, {
       no, at, actor, kind, linkedid: input.linkedid ?? null,
       row: {
@@ -198,21 +201,30 @@ export class TicketService {
   async findRepeat(q: { callerPhone: string | null; content: string; excludeNo?: string }, trx?: Knex.Transaction): Promise<{ no: string; similarity: number } | null> {
     const phone = normalizePhone(q.callerPhone);
     if (!phone) return null;
-    const db = trx ?? this.d.knex;
+    const rows = (await this.repeatCandidates(trx ?? this.d.knex, phone, q.excludeNo ?? '')) as Array<{ candidate: unknown }>;
+    return this.bestRepeat(rows.map((r) => (typeof r.candidate === 'string' ? JSON.parse(r.candidate) : r.candidate)), q.content);
+  }
+
+  /** The same caller's matters in progress, newest first: one column, {no, content} as JSON. */
+  private repeatCandidates(db: Knex | Knex.Transaction, phone: string, excludeNo: string): Knex.QueryBuilder {
     const now = this.now();
-    const rows = await db('tickets as t')
+    return db('tickets as t')
       .where('t.caller_phone', phone)
       .whereIn('t.status', ['accepted', 'dispatched', 'in_progress', 'return_requested'])
-      .whereNot('t.no', q.excludeNo ?? '')
+      .whereNot('t.no', excludeNo)
       .where((w) =>
         w.where('t.status', 'accepted').orWhereExists(db('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where({ 'd.kind': 'handle', 'd.state': 'open' }).where('d.due_at', '>', now)),
       )
       .orderBy('t.created_at', 'desc')
       .limit(50)
-      .select('t.no', 't.content');
+      .select(db.raw(`json_build_object('no', t.no, 'content', t.content) as candidate`));
+  }
+
+  /** The most similar candidate at or above the repeat threshold (the newest among equals). */
+  private bestRepeat(rows: Array<{ no: string; content: string }>, content: string): { no: string; similarity: number } | null {
     let best: { no: string; similarity: number } | null = null;
-    for (const r of rows as Array<{ no: string; content: string }>) {
-      const s = similarity(r.content, q.content);
+    for (const r of rows) {
+      const s = similarity(r.content, content);
       if (s >= (this.d.repeatSimilarity ?? 0.5) && (!best || s > best.similarity)) best = { no: r.no, similarity: s };
     }
     return best;

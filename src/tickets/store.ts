@@ -128,16 +128,22 @@ export class TicketStore {
    * transaction only): WAL is written in order, so any ticket durably committed with a number has
    * that number's increment durable before it; a crash can only forget increments no durable ticket
    * used, so numbers are never reused. Saves one disk flush per creation.
+   *
+   * `alongside`: a query of one column the same statement runs first, before the sequence row is
+   * locked (a creation's repeat check); its values come back in its order.
    */
-  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string): Promise<string> {
+  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string, alongside?: Knex.QueryBuilder): Promise<{ no: string; alongside: unknown[] }> {
     // Inside a transaction the setting would last until its end: there, the number commits with it.
     const own = !(trx as { isTransaction?: boolean }).isTransaction && !(trx as { inTransaction?: boolean }).inTransaction;
-    const r = await trx.raw(
-      `insert into ticket_sequences (prefix, day, last) select ?, ?, 1 from (select set_config('synchronous_commit', coalesce(?::text, current_setting('synchronous_commit')), true)) as commit_mode
-       on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`,
-      [prefix, day, own ? 'off' : null],
-    );
-    return `${prefix}${day}${String(r.rows[0].last).padStart(6, '0')}`;
+    const upsert = (source: string) =>
+      `insert into ticket_sequences (prefix, day, last) select ?, ?, 1 from (select set_config('synchronous_commit', coalesce(?::text, current_setting('synchronous_commit')), true)) as commit_mode${source}
+       on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`;
+    const r = alongside
+      ? await trx.raw(`with r as (select array_to_json(array(?)) as rows), n as (${upsert(', r')}) select n.last, r.rows from n, r`, [alongside, prefix, day, own ? 'off' : null])
+      : await trx.raw(upsert(''), [prefix, day, own ? 'off' : null]);
+    const row = r.rows[0] as { last: number; rows?: unknown };
+    const rows = typeof row.rows === 'string' ? JSON.parse(row.rows) : row.rows;
+    return { no: `${prefix}${day}${String(row.last).padStart(6, '0')}`, alongside: (rows as unknown[] | undefined) ?? [] };
   }
 
   async get(no: string, trx?: Knex.Transaction, forUpdate = false): Promise<TicketRecord | null> {
