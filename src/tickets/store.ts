@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { Category, Channel, DeadlineKind, Domain, NotAcceptedReason, TicketStatus } from './model';
-import { Flow, TicketSnapshot } from './state';
+import { Flow } from './state';
 
 /** A ticket as stored (personal data unmasked: views mask it per reader). */
 export interface TicketRecord {
@@ -159,21 +159,8 @@ export class TicketStore {
     return rows.map((x: Row) => x.unit_code);
   }
 
-  async openDeadlines(no: string, trx?: Knex.Transaction): Promise<DeadlineRow[]> {
-    return (await (trx ?? this.knex)('ticket_deadlines').where({ ticket_no: no, state: 'open' }).orderBy('id')).map(mapDeadline);
-  }
-
   async deadlines(no: string): Promise<DeadlineRow[]> {
     return (await this.knex('ticket_deadlines').where({ ticket_no: no }).orderBy('id')).map(mapDeadline);
-  }
-
-  async snapshot(t: TicketRecord, trx?: Knex.Transaction): Promise<TicketSnapshot> {
-    const deadlines: TicketSnapshot['deadlines'] = {};
-    for (const d of await this.openDeadlines(t.no, trx)) deadlines[d.kind] = d.dueAt;
-    return {
-      status: t.status, emergency: t.emergency, category: t.category, channel: t.channel, mainUnit: t.mainUnit, coUnits: t.coUnits,
-      handleLimit: t.handleLimit, flow: t.flow, deadlines,
-    };
   }
 
   async events(no: string): Promise<EventRow[]> {
