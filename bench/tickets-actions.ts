@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { arg, f1, pct, run } from './support/load';
+import { cpuMark, cpuPerOp } from './support/cpu';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature, TicketsApi } from '../src/tickets/feature';
 import { LogSmsGateway } from '../src/tickets/sms/log';
@@ -13,7 +14,9 @@ import { SYSTEM_ACTOR } from '../src/tickets/service';
  * every ticket of a prepared set, by a closed loop of --concurrency clients in the load generator's own
  * process (bench/support/http-load-child.ts). For each action: actions/s, latency p50/p99, database
  * round trips per action (knex 'query' events: auth, lock, snapshot, effects, event, audit, commit),
- * and, in the same run, the same rows written directly (one transaction per action) and the ratio.
+ * CPU time per action of the service and of the PostgreSQL backends (rates move with whatever else
+ * runs on a shared machine, CPU per action much less), and, in the same run, the same rows written
+ * directly (one transaction per action) and the ratio.
  *
  *   npx tsx bench/tickets-actions.ts [--tickets 2000] [--concurrency 32]
  */
@@ -43,11 +46,16 @@ async function main() {
     ];
     for (const [action, token, body] of steps) {
       queries = 0;
+      const mark = await cpuMark(t.db.knex);
       const r = await run(child, { type: 'closed', url: `${t.baseUrl}/api/tickets/x/${action}`, token, concurrency, seconds: 120, bodies: [body], paths: nos.map((no) => `/api/tickets/${no}/${action}`) });
       const ok = r.sent - r.errors;
       const apiRate = ok / r.elapsedS;
+      const trips = queries / Math.max(1, ok);
+      const cpu = await cpuPerOp(t.db.knex, mark, ok);
+      const markDirect = await cpuMark(t.db.knex);
       const direct = await directWrites(t.db.knex, action, concurrency, Math.max(3, Math.min(10, r.elapsedS)));
-      console.log(`${action.padEnd(8)} ${ok} over HTTP, ${concurrency} clients: ${f1(apiRate)}/s, p50 ${f1(pct(r.latencies, 50))} ms, p99 ${f1(pct(r.latencies, 99))} ms, errors ${r.errors}; round trips per action ${(queries / Math.max(1, ok)).toFixed(2)}; direct writes ${f1(direct)}/s; ratio direct/API ${(direct / apiRate).toFixed(2)}× (goal ≤ 3×)`);
+      const cpuDirect = await cpuPerOp(t.db.knex, markDirect, direct.n);
+      console.log(`${action.padEnd(8)} ${ok} over HTTP, ${concurrency} clients: ${f1(apiRate)}/s, p50 ${f1(pct(r.latencies, 50))} ms, p99 ${f1(pct(r.latencies, 99))} ms, errors ${r.errors}; round trips per action ${trips.toFixed(2)}; CPU per action: service ${cpu.service.toFixed(2)} ms, PostgreSQL ${cpu.postgres.toFixed(2)} ms; direct writes ${f1(direct.rate)}/s (PostgreSQL ${cpuDirect.postgres.toFixed(2)} ms CPU each); ratio direct/API ${(direct.rate / apiRate).toFixed(2)}× (goal ≤ 3×)`);
     }
   } finally {
     child.kill();
@@ -56,7 +64,7 @@ async function main() {
 }
 
 /** What the action writes, with nothing else: the ticket row's update, its event and audit rows, its deadline change. */
-async function directWrites(knex: import('knex').Knex, action: string, concurrency: number, seconds: number): Promise<number> {
+async function directWrites(knex: import('knex').Knex, action: string, concurrency: number, seconds: number): Promise<{ rate: number; n: number }> {
   const nos = ((await knex('tickets').select('no').limit(5000)) as Array<{ no: string }>).map((r) => r.no);
   let i = 0;
   const end = performance.now() + seconds * 1000;
@@ -76,7 +84,7 @@ async function directWrites(knex: import('knex').Knex, action: string, concurren
       }
     }),
   );
-  return i / ((performance.now() - started) / 1000);
+  return { rate: i / ((performance.now() - started) / 1000), n: i };
 }
 
 main().catch((err) => {

@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { arg, f1, pct, run } from './support/load';
+import { cpuMark, cpuPerOp } from './support/cpu';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature } from '../src/tickets/feature';
 import { LogSmsGateway } from '../src/tickets/sms/log';
@@ -17,6 +18,8 @@ import { silentLogger } from '../src/logging/logger';
  *   2. closed loop with --concurrency clients: the API's capacity (creates/s);
  *   3. the same rows inserted directly, one transaction per ticket, with the same concurrency on a
  *      pool of the service's size: the database's capacity for this work; the ratio of 3 to 2.
+ * Phase 2 also prints the CPU time one create costs the service and the PostgreSQL backends (the
+ * machine may be shared: rates move with what else runs, CPU per create much less).
  *
  *   npx tsx bench/tickets-create.ts [--rate 500] [--seconds 20] [--concurrency 32]
  */
@@ -55,13 +58,18 @@ async function main() {
     console.log(`  latency p50 ${f1(pct(a.latencies, 50))} ms   p90 ${f1(pct(a.latencies, 90))} ms   p99 ${f1(pct(a.latencies, 99))} ms   max ${f1(Math.max(...a.latencies))} ms`);
     console.log(`  database round trips per create (knex 'query' events, auth and audit included): ${perCreate.toFixed(2)}`);
 
+    const mark = await cpuMark(t.db.knex);
     const c = await run(child, job({ type: 'closed', concurrency, seconds: Math.min(seconds, 10) }));
     const apiRate = (c.sent - c.errors) / c.elapsedS;
+    const cpu = await cpuPerOp(t.db.knex, mark, c.sent - c.errors);
     console.log(`tickets-create closed loop, ${concurrency} clients: ${f1(apiRate)} creates/s, p50 ${f1(pct(c.latencies, 50))} ms, p99 ${f1(pct(c.latencies, 99))} ms, errors ${c.errors}`);
+    console.log(`  CPU per create: service ${cpu.service.toFixed(2)} ms, PostgreSQL backends ${cpu.postgres.toFixed(2)} ms (the load generator's own process not counted)`);
 
+    const markDirect = await cpuMark(t.db.knex);
     const direct = await directInserts(t.db.knex, concurrency, Math.min(seconds, 10));
-    console.log(`direct inserts of the same rows (one transaction per ticket, ${concurrency} workers, pool 10): ${f1(direct)} tickets/s`);
-    console.log(`ratio direct/API: ${(direct / apiRate).toFixed(2)}× (goal ≤ 3×)`);
+    const cpuDirect = await cpuPerOp(t.db.knex, markDirect, direct.n);
+    console.log(`direct inserts of the same rows (one transaction per ticket, ${concurrency} workers, pool 10): ${f1(direct.rate)} tickets/s; CPU per ticket: client ${cpuDirect.service.toFixed(2)} ms, PostgreSQL ${cpuDirect.postgres.toFixed(2)} ms`);
+    console.log(`ratio direct/API: ${(direct.rate / apiRate).toFixed(2)}× (goal ≤ 3×)`);
   } finally {
     child.kill();
     await t.stop();
@@ -72,7 +80,7 @@ async function main() {
  * What a create writes, with nothing else: the number, the ticket, its create and accept events, their
  * audit rows, the dispatch deadline and the audit row of the caller read in the answer.
  */
-async function directInserts(knex: import('knex').Knex, concurrency: number, seconds: number): Promise<number> {
+async function directInserts(knex: import('knex').Knex, concurrency: number, seconds: number): Promise<{ rate: number; n: number }> {
   let n = 0;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
@@ -98,7 +106,7 @@ async function directInserts(knex: import('knex').Knex, concurrency: number, sec
       }
     }),
   );
-  return n / ((performance.now() - started) / 1000);
+  return { rate: n / ((performance.now() - started) / 1000), n };
 }
 
 main().catch((err) => {

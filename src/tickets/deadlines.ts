@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { DeadlineKind, DEADLINE_KINDS } from './model';
+import { DeadlineKind } from './model';
 import { Limit, SlaClock, formatLimit } from './sla/clock';
 import { reminderLead } from './sla/policy';
 import { DeadlineRow, mapDeadline } from './store';
@@ -7,15 +7,10 @@ import { DeadlineRow, mapDeadline } from './store';
 /**
  * Each ticket's current deadlines live in ticket_deadlines (one open row per kind) behind partial
  * indexes, so "what is overdue" and "what needs a reminder" are index range scans, not table scans.
+ * Rows are planned here, in memory; creation and actions write them with their other rows (create.ts, act.ts).
  */
 export class Deadlines {
   constructor(private readonly clock: () => SlaClock) {}
-
-  async start(trx: Knex.Transaction, ticketNo: string, kind: DeadlineKind, limit: Limit, from: Date, at: Date, startedAt = from): Promise<DeadlineRow> {
-    await this.end(trx, ticketNo, [kind], at, 'cancelled');
-    const [row] = await trx('ticket_deadlines').insert(this.plan(ticketNo, kind, limit, from, startedAt)).returning('*');
-    return mapDeadline(row);
-  }
 
   /** The ticket_deadlines row of a new open deadline: due and reminder times are computed here, in memory. */
   plan(ticketNo: string, kind: DeadlineKind, limit: Limit, from: Date, startedAt = from) {
@@ -24,26 +19,12 @@ export class Deadlines {
     return { ticket_no: ticketNo, kind, limit_spec: formatLimit(limit), started_at: startedAt, due_at: dueAt, remind_at: remindAt, state: 'open' as DeadlineRow['state'] };
   }
 
-  /** 延期: the open deadline is replaced by one `extra` later, counted from the old due time. */
-  async extend(trx: Knex.Transaction, ticketNo: string, kind: DeadlineKind, extra: Limit, at: Date): Promise<DeadlineRow | null> {
-    const open = await trx('ticket_deadlines').where({ ticket_no: ticketNo, kind, state: 'open' }).first();
-    if (!open) return null;
-    const old = mapDeadline(open);
+  /** 延期: the open deadline that replaces `old`, `extra` later, counted from the old due time (same start). */
+  planExtension(old: Pick<DeadlineRow, 'ticketNo' | 'kind' | 'limit' | 'dueAt' | 'startedAt'>, extra: Limit) {
     const limit = `${old.limit}+${formatLimit(extra)}`;
-    await this.end(trx, ticketNo, [kind], at, 'cancelled');
     const dueAt = this.clock().due(old.dueAt, extra);
     const remindAt = new Date(dueAt.getTime() - reminderLead(old.startedAt, dueAt));
-    const [row] = await trx('ticket_deadlines')
-      .insert({ ticket_no: ticketNo, kind, limit_spec: limit.slice(0, 16), started_at: old.startedAt, due_at: dueAt, remind_at: remindAt, state: 'open' })
-      .returning('*');
-    return mapDeadline(row);
-  }
-
-  /** Close open deadlines: `met` records whether it was missed (逾期); `cancelled` when the step no longer applies. */
-  async end(trx: Knex.Transaction, ticketNo: string, kinds: readonly DeadlineKind[] | 'all', at: Date, how: 'met' | 'cancelled'): Promise<void> {
-    const q = trx('ticket_deadlines').where({ ticket_no: ticketNo, state: 'open' });
-    q.whereIn('kind', kinds === 'all' ? [...DEADLINE_KINDS] : [...kinds]);
-    await q.update({ state: how, ended_at: at, missed: how === 'met' ? trx.raw('? > due_at', [at]) : null });
+    return { ticket_no: old.ticketNo, kind: old.kind, limit_spec: limit.slice(0, 16), started_at: old.startedAt, due_at: dueAt, remind_at: remindAt, state: 'open' as DeadlineRow['state'] };
   }
 
   /** Open deadlines already past due, earliest first (the overdue list). */

@@ -10,7 +10,7 @@ import { ActionBodies, ActionName, CreateTicketBody, DeadlineView, ListQuery, No
 import { ActionInput, TicketService, actorOf } from './service';
 import { TicketLinks } from './links';
 import { Satisfaction } from './satisfaction';
-import { newTicketDetail, ticketDetail, ticketSummary, deadlineView, callerReads, withRemaining } from './view';
+import { newTicketDetail, ticketDetail, ticketDetailOf, ticketSummary, deadlineView, callerReads, withRemaining } from './view';
 import { DEADLINE_KINDS, SATISFACTION_EXCLUSIONS } from './model';
 
 const HOTLINE: Role[] = HOTLINE_STAFF;
@@ -150,8 +150,9 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
       method: 'post', path: `/api/tickets/:no/${name}`, summary: spec.summary, tags: TAGS, roles: spec.roles,
       params: NoParams, body: ActionBodies[name], response: TicketDetail, errors: ERR,
       handler: async ({ user, params, body, requestId }) => {
-        const t = await tickets.act(params.no, (spec.input as (b: unknown) => ActionInput)(body), actorOf(user!, requestId));
-        return audited(await ticketDetail(tickets.store, t, user), user!, requestId, name);
+        // The answer's detail comes from the action's own statement, and its unmasked caller read is audited with it.
+        const done = await tickets.actDetailed(params.no, (spec.input as (b: unknown) => ActionInput)(body), actorOf(user!, requestId), { viewer: user!, via: name });
+        return ticketDetailOf(done.ticket, done.detail!, user);
       },
     });
   }

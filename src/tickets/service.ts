@@ -6,14 +6,15 @@ import { Logger } from '../logging/logger';
 import { localDay } from './calendar/calendar';
 import { subdomainKnown, unknownUnits } from './catalogue';
 import { CreatedTicket, planCreation, writeCreation } from './create';
+import { LockedTicket, lockTicket, planEffects, writeAction } from './act';
 import { Deadlines } from './deadlines';
 import { Category, Channel, Domain, NOT_ACCEPTED_REASONS } from './model';
 import { SlaClock } from './sla/clock';
 import { LIMITS } from './sla/policy';
-import { ActorKind, Effect, TicketEvent, allowedEvents, transition } from './state';
+import { ActorKind, TicketEvent, TicketSnapshot, allowedEvents, transition } from './state';
 import { NewEvent, TicketRecord, TicketStore, mapTicket } from './store';
 import { TicketOutbox } from './outbox';
-import { callerReads, callerView } from './view';
+import { DetailParts, callerReads, callerView } from './view';
 import { normalizePhone, searchTerms, similarity } from './text';
 
 /** The audit entry of callers' contact shown unmasked (第二十七条). */
@@ -39,6 +40,12 @@ export const actorOf = (u: AuthUser, requestId?: string): Actor => ({ userId: u.
 type Distribute<T> = T extends unknown ? Omit<T, 'at' | 'actor'> : never;
 /** An action as the API receives it: a lifecycle event without time and actor kind, plus a free-text reason. */
 export type ActionInput = (Exclude<Distribute<TicketEvent>, { type: 'merge_into' }> | { type: 'merge_into'; into: string }) & { reason?: string | null };
+
+/** A ticket just acted on, and (when asked for) its detail rows as the action left them. */
+export interface ActedTicket {
+  ticket: TicketRecord;
+  detail: DetailParts | null;
+}
 
 export interface CreateTicketInput {
   channel: Channel;
@@ -141,10 +148,13 @@ export class TicketService {
     const callerPhone = normalizePhone(input.callerPhone);
     // 第十七条(七): the same caller's same matter in progress; a ticket not yet written cannot match itself.
     // A ticket the city sent down is the city's decision to hand over, not a new call to screen for repeats.
-    const repeat = accept && !input.origin ? await this.findRepeat({ callerPhone, content: input.content }) : null;
+    const candidates = accept && !input.origin && callerPhone ? this.repeatCandidates(this.d.knex, callerPhone, '') : undefined;
     // The number is taken in its own statement, so the sequence row is locked only for that instant and
-    // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate).
-    const no = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''));
+    // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate). The
+    // repeat check's read runs in it too, before the row is locked.
+    const numbered = await this.store.nextNumber(this.d.knex, prefix, localDay(at).replace(/-/g, ''), candidates);
+    const no = numbered.no;
+    const repeat = candidates ? this.bestRepeat(numbered.alongside as Array<{ no: string; content: string }>, input.content) : null;
     const plan = planCreation(this.deadlines, {
       no, at, actor, kind, linkedid: input.linkedid ?? null,
       row: {
@@ -191,21 +201,30 @@ export class TicketService {
   async findRepeat(q: { callerPhone: string | null; content: string; excludeNo?: string }, trx?: Knex.Transaction): Promise<{ no: string; similarity: number } | null> {
     const phone = normalizePhone(q.callerPhone);
     if (!phone) return null;
-    const db = trx ?? this.d.knex;
+    const rows = (await this.repeatCandidates(trx ?? this.d.knex, phone, q.excludeNo ?? '')) as Array<{ candidate: unknown }>;
+    return this.bestRepeat(rows.map((r) => (typeof r.candidate === 'string' ? JSON.parse(r.candidate) : r.candidate)), q.content);
+  }
+
+  /** The same caller's matters in progress, newest first: one column, {no, content} as JSON. */
+  private repeatCandidates(db: Knex | Knex.Transaction, phone: string, excludeNo: string): Knex.QueryBuilder {
     const now = this.now();
-    const rows = await db('tickets as t')
+    return db('tickets as t')
       .where('t.caller_phone', phone)
       .whereIn('t.status', ['accepted', 'dispatched', 'in_progress', 'return_requested'])
-      .whereNot('t.no', q.excludeNo ?? '')
+      .whereNot('t.no', excludeNo)
       .where((w) =>
         w.where('t.status', 'accepted').orWhereExists(db('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where({ 'd.kind': 'handle', 'd.state': 'open' }).where('d.due_at', '>', now)),
       )
       .orderBy('t.created_at', 'desc')
       .limit(50)
-      .select('t.no', 't.content');
+      .select(db.raw(`json_build_object('no', t.no, 'content', t.content) as candidate`));
+  }
+
+  /** The most similar candidate at or above the repeat threshold (the newest among equals). */
+  private bestRepeat(rows: Array<{ no: string; content: string }>, content: string): { no: string; similarity: number } | null {
     let best: { no: string; similarity: number } | null = null;
-    for (const r of rows as Array<{ no: string; content: string }>) {
-      const s = similarity(r.content, q.content);
+    for (const r of rows) {
+      const s = similarity(r.content, content);
       if (s >= (this.d.repeatSimilarity ?? 0.5) && (!best || s > best.similarity)) best = { no: r.no, similarity: s };
     }
     return best;
@@ -225,15 +244,26 @@ export class TicketService {
    * platform, which has told the caller already).
    */
   async act(no: string, input: ActionInput, actor: Actor, opts: { quiet?: boolean } = {}): Promise<TicketRecord> {
+    return (await this.actDetailed(no, input, actor, opts)).ticket;
+  }
+
+  /**
+   * Apply one lifecycle action in its transaction: the ticket locked and read with what the action
+   * needs in one statement, every row it writes in another (see act.ts). With a `viewer`, answers the
+   * ticket's detail rows as well, and audits the caller contact that detail shows them (第二十七条) with
+   * the action, as auditCallerReads would after it.
+   */
+  async actDetailed(no: string, input: ActionInput, actor: Actor, opts: { quiet?: boolean; viewer?: AuthUser; via?: string } = {}): Promise<ActedTicket> {
     const at = this.now();
     const post: Array<() => Promise<void>> = [];
-    await this.d.knex.transaction(async (trx) => {
-      const t = await this.store.get(no, trx, true);
-      if (!t) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
-      await this.applyInTrx(trx, t, input, actor, at, post, opts.quiet ?? false);
+    const done = await this.d.knex.transaction(async (trx) => {
+      const units = input.type === 'dispatch' ? [input.mainUnit, ...input.coUnits] : input.type === 'request_return' && input.suggestedUnit ? [input.suggestedUnit] : [];
+      const locked = await lockTicket(trx, no, units);
+      if (!locked) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
+      return this.applyInTrx(trx, locked, input, actor, at, post, opts);
     });
     await this.runPost(post);
-    return this.get(no);
+    return done;
   }
 
   private async runPost(post: Array<() => Promise<void>>) {
@@ -246,17 +276,20 @@ export class TicketService {
     }
   }
 
-  private async applyInTrx(trx: Knex.Transaction, t: TicketRecord, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>, quiet = false): Promise<void> {
+  private async applyInTrx(
+    trx: Knex.Transaction, locked: LockedTicket, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>, opts: { quiet?: boolean; viewer?: AuthUser; via?: string },
+  ): Promise<ActedTicket> {
+    const t = locked.ticket;
     const kind = this.actorKind(actor, t);
     if (!kind) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
     // A unit acts only on tickets currently dispatched to it (a returned or withdrawn ticket is no longer its own).
-    if ((kind === 'unit_main' || kind === 'unit_co') && !(await this.store.unitSees(t.no, actor.unitCode!))) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
+    if ((kind === 'unit_main' || kind === 'unit_co') && !locked.units.some((u) => u.unitCode === actor.unitCode)) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
     const reason = input.reason ?? null;
     let event: TicketEvent;
     let target: TicketRecord | null = null;
     if (input.type === 'merge_into') {
       if (input.into === t.no) throw unprocessable('ticket.merge_into_itself', '工单不能并入自身');
-      target = await this.store.get(input.into, trx, true);
+      target = (await lockTicket(trx, input.into, []))?.ticket ?? null;
       if (!target) throw notFound('ticket.not_found', `工单 ${input.into} 不存在`, { no: input.into });
       // A unit merges only into a ticket it handles itself (第二十一条(一)).
       if (kind === 'unit_main' && target.mainUnit !== actor.unitCode) throw notFound('ticket.not_found', `工单 ${input.into} 不存在`, { no: input.into });
@@ -265,20 +298,27 @@ export class TicketService {
       // Some events carry `reason` as their own field (退单理由, 撤单理由 …): it stays on the event.
       event = { ...input, at, actor: kind } as TicketEvent;
     }
+    const unknown = (codes: string[]) => codes.filter((c) => !locked.knownUnits.has(c));
     if (event.type === 'dispatch') {
-      const bad = await unknownUnits(trx, [event.mainUnit, ...event.coUnits]);
+      const bad = unknown([event.mainUnit, ...event.coUnits]);
       if (bad.length) throw unprocessable('ticket.unknown_unit', `承办单位不存在或已停用：${bad.join('、')}`, { units: bad });
     }
-    if (event.type === 'request_return' && event.suggestedUnit && (await unknownUnits(trx, [event.suggestedUnit])).length) {
+    if (event.type === 'request_return' && event.suggestedUnit && unknown([event.suggestedUnit]).length) {
       throw unprocessable('ticket.unknown_unit', `承办单位 ${event.suggestedUnit} 不存在`, { units: [event.suggestedUnit] });
     }
-    const snap = await this.store.snapshot(t, trx);
+    const deadlines: TicketSnapshot['deadlines'] = {};
+    for (const d of locked.open) deadlines[d.kind] = d.dueAt;
+    const snap: TicketSnapshot = {
+      status: t.status, emergency: t.emergency, category: t.category, channel: t.channel, mainUnit: t.mainUnit, coUnits: t.coUnits, handleLimit: t.handleLimit, flow: t.flow, deadlines,
+    };
     const r = transition(snap, event);
     if (!r.ok) {
       throw new AppError(r.refusal.status, r.refusal.id, r.refusal.message, { no: t.no, state: r.refusal.state, event: r.refusal.event, allowed: allowedEvents(r.refusal.state) });
     }
     const next = r.next;
-    for (const fx of r.effects) if (!(quiet && fx.type === 'send_result_sms')) await this.applyEffect(trx, t, fx, at, post);
+    const effects = planEffects(this.deadlines, locked, r.effects.filter((fx) => !(opts.quiet && fx.type === 'send_result_sms')), at);
+    let after: TicketRecord | null = null;
+    if (effects.resultSms) post.push(async () => this.d.afterCommit.resultSms(after!));
     const update: Record<string, unknown> = {
       status: next.status, main_unit: next.mainUnit, handle_limit: next.handleLimit, flow: JSON.stringify(next.flow), version: t.version + 1, updated_at: at,
     };
@@ -288,15 +328,20 @@ export class TicketService {
     if (event.type === 'close_immediately') Object.assign(update, { reply_text: event.resolution, replied_at: at });
     if (next.status === 'closed') update.closed_at = at;
     if (target) update.merged_into = target.no;
-    await trx('tickets').where({ no: t.no }).update(update);
     const reasonText = reason ?? (event.type === 'not_accept' ? NOT_ACCEPTED_REASONS[event.reasonCode].text : event.type === 'emergency_handover' ? NOT_ACCEPTED_REASONS.emergency_line.text : null);
     const { at: _at, actor: _k, type, ...rawData } = event as TicketEvent & { reason?: unknown };
     const { reason: _r, ...data } = rawData;
-    await this.logEvent(trx, { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } });
-    await this.d.audit.record({ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: t.no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } }, trx);
+    const ev: NewEvent = { ticketNo: t.no, at, event: type, fromStatus: t.status, toStatus: next.status, actor: actor.username, actorUserId: actor.userId, actorUnit: kind.startsWith('unit') ? actor.unitCode : null, reason: reasonText, data: { ...data, ...(target ? { into: target.no } : {}) } };
+    const audits: AuditEntry[] = [{ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: t.no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } }];
+    // The answer shows the viewer the caller's contact as the ticket now stands: audited with the action (第二十七条).
+    if (opts.viewer && callerReads([{ no: t.no, caller: callerView({ ...t, status: next.status, flow: next.flow }, opts.viewer) }]).length) audits.push(callerReadEntry(actor, [t.no], opts.via ?? 'action'));
+    const written = await writeAction(trx, { no: t.no, at, update, effects, event: ev, audits }, { detail: !!opts.viewer });
+    if (this.outbox) await this.outbox.ticketEvents(trx, t.no, [{ id: written.eventId, at, event: ev.event, fromStatus: ev.fromStatus, toStatus: ev.toStatus, actor: ev.actor, actorUserId: ev.actorUserId, actorUnit: ev.actorUnit, reason: ev.reason, data: ev.data }]);
     if (target) await this.absorb(trx, t, target, actor, at);
+    after = written.ticket;
     const units = [next.mainUnit, ...next.coUnits, t.mainUnit, ...t.coUnits].filter((u): u is string => !!u);
     post.push(() => this.d.afterCommit.publish({ type: 'transition', ticketNo: t.no, event: type, from: t.status, to: next.status, at: at.toISOString(), units: [...new Set(units)] }));
+    return { ticket: written.ticket, detail: written.detail };
   }
 
   /** 并案: the merged ticket's calls and recordings follow it to the ticket that absorbs it. */
@@ -305,42 +350,5 @@ export class TicketService {
     await trx.raw(`insert into ticket_recordings (ticket_no, recording_id, linkedid, meta, linked_at) select ?, recording_id, linkedid, meta, ? from ticket_recordings where ticket_no = ? on conflict do nothing`, [into.no, at, from.no]);
     await this.logEvent(trx, { ticketNo: into.no, at, event: 'merged_from', fromStatus: into.status, toStatus: into.status, actor: actor.username, actorUserId: actor.userId, actorUnit: null, reason: null, data: { from: from.no } });
     await trx('tickets').where({ no: into.no }).update({ version: into.version + 1, updated_at: at });
-  }
-
-  private async applyEffect(trx: Knex.Transaction, t: TicketRecord, fx: Effect, at: Date, post: Array<() => Promise<void>>) {
-    switch (fx.type) {
-      case 'start_deadline':
-        await this.deadlines.start(trx, t.no, fx.kind, fx.limit, fx.from, at);
-        return;
-      case 'extend_deadline':
-        await this.deadlines.extend(trx, t.no, fx.kind, fx.extra, at);
-        return;
-      case 'meet_deadline':
-        await this.deadlines.end(trx, t.no, [fx.kind], at, 'met');
-        return;
-      case 'cancel_deadlines':
-        await this.deadlines.end(trx, t.no, fx.kinds, at, 'cancelled');
-        return;
-      case 'assign_units':
-        await trx('ticket_units').where({ ticket_no: t.no, active: true }).update({ active: false, released_at: at });
-        await trx('ticket_units').insert([
-          { ticket_no: t.no, unit_code: fx.main, role: 'main', active: true, assigned_at: at },
-          ...fx.co.map((c) => ({ ticket_no: t.no, unit_code: c, role: 'co', active: true, assigned_at: at })),
-        ]);
-        return;
-      case 'release_units':
-        await trx('ticket_units').where({ ticket_no: t.no, active: true }).update({ active: false, released_at: at });
-        return;
-      case 'send_result_sms':
-        post.push(async () => this.d.afterCommit.resultSms(await this.get(t.no)));
-        return;
-      case 'record_visit': {
-        const n = await trx('ticket_visits').where({ ticket_no: t.no }).count({ n: '*' }).first();
-        await trx('ticket_visits').insert({
-          ticket_no: t.no, round: Number(n?.n ?? 0) + 1, level: fx.level, channel: fx.channel, cause: fx.cause, category: t.category, main_unit: t.mainUnit, at,
-        });
-        return;
-      }
-    }
   }
 }

@@ -3,7 +3,7 @@ import { maskName, maskPhone } from '../logging/mask';
 import { formatShanghai } from './calendar/calendar';
 import { CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, STATUS_LABELS } from './model';
 import { allowedEvents } from './state';
-import { DeadlineRow, EventRow, TicketRecord, TicketStore } from './store';
+import { AttachmentRow, CallLink, DeadlineRow, EventRow, RecordingLink, TicketRecord, TicketStore, UnitAssignment, VisitRow } from './store';
 
 /**
  * What a reader sees of a ticket's caller. Name and number are personal data (第二十七条): shown in full
@@ -58,15 +58,16 @@ export function ticketSummary(t: TicketRecord, user: AuthUser | null, openDeadli
   };
 }
 
-type DetailParts = {
+/** Everything a ticket's detail view shows besides the ticket row itself. */
+export interface DetailParts {
   deadlines: DeadlineRow[];
   events: EventRow[];
-  calls: Array<{ linkedid: string; linkedAt: Date }>;
-  recordings: Awaited<ReturnType<TicketStore['recordings']>>;
-  attachments: Awaited<ReturnType<TicketStore['attachments']>>;
-  visits: Awaited<ReturnType<TicketStore['visits']>>;
-  units: Awaited<ReturnType<TicketStore['unitAssignments']>>;
-};
+  calls: CallLink[];
+  recordings: RecordingLink[];
+  attachments: AttachmentRow[];
+  visits: VisitRow[];
+  units: UnitAssignment[];
+}
 
 export async function ticketDetail(store: TicketStore, t: TicketRecord, user: AuthUser | null) {
   const [deadlines, events, calls, recordings, attachments, visits, units] = await Promise.all([
@@ -80,7 +81,8 @@ export function newTicketDetail(c: { ticket: TicketRecord; deadlines: DeadlineRo
   return ticketDetailOf(c.ticket, { deadlines: c.deadlines, events: c.events, calls: c.calls, recordings: [], attachments: [], visits: [], units: [] }, user);
 }
 
-function ticketDetailOf(t: TicketRecord, p: DetailParts, user: AuthUser | null) {
+/** The detail view of a ticket from its parts (read, or known from the transaction that just wrote them). */
+export function ticketDetailOf(t: TicketRecord, p: DetailParts, user: AuthUser | null) {
   const { deadlines, events, calls, recordings, attachments, visits, units } = p;
   return {
     ...ticketSummary(t, user, deadlines.filter((d) => d.state === 'open')),
