@@ -4,7 +4,7 @@ import knexFactory, { Knex } from 'knex';
 import { arg, f1, pct, run } from './support/load';
 import { seedTickets } from './support/tickets-seed';
 import { COMMON_TERMS, RARE_TERMS } from './support/tickets-matters';
-import { startTestService } from '../test/support/service';
+import { TestService, startTestService } from '../test/support/service';
 import { TEST_DATABASE_URL, TestDatabase, createTestDatabase } from '../test/support/db';
 import { migrateLatest } from '../src/db/knex';
 import { createTicketsFeature } from '../src/tickets/feature';
@@ -19,8 +19,10 @@ import { silentLogger } from '../src/logging/logger';
  *   1. latency: one client, requests back to back for --seconds (p50, p99, max);
  *   2. throughput: --concurrency clients for --seconds (requests/s).
  * Each kind cycles through several variants (units, terms, numbers, phones, months) so no single plan
- * or cached page stands for it. For any kind over 50 ms at p99 the SQL it ran is EXPLAINed (ANALYZE,
- * BUFFERS) and summarised.
+ * or cached page stands for it. Per kind it also prints what the database did for one request (the
+ * list's statements under EXPLAIN ANALYZE: execution time and buffers touched, a measure of work that
+ * does not depend on the machine's load), and first a baseline (GET /api/auth/me: HTTP and the
+ * session look-up only). For any kind over 50 ms at p99 the statements' plans are summarised.
  *
  *   npx tsx bench/tickets-list.ts [--rows 1000000] [--seconds 6] [--concurrency 4]
  *                                 [--keep]          keep the seeded database (its name is printed)
@@ -89,12 +91,41 @@ async function kinds(knex: Knex, now: Date): Promise<{ kinds: Kind[]; unit: stri
   return { kinds: list, unit, smallUnit };
 }
 
+type Statement = { sql: string; bindings: readonly unknown[] };
+const explainable = (q: Statement) => /^\s*(select|with)/i.test(q.sql) && !/from "(users|sessions)"/.test(q.sql);
+const positional = (q: Statement) => q.sql.replace(/\$\d+/g, '?');
+
+/** The statements one request of a kind runs (every query the service's knex issues for it). */
+async function capture(t: TestService, path: string, token: string): Promise<{ statements: Statement[]; body: { total?: number; totalExact?: boolean; items?: unknown[] } }> {
+  const statements: Statement[] = [];
+  const listen = (q: Statement) => statements.push({ sql: q.sql, bindings: q.bindings });
+  t.service.ctx.knex.on('query', listen);
+  try {
+    const r = await t.http('GET', path, { token });
+    return { statements, body: r.body };
+  } finally {
+    t.service.ctx.knex.removeListener('query', listen);
+  }
+}
+
+/** What the database did for the list's own statements: execution time and buffers (load-independent work). */
+async function work(knex: Knex, statements: Statement[]): Promise<{ execMs: number; buffers: number }> {
+  let execMs = 0;
+  let buffers = 0;
+  for (const q of statements.filter(explainable)) {
+    const raw = (await knex.raw(`explain (analyze, buffers, format json) ${positional(q)}`, q.bindings as Knex.RawBinding[])).rows[0]['QUERY PLAN'];
+    const [e] = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: Record<string, number>; 'Execution Time': number }>;
+    execMs += e!['Execution Time'];
+    buffers += (e!.Plan['Shared Hit Blocks'] ?? 0) + (e!.Plan['Shared Read Blocks'] ?? 0);
+  }
+  return { execMs, buffers };
+}
+
 /** EXPLAIN (ANALYZE, BUFFERS) of the statements one request of a kind ran, summarised. */
-async function explain(knex: Knex, captured: Array<{ sql: string; bindings: readonly unknown[] }>) {
-  for (const q of captured) {
-    if (!/^\s*select/i.test(q.sql) || /from "(users|sessions|audit_log)"|"sessions"/.test(q.sql)) continue;
-    const plan = (await knex.raw(`explain (analyze, buffers) ${q.sql.replace(/\$\d+/g, '?')}`, q.bindings as Knex.RawBinding[])).rows.map((r: Record<string, string>) => r['QUERY PLAN']) as string[];
-    console.log(`    ${q.sql.slice(0, 160)}${q.sql.length > 160 ? '…' : ''}`);
+async function explain(knex: Knex, statements: Statement[]) {
+  for (const q of statements.filter(explainable)) {
+    const plan = (await knex.raw(`explain (analyze, buffers) ${positional(q)}`, q.bindings as Knex.RawBinding[])).rows.map((r: Record<string, string>) => r['QUERY PLAN']) as string[];
+    console.log(`    ${q.sql.replace(/\s+/g, ' ').slice(0, 160)}${q.sql.length > 160 ? '…' : ''}`);
     const lines = plan.filter((l) => /->|^\S|Buffers|Execution|Planning Time|Rows Removed|Heap Blocks/.test(l)).slice(0, 24);
     for (const l of lines) console.log(`      ${l.slice(0, 170)}`);
   }
@@ -112,32 +143,34 @@ async function main() {
   try {
     const count = Number((await db.knex('tickets').count({ n: '*' }).first())!.n);
     const { kinds: list, unit, smallUnit } = await kinds(db.knex, now);
+    const run36 = Date.now().toString(36); // a reused database keeps the users of earlier runs
     const tokens = {
-      operator: await t.userToken(['operator']),
-      unit: await t.userToken(['unit_handler'], { unitCode: unit }),
-      smallUnit: await t.userToken(['unit_handler'], { unitCode: smallUnit }),
+      operator: await t.userToken(['operator'], { username: `bench_op_${run36}` }),
+      unit: await t.userToken(['unit_handler'], { unitCode: unit, username: `bench_unit_${run36}` }),
+      smallUnit: await t.userToken(['unit_handler'], { unitCode: smallUnit, username: `bench_small_${run36}` }),
     };
     console.log(`tickets-list: ${count.toLocaleString()} tickets in ${db.name}${seedS !== null ? `, seeded in ${seedS.toFixed(1)} s` : ' (reused)'}; ${seconds} s per phase, throughput with ${concurrency} clients`);
+    console.log(`${'kind'.padEnd(58)} one client (latency)                   ${concurrency} clients          the list's SQL for one request`);
     const slow: Kind[] = [];
-    for (const k of list) {
+    for (const k of [{ name: 'baseline: GET /api/auth/me (HTTP + auth only)', token: 'operator' as const, paths: list[0]!.paths.map(() => '/api/auth/me') }, ...list]) {
       const job = { url: t.baseUrl, token: tokens[k.token], bodies: [{}], method: 'GET', paths: k.paths };
       await run(child, { ...job, type: 'closed', concurrency: 1, seconds: 1 }); // warm-up: plans, pages
       const a = await run(child, { ...job, type: 'closed', concurrency: 1, seconds });
       const c = await run(child, { ...job, type: 'closed', concurrency, seconds });
       const p99 = pct(a.latencies, 99);
-      console.log(`${k.name.padEnd(58)} p50 ${f1(pct(a.latencies, 50)).padStart(7)} ms  p99 ${f1(p99).padStart(7)} ms  max ${f1(Math.max(...a.latencies)).padStart(7)} ms  (${a.sent} req)  ` +
-        `${concurrency} clients: ${f1((c.sent - c.errors) / c.elapsedS).padStart(6)} req/s p99 ${f1(pct(c.latencies, 99))} ms  errors ${a.errors + c.errors}`);
-      if (p99 > 50) slow.push(k);
+      const { statements, body } = await capture(t, k.paths[0]!, tokens[k.token]);
+      const w = await work(db.knex, statements);
+      const total = body.total === undefined ? '' : `total ${body.totalExact === false ? '~' : ''}${body.total}`;
+      console.log(`${k.name.padEnd(58)} p50 ${f1(pct(a.latencies, 50)).padStart(6)} p99 ${f1(p99).padStart(6)} ms (${String(a.sent).padStart(4)} req)  ` +
+        `${f1((c.sent - c.errors) / c.elapsedS).padStart(6)} req/s p99 ${f1(pct(c.latencies, 99)).padStart(6)} ms  ` +
+        `${statements.length} stmts ${f1(w.execMs).padStart(6)} ms ${String(w.buffers).padStart(6)} buffers  ${total}${a.errors + c.errors ? `  ERRORS ${JSON.stringify({ ...a.failures, ...c.failures })}` : ''}`);
+      if (p99 > 50 && k.paths[0] !== '/api/auth/me') slow.push(k);
     }
     for (const k of slow) {
       console.log(`\nEXPLAIN (ANALYZE, BUFFERS) — ${k.name}`);
-      const captured: Array<{ sql: string; bindings: readonly unknown[] }> = [];
-      const listen = (q: { sql: string; bindings: readonly unknown[] }) => captured.push({ sql: q.sql, bindings: q.bindings });
-      t.service.ctx.knex.on('query', listen);
-      const r = await t.http('GET', k.paths[0]!, { token: tokens[k.token] });
-      t.service.ctx.knex.removeListener('query', listen);
-      console.log(`  ${k.paths[0]} → total ${r.body?.total}, ${r.body?.items?.length} items`);
-      await explain(db.knex, captured);
+      const { statements, body } = await capture(t, k.paths[0]!, tokens[k.token]);
+      console.log(`  ${k.paths[0]} → total ${body.totalExact === false ? '~' : ''}${body.total}, ${body.items?.length} items`);
+      await explain(db.knex, statements);
     }
   } finally {
     child.kill();

@@ -10,7 +10,8 @@
  *
  * `bodies` is a template; `{i}` in any string value is replaced by the request's index. With `paths`,
  * request i goes to paths[i] (one per ticket, say; a path may carry a query string) and no more than
- * paths.length are sent. With method 'GET' no body is sent. Answers { latencies (ms), errors, sent, elapsedS }.
+ * paths.length are sent. With method 'GET' no body is sent. Answers { latencies (ms), errors, sent, elapsedS,
+ * failures (non-2xx answers by status, 0 for none) }.
  */
 import http from 'node:http';
 
@@ -37,6 +38,9 @@ function body(job: Job, i: number): string {
   return JSON.stringify(tpl, (_k, v) => (typeof v === 'string' ? v.replace(/\{i\}/g, n.padStart(8, '0')) : v));
 }
 
+/** Non-2xx answers by status (0: no answer), for the benches to show what failed. */
+const failures: Record<string, number> = {};
+
 function post(job: Job, i: number): Promise<{ ms: number; ok: boolean }> {
   const u = new URL(job.url);
   const get = job.method === 'GET';
@@ -49,10 +53,17 @@ function post(job: Job, i: number): Promise<{ ms: number; ok: boolean }> {
       { host: u.hostname, port: u.port, path: job.paths ? job.paths[i]! : u.pathname + u.search, method: get ? 'GET' : 'POST', agent, headers },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - s, ok: res.statusCode === 201 || res.statusCode === 200 }));
+        res.on('end', () => {
+          const ok = res.statusCode === 201 || res.statusCode === 200;
+          if (!ok) failures[String(res.statusCode)] = (failures[String(res.statusCode)] ?? 0) + 1;
+          resolve({ ms: performance.now() - s, ok });
+        });
       },
     );
-    req.on('error', () => resolve({ ms: performance.now() - s, ok: false }));
+    req.on('error', () => {
+      failures['0'] = (failures['0'] ?? 0) + 1;
+      resolve({ ms: performance.now() - s, ok: false });
+    });
     req.end(payload);
   });
 }
@@ -91,8 +102,9 @@ async function closed(job: Job) {
 }
 
 process.on('message', async (job: Job) => {
+  for (const k of Object.keys(failures)) delete failures[k];
   const r = job.type === 'open' ? await open(job) : await closed(job);
-  process.send!(r);
+  process.send!({ ...r, failures: { ...failures } });
 });
 process.on('disconnect', () => process.exit(0));
 process.send!({ type: 'ready' });

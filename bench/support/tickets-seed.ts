@@ -116,13 +116,16 @@ async function fill(knex: Knex, n: number, now: Date, log: (s: string) => void):
     select no, case when main_unit = 'QY-CGZFJ' then 'QY-ZJJ' else 'QY-CGZFJ' end, 'co', status not in ('withdrawn', 'merged'), dispatched_at, null
     from bench_seed where main_unit is not null and h2 % 100 >= 96`);
 
-  // Open deadlines of the tickets in handling: past ones were reminded and alerted (the timer's steady state).
+  // Open deadlines of the tickets in handling: past ones were reminded and alerted (the timer's steady
+  // state). The timer deems an unsigned ticket signed and an unanswered visit satisfied once their
+  // deadline passes, so no open sign or callback deadline is past.
   await step('ticket_deadlines (open)', `
     insert into ticket_deadlines (ticket_no, kind, limit_spec, started_at, due_at, remind_at, state, reminded_at, alerted_at)
     select no, kind, spec, started, due, due - interval '4 hours', 'open',
       case when due - interval '4 hours' < ?::timestamptz then due - interval '4 hours' end, case when due < ?::timestamptz then due end
     from (
-      select no, d.kind, d.spec, d.started, d.started + d.span as due
+      select no, d.kind, d.spec, d.started,
+        case when d.kind in ('sign', 'callback') then greatest(d.started + d.span, ?::timestamptz + (1 + s.h1 % 20) * interval '1 hour') else d.started + d.span end as due
       from bench_seed s cross join lateral (values
         ('dispatch', '2h', s.created_at, interval '2 hours', s.status = 'accepted'),
         ('sign', '1wd', s.dispatched_at, interval '1 day', s.status = 'dispatched'),
@@ -133,7 +136,7 @@ async function fill(knex: Knex, n: number, now: Date, log: (s: string) => void):
       ) d(kind, spec, started, span, applies)
       where d.applies
     ) o`,
-  [now, now]);
+  [now, now, now]);
 
   // What the dispatched tickets handled before left: their dispatch, sign and handle deadlines met.
   await step('ticket_deadlines (met)', `
