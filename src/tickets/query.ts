@@ -20,19 +20,22 @@ export interface ListFilter {
   visibleToUnit?: string | null;
 }
 
-/**
- * Totals are exact up to this many matching tickets; beyond, `total` is the planner's estimate and
- * `totalExact` is false (counting a million tickets exactly costs far more than the page itself).
- */
-export const EXACT_TOTAL_LIMIT = 5_000;
-/** A full-text search reads every match's row to count it, so its totals are exact up to this many. */
-export const EXACT_TOTAL_LIMIT_SEARCH = 1_000;
-/**
- * Up to this many matches expected, the matches are gathered and counted; beyond, the page is read in
- * time order and the total estimated. The planner's estimate of a rare word is coarse (a few
- * thousand for a ticket number that matches one ticket), hence the margin above the limits.
- */
-const GATHER_BELOW_ESTIMATE = 10_000;
+export interface ListLimits {
+  /**
+   * Totals are exact up to this many matching tickets; beyond, `total` is the planner's estimate and
+   * `totalExact` is false (counting a million tickets exactly costs far more than the page itself).
+   */
+  exact: number;
+  /** A full-text search reads every match's row to count it, so its totals are exact up to this many. */
+  exactSearch: number;
+  /**
+   * Up to this many matches expected, the matches are gathered and counted; beyond, the page is read
+   * in time order and the total estimated. The planner's estimate of a rare word is coarse (a few
+   * thousand for a ticket number that matches one ticket), hence the margin above the limits.
+   */
+  gatherBelowEstimate: number;
+}
+export const LIST_LIMITS: ListLimits = { exact: 5_000, exactSearch: 1_000, gatherBelowEstimate: 10_000 };
 
 export interface TicketPage {
   /** Exact when totalExact; otherwise an estimate, never below the matches known to exist. */
@@ -75,15 +78,15 @@ function matching(knex: Knex, f: ListFilter, now: Date): Knex.QueryBuilder | nul
  *    the time-ordered indexes (rows are read for the page only) and the total is the estimate.
  * Then the page's rows, co-units and open deadlines, side by side.
  */
-export async function listTickets(knex: Knex, f: ListFilter, now: Date): Promise<TicketPage> {
+export async function listTickets(knex: Knex, f: ListFilter, now: Date, limits: ListLimits = LIST_LIMITS): Promise<TicketPage> {
   const q = matching(knex, f, now);
   if (!q) return { total: 0, totalExact: true, items: [] };
   const limit = Math.min(f.limit ?? 50, 200);
   const offset = f.offset ?? 0;
-  const cap = f.q ? EXACT_TOTAL_LIMIT_SEARCH : EXACT_TOTAL_LIMIT;
+  const cap = f.q ? limits.exactSearch : limits.exact;
 
   const expected = await estimate(knex, q);
-  if (expected <= GATHER_BELOW_ESTIMATE) {
+  if (expected <= limits.gatherBelowEstimate) {
     const keys = q.clone().select('t.no', 't.created_at').limit(cap + 1).toSQL();
     const probe = await knex.raw(
       `with m as materialized (${keys.sql})
@@ -102,8 +105,8 @@ export async function listTickets(knex: Knex, f: ListFilter, now: Date): Promise
   const page = q.clone().select('t.no', 't.created_at').orderBy('t.created_at', 'desc').orderBy('t.no', 'desc').limit(limit).offset(offset).as('p');
   const rows = await knex('tickets as t').join(page, 'p.no', 't.no').orderBy('p.created_at', 'desc').orderBy('p.no', 'desc').select('t.*');
   const items = await withDetails(knex, rows);
-  // A page that is not full is the last one: then the total is known after all.
-  if (rows.length > 0 && rows.length < limit) return { total: offset + rows.length, totalExact: true, items };
+  // A page that is not full is the last one (an empty one past the end is not): the total is known after all.
+  if (rows.length < limit && (rows.length > 0 || offset === 0)) return { total: offset + rows.length, totalExact: true, items };
   return { total: Math.max(expected, cap + 1, offset + rows.length), totalExact: false, items };
 }
 
