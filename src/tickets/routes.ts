@@ -89,8 +89,11 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
         limit: query.limit, offset: query.offset, visibleToUnit: isUnit ? (user!.unitCode ?? '\u0000none') : null,
       }, tickets.now());
       const now = tickets.now();
-      const items = r.items.map((i) => withRemaining(ticketSummary(i.ticket, user, i.deadlines), tickets.clock(), now));
-      await tickets.auditCallerReads(actorOf(user!, requestId), callerReads(items), 'list');
+      const summaries = r.items.map((i) => ticketSummary(i.ticket, user, i.deadlines));
+      // The audit row of the unmasked callers is written while the time left on each deadline is worked out.
+      const audited = tickets.auditCallerReads(actorOf(user!, requestId), callerReads(summaries), 'list');
+      const items = summaries.map((s) => withRemaining(s, tickets.clock(), now));
+      await audited;
       return { total: r.total, totalExact: r.totalExact, items };
     },
   });
