@@ -9,8 +9,9 @@
  *       each send the next request when the last answered (the service's capacity).
  *
  * `bodies` is a template; `{i}` in any string value is replaced by the request's index. With `paths`,
- * request i goes to paths[i] (one per ticket, say) and no more than paths.length are sent. Answers
- * { latencies (ms), errors, sent, elapsedS }.
+ * request i goes to paths[i] (one per ticket, say; a path may carry a query string) and no more than
+ * paths.length are sent. With method 'GET' no body is sent. Answers { latencies (ms), errors, sent, elapsedS,
+ * failures (non-2xx answers by status, 0 for none) }.
  */
 import http from 'node:http';
 
@@ -25,6 +26,8 @@ interface Job {
   offset?: number;
   /** Request i goes to paths[i] instead of the URL's path; at most paths.length requests. */
   paths?: string[];
+  /** POST (default) with a JSON body, or GET without one. */
+  method?: 'GET' | 'POST';
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
@@ -35,20 +38,32 @@ function body(job: Job, i: number): string {
   return JSON.stringify(tpl, (_k, v) => (typeof v === 'string' ? v.replace(/\{i\}/g, n.padStart(8, '0')) : v));
 }
 
+/** Non-2xx answers by status (0: no answer), for the benches to show what failed. */
+const failures: Record<string, number> = {};
+
 function post(job: Job, i: number): Promise<{ ms: number; ok: boolean }> {
   const u = new URL(job.url);
-  if (job.paths) u.pathname = job.paths[i]!;
-  const payload = body(job, i);
+  const get = job.method === 'GET';
+  const payload = get ? '' : body(job, i);
+  const headers: Record<string, string | number> = { authorization: `Bearer ${job.token}` };
+  if (!get) Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
   const s = performance.now();
   return new Promise((resolve) => {
     const req = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname, method: 'POST', agent, headers: { authorization: `Bearer ${job.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      { host: u.hostname, port: u.port, path: job.paths ? job.paths[i]! : u.pathname + u.search, method: get ? 'GET' : 'POST', agent, headers },
       (res) => {
         res.resume();
-        res.on('end', () => resolve({ ms: performance.now() - s, ok: res.statusCode === 201 || res.statusCode === 200 }));
+        res.on('end', () => {
+          const ok = res.statusCode === 201 || res.statusCode === 200;
+          if (!ok) failures[String(res.statusCode)] = (failures[String(res.statusCode)] ?? 0) + 1;
+          resolve({ ms: performance.now() - s, ok });
+        });
       },
     );
-    req.on('error', () => resolve({ ms: performance.now() - s, ok: false }));
+    req.on('error', () => {
+      failures['0'] = (failures['0'] ?? 0) + 1;
+      resolve({ ms: performance.now() - s, ok: false });
+    });
     req.end(payload);
   });
 }
@@ -87,8 +102,9 @@ async function closed(job: Job) {
 }
 
 process.on('message', async (job: Job) => {
+  for (const k of Object.keys(failures)) delete failures[k];
   const r = job.type === 'open' ? await open(job) : await closed(job);
-  process.send!(r);
+  process.send!({ ...r, failures: { ...failures } });
 });
 process.on('disconnect', () => process.exit(0));
 process.send!({ type: 'ready' });

@@ -8,7 +8,7 @@ export function arg(name: string, def: number): number {
 export const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? NaN;
 export const f1 = (x: number) => x.toFixed(1);
 
-export interface LoadResult { latencies: number[]; errors: number; sent: number; elapsedS: number }
+export interface LoadResult { latencies: number[]; errors: number; sent: number; elapsedS: number; failures?: Record<string, number> }
 
 /** Hand a job to bench/support/http-load-child.ts and wait for its answer. */
 export function run(child: ChildProcess, job: Record<string, unknown>): Promise<LoadResult> {

@@ -20,8 +20,32 @@ export interface ListFilter {
   visibleToUnit?: string | null;
 }
 
-/** List, filter and Chinese full-text search (bigrams in a GIN-indexed tsvector). */
-export async function listTickets(knex: Knex, f: ListFilter, now: Date): Promise<{ total: number; items: Array<{ ticket: TicketRecord; deadlines: DeadlineRow[] }> }> {
+export interface ListLimits {
+  /**
+   * Totals are exact up to this many matching tickets; beyond, `total` is the planner's estimate and
+   * `totalExact` is false (counting a million tickets exactly costs far more than the page itself).
+   */
+  exact: number;
+  /** A full-text search reads every match's row to count it, so its totals are exact up to this many. */
+  exactSearch: number;
+  /**
+   * Up to this many matches expected, the matches are gathered and counted; beyond, the page is read
+   * in time order and the total estimated. The planner's estimate of a rare word is coarse (a few
+   * thousand for a ticket number that matches one ticket), hence the margin above the limits.
+   */
+  gatherBelowEstimate: number;
+}
+export const LIST_LIMITS: ListLimits = { exact: 5_000, exactSearch: 1_000, gatherBelowEstimate: 10_000 };
+
+export interface TicketPage {
+  /** Exact when totalExact; otherwise an estimate, never below the matches known to exist. */
+  total: number;
+  totalExact: boolean;
+  items: Array<{ ticket: TicketRecord; deadlines: DeadlineRow[] }>;
+}
+
+/** The tickets matching a filter, as a query on `tickets as t` without select or order; null when nothing can match. */
+function matching(knex: Knex, f: ListFilter, now: Date): Knex.QueryBuilder | null {
   const q = knex('tickets as t');
   if (f.visibleToUnit) q.whereExists(knex('ticket_units as u').whereRaw('u.ticket_no = t.no').where({ 'u.unit_code': f.visibleToUnit, 'u.active': true }));
   if (f.status?.length) q.whereIn('t.status', f.status);
@@ -36,19 +60,81 @@ export async function listTickets(knex: Knex, f: ListFilter, now: Date): Promise
   if (f.overdue) q.whereExists(knex('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where('d.state', 'open').where('d.due_at', '<=', now));
   if (f.q) {
     const terms = searchTerms(f.q);
-    if (!terms) return { total: 0, items: [] };
+    if (!terms) return null;
     q.whereRaw(`t.search @@ plainto_tsquery('simple', ?)`, [terms]);
   }
-  const total = Number((await q.clone().count({ n: '*' }).first())?.n ?? 0);
-  const rows = await q.orderBy('t.created_at', 'desc').orderBy('t.no', 'desc').limit(Math.min(f.limit ?? 50, 200)).offset(f.offset ?? 0).select('t.*');
-  const nos = rows.map((r: { no: string }) => r.no);
-  const co = nos.length ? await knex('ticket_units').whereIn('ticket_no', nos).where({ role: 'co', active: true }).orderBy('id') : [];
-  const dls = nos.length ? await knex('ticket_deadlines').whereIn('ticket_no', nos).where('state', 'open').orderBy('id') : [];
-  return {
-    total,
-    items: rows.map((r: Record<string, unknown>) => ({
-      ticket: mapTicket(r, co.filter((c: { ticket_no: string }) => c.ticket_no === r.no).map((c: { unit_code: string }) => c.unit_code)),
-      deadlines: dls.filter((d: { ticket_no: string }) => d.ticket_no === r.no).map(mapDeadline),
-    })),
-  };
+  return q;
+}
+
+/**
+ * List, filter and Chinese full-text search (bigrams in a GIN-indexed tsvector), newest first.
+ *
+ * The planner's estimate of the matches decides the way (EXPLAIN, nothing run):
+ *  - a small result (a number, a phone, a unit's inbox, a rare word): one statement gathers the keys
+ *    (number, time) of at most limit + 1 matches by whichever index suits the filter best, counts
+ *    them and cuts the page out of them, so the total is exact and no plan walks the table in time
+ *    order looking for a rare match;
+ *  - a large one, or a small one that turned out larger than the limit: the page's keys come from
+ *    the time-ordered indexes (rows are read for the page only) and the total is the estimate.
+ * Then the page's rows, co-units and open deadlines, side by side.
+ */
+export async function listTickets(knex: Knex, f: ListFilter, now: Date, limits: ListLimits = LIST_LIMITS): Promise<TicketPage> {
+  const q = matching(knex, f, now);
+  if (!q) return { total: 0, totalExact: true, items: [] };
+  const limit = Math.min(f.limit ?? 50, 200);
+  const offset = f.offset ?? 0;
+  const cap = f.q ? limits.exactSearch : limits.exact;
+
+  const expected = await estimate(knex, q);
+  if (expected <= limits.gatherBelowEstimate) {
+    const keys = q.clone().select('t.no', 't.created_at').limit(cap + 1).toSQL();
+    const probe = await knex.raw(
+      `with m as materialized (${keys.sql})
+       select c.n, p.no from (select count(*)::int as n from m) c
+         left join lateral (select no, created_at from m order by created_at desc, no desc limit ? offset ?) p on true
+       order by p.created_at desc, p.no desc`,
+      [...keys.bindings, limit, offset],
+    );
+    const found = probe.rows as Array<{ n: number; no: string | null }>;
+    const n = Number(found[0]?.n ?? 0);
+    if (n <= cap) {
+      const nos = found.map((r) => r.no).filter((no): no is string => no !== null);
+      return { total: n, totalExact: true, items: await withDetails(knex, nos) };
+    }
+  }
+  const page = q.clone().select('t.no', 't.created_at').orderBy('t.created_at', 'desc').orderBy('t.no', 'desc').limit(limit).offset(offset).as('p');
+  const rows = await knex('tickets as t').join(page, 'p.no', 't.no').orderBy('p.created_at', 'desc').orderBy('p.no', 'desc').select('t.*');
+  const items = await withDetails(knex, rows);
+  // A page that is not full is the last one (an empty one past the end is not): the total is known after all.
+  if (rows.length < limit && (rows.length > 0 || offset === 0)) return { total: offset + rows.length, totalExact: true, items };
+  return { total: Math.max(expected, cap + 1, offset + rows.length), totalExact: false, items };
+}
+
+/** How many rows the planner expects the query to match (EXPLAIN, nothing run). */
+async function estimate(knex: Knex, q: Knex.QueryBuilder): Promise<number> {
+  const { sql, bindings } = q.clone().select(knex.raw('1')).toSQL();
+  const r = await knex.raw(`explain (format json) ${sql}`, bindings);
+  const raw = (r.rows[0] as Record<string, unknown>)['QUERY PLAN'];
+  const plan = (typeof raw === 'string' ? JSON.parse(raw) : raw) as Array<{ Plan: { 'Plan Rows': number } }>;
+  return Math.round(plan[0]?.Plan['Plan Rows'] ?? 0);
+}
+
+/** The page's tickets (rows, or numbers in page order) with their active co-units and open deadlines. */
+async function withDetails(knex: Knex, page: Array<Record<string, unknown>> | string[]): Promise<TicketPage['items']> {
+  const nos = page.map((r) => (typeof r === 'string' ? r : (r.no as string)));
+  if (!nos.length) return [];
+  const [rows, co, dls] = await Promise.all([
+    typeof page[0] === 'string' ? knex('tickets').whereIn('no', nos) : (page as Array<Record<string, unknown>>),
+    knex('ticket_units').whereIn('ticket_no', nos).where({ role: 'co', active: true }).orderBy('id'),
+    knex('ticket_deadlines').whereIn('ticket_no', nos).where('state', 'open').orderBy('id'),
+  ]);
+  const byNo = new Map((rows as Array<Record<string, unknown>>).map((r) => [r.no as string, r]));
+  return nos.flatMap((no) => {
+    const r = byNo.get(no);
+    if (!r) return []; // deleted since the keys were read
+    return [{
+      ticket: mapTicket(r, co.filter((c: { ticket_no: string }) => c.ticket_no === no).map((c: { unit_code: string }) => c.unit_code)),
+      deadlines: dls.filter((d: { ticket_no: string }) => d.ticket_no === no).map(mapDeadline),
+    }];
+  });
 }

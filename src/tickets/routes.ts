@@ -77,7 +77,7 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
   });
 
   api.route({
-    method: 'get', path: '/api/tickets', summary: 'List, filter and search tickets (units see only tickets dispatched to them)', tags: TAGS, roles: READERS,
+    method: 'get', path: '/api/tickets', summary: 'List, filter and search tickets, newest first (units see only tickets dispatched to them); total exact up to 5,000 matches (1,000 with q), else estimated (totalExact false)', tags: TAGS, roles: READERS,
     query: ListQuery, response: TicketList,
     handler: async ({ user, query, requestId }) => {
       const isUnit = !hasAnyRole(user!, [...HOTLINE_STAFF, 'auditor']);
@@ -89,9 +89,12 @@ export function registerTicketRoutes(api: Api, d: TicketRouteDeps) {
         limit: query.limit, offset: query.offset, visibleToUnit: isUnit ? (user!.unitCode ?? '\u0000none') : null,
       }, tickets.now());
       const now = tickets.now();
-      const items = r.items.map((i) => withRemaining(ticketSummary(i.ticket, user, i.deadlines), tickets.clock(), now));
-      await tickets.auditCallerReads(actorOf(user!, requestId), callerReads(items), 'list');
-      return { total: r.total, items };
+      const summaries = r.items.map((i) => ticketSummary(i.ticket, user, i.deadlines));
+      // The audit row of the unmasked callers is written while the time left on each deadline is worked out.
+      const audited = tickets.auditCallerReads(actorOf(user!, requestId), callerReads(summaries), 'list');
+      const items = summaries.map((s) => withRemaining(s, tickets.clock(), now));
+      await audited;
+      return { total: r.total, totalExact: r.totalExact, items };
     },
   });
 

@@ -111,4 +111,10 @@ export const TicketDetail = TicketSummary.extend({
   units: z.array(z.object({ unitCode: z.string(), role: z.string(), active: z.boolean(), assignedAt: z.string(), releasedAt: z.string().nullable() })),
   allowedEvents: z.array(z.string()),
 }).openapi('TicketDetail');
-export const TicketList = z.object({ total: z.number(), items: z.array(TicketSummary) }).openapi('TicketList');
+export const TicketList = z
+  .object({
+    total: z.number().openapi({ description: 'matching tickets: exact when totalExact, otherwise an estimate (never below the matches known)' }),
+    totalExact: z.boolean().openapi({ description: 'false beyond 5,000 matches (1,000 for a full-text search q): total is then the database planner\'s estimate' }),
+    items: z.array(TicketSummary),
+  })
+  .openapi('TicketList');

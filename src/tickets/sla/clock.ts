@@ -1,4 +1,4 @@
-import { OfficeHours, WorkCalendar, localDay, localInstant, localMinuteOfDay, nextDay, parseOfficeHours, DEFAULT_OFFICE_HOURS } from '../calendar/calendar';
+import { OfficeHours, WorkCalendar, localDay, localInstant, localMinuteOfDay, nextDay, parseOfficeHours, DEFAULT_OFFICE_HOURS, SHANGHAI_OFFSET_MS } from '../calendar/calendar';
 
 /**
  * A time limit as the measures state them (第二十一条):
@@ -90,20 +90,54 @@ export class SlaClock {
     throw new Error('working-hour limit does not end within the calendar');
   }
 
-  /** Working minutes elapsed between two instants (for reports: how late, how much of a limit used). */
+  /**
+   * Working minutes elapsed between two instants (for reports: how late, how much of a limit used;
+   * on every list: the time left on each open deadline). The first and last day count from and up to
+   * the instants, the days between count whole (memoised per day: lists ask this hundreds of times
+   * over spans of months).
+   */
   workingMinutesBetween(a: Date, b: Date): number {
     if (b <= a) return 0;
+    const first = localDayNumber(a);
+    const last = localDayNumber(b);
+    if (first === last) return this.minutesOn(first, localMinuteOfDay(a), localMinuteOfDay(b));
+    const between = this.workingDaysBetween(first + 1, last);
+    return this.minutesOn(first, localMinuteOfDay(a), 24 * 60) + between * this.dayMinutes + this.minutesOn(last, 0, localMinuteOfDay(b));
+  }
+
+  /** Office minutes of one day (a day number) between two minutes of that day. */
+  private minutesOn(day: number, lo: number, hi: number): number {
+    if (this.workingDaysBetween(day, day + 1) === 0) return 0;
     let total = 0;
-    let day = localDay(a);
-    const lastDay = localDay(b);
-    for (let guard = 0; guard < 10_000 && day <= lastDay; guard++) {
-      if (this.calendar.isWorkingDay(day)) {
-        const lo = day === localDay(a) ? localMinuteOfDay(a) : 0;
-        const hi = day === lastDay ? localMinuteOfDay(b) : 24 * 60;
-        for (const [start, end] of this.officeHours) total += Math.max(0, Math.min(end, hi) - Math.max(start, lo));
-      }
-      day = nextDay(day);
-    }
+    for (const [start, end] of this.officeHours) total += Math.max(0, Math.min(end, hi) - Math.max(start, lo));
     return total;
   }
+
+  private get dayMinutes(): number {
+    return this.officeHours.reduce((n, [start, end]) => n + (end - start), 0);
+  }
+
+  /** Working days among the day numbers [from, to): prefix counts per day, built once for the span asked (the calendar of a clock never changes). */
+  private workingDaysBetween(from: number, to: number): number {
+    if (to <= from) return 0;
+    const m = this.memo;
+    if (!m || from < m.base || to > m.base + m.counts.length - 1) {
+      // Cover the span asked with a year of margin each side.
+      const base = Math.min(from, m?.base ?? from) - 366;
+      const end = Math.max(to, m ? m.base + m.counts.length - 1 : to) + 366;
+      const counts = new Int32Array(end - base + 1);
+      for (let n = base; n < end; n++) counts[n - base + 1] = counts[n - base] + (this.calendar.isWorkingDay(dayString(n)) ? 1 : 0);
+      this.memo = { base, counts };
+    }
+    const { base, counts } = this.memo!;
+    return counts[to - base] - counts[from - base];
+  }
+
+  /** counts[i]: working days among the day numbers [base, base + i). */
+  private memo: { base: number; counts: Int32Array } | null = null;
 }
+
+const DAY_MS = 86_400_000;
+/** The local (Shanghai) day of an instant as days since 1970-01-01, and that day as YYYY-MM-DD. */
+const localDayNumber = (at: Date) => Math.floor((at.getTime() + SHANGHAI_OFFSET_MS) / DAY_MS);
+const dayString = (n: number) => new Date(n * DAY_MS).toISOString().slice(0, 10);
