@@ -1,5 +1,7 @@
-import { Analyzer } from './analyzer';
+import crypto from 'node:crypto';
+import { Analyzer, sourceDigest } from './analyzer';
 import { Basis, RegionLevel, Visibility } from '../types';
+import { FlatIndex, sortSegment } from './flat-index';
 
 /** What the index keeps of a published entry: enough to filter, rank and show it without the database. */
 export interface IndexedEntry {
@@ -17,6 +19,8 @@ export interface IndexedEntry {
   removalAt: number | null;
   visibility: Visibility;
   version: number;
+  /** When the entry row last changed (ms since epoch): the index's fingerprint, and the snapshot's catch-up. */
+  updatedAt?: number;
 }
 
 export interface IndexFilter {
@@ -34,10 +38,28 @@ export interface QueryTerm {
 }
 
 interface Posting {
-  /** Ascending (slots are only ever appended), so a slot can be found by binary search. */
-  slots: number[];
-  weights: number[];
+  /** Ascending (slots are only ever appended), so a slot can be found by binary search; `n` are used. */
+  slots: Int32Array;
+  weights: Float64Array;
+  n: number;
   maxWeight: number;
+}
+
+const posting = (capacity: number): Posting => ({ slots: new Int32Array(capacity), weights: new Float64Array(capacity), n: 0, maxWeight: 0 });
+
+function append(p: Posting, slot: number, w: number): void {
+  if (p.n === p.slots.length) {
+    const cap = Math.max(4, p.n * 2);
+    const slots = new Int32Array(cap);
+    slots.set(p.slots);
+    const weights = new Float64Array(cap);
+    weights.set(p.weights);
+    p.slots = slots;
+    p.weights = weights;
+  }
+  p.slots[p.n] = slot;
+  p.weights[p.n++] = w;
+  if (w > p.maxWeight) p.maxWeight = w;
 }
 
 // Field weights: what a caller asks is best matched against the question an entry answers.
@@ -50,6 +72,41 @@ const FIELD = {
 } as const;
 const K1 = 1.2;
 const B = 0.75;
+
+/** An entry's index terms with their weights (field-weighted BM25 term frequencies), in parallel. */
+export interface EntryTerms {
+  terms: string[];
+  weights: number[];
+}
+
+/** What `upsert` indexes for an entry: the analyzer's terms of each field, weighted. The costly part (segmentation). */
+export function entryTerms(a: Analyzer, e: IndexedEntry): EntryTerms {
+  const weights = new Map<string, number>();
+  const field = (terms: string[], f: (typeof FIELD)[keyof typeof FIELD]) => {
+    if (!terms.length) return;
+    const tf = new Map<string, number>();
+    for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
+    const norm = 1 - B + (B * terms.length) / f.avg;
+    for (const [t, n] of tf) weights.set(t, (weights.get(t) ?? 0) + (f.w * (n * (K1 + 1))) / (n + K1 * norm));
+  };
+  const q = a.analyze(e.question);
+  field([...q.words, ...q.concepts], FIELD.question);
+  field(q.bigrams, FIELD.bigram);
+  const k = a.analyze(e.keywords.join(' '), { bigrams: false });
+  field([...k.words, ...k.concepts, ...e.keywords.map((x) => x.toLowerCase())], FIELD.keywords);
+  const c = a.analyze(e.categoryPath.join(' '), { bigrams: false });
+  field([...c.words, ...c.concepts], FIELD.category);
+  const ans = a.analyze(e.answer, { bigrams: false });
+  field([...ans.words, ...ans.concepts], FIELD.answer);
+  return { terms: [...weights.keys()], weights: [...weights.values()] };
+}
+
+const SOURCE = typeof __filename === 'string' ? __filename : null;
+
+/** What an entry's postings depend on: the analyzer's version and the weighting (this module's code). */
+export function indexVersion(a: Analyzer): string {
+  return crypto.createHash('sha1').update(JSON.stringify({ analyzer: a.version, ranking: { FIELD, K1, B }, code: sourceDigest(SOURCE) })).digest('hex');
+}
 
 /**
  * An in-memory inverted index over the published entries, one per service instance (kept in sync
@@ -81,39 +138,78 @@ export class InvertedIndex {
 
   /** Document frequency of a term among live entries (tombstones included until compaction; close enough for idf). */
   df(term: string): number {
-    return this.postings.get(term)?.slots.length ?? 0;
+    return this.postings.get(term)?.n ?? 0;
   }
 
   upsert(e: IndexedEntry): void {
+    this.insert(e, entryTerms(this.analyzer, e));
+  }
+
+  /** Index an entry whose terms are already known (from `entryTerms` with this index's analyzer). */
+  insert(e: IndexedEntry, t: EntryTerms): void {
     this.remove(e.id);
     const slot = this.slots.length;
     this.slots.push(e);
     this.slotById.set(e.id, slot);
-    const weights = new Map<string, number>();
-    const field = (terms: string[], f: (typeof FIELD)[keyof typeof FIELD]) => {
-      if (!terms.length) return;
-      const tf = new Map<string, number>();
-      for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
-      const norm = 1 - B + (B * terms.length) / f.avg;
-      for (const [t, n] of tf) weights.set(t, (weights.get(t) ?? 0) + (f.w * (n * (K1 + 1))) / (n + K1 * norm));
-    };
-    const a = this.analyzer;
-    const q = a.analyze(e.question);
-    field([...q.words, ...q.concepts], FIELD.question);
-    field(q.bigrams, FIELD.bigram);
-    const k = a.analyze(e.keywords.join(' '), { bigrams: false });
-    field([...k.words, ...k.concepts, ...e.keywords.map((x) => x.toLowerCase())], FIELD.keywords);
-    const c = a.analyze(e.categoryPath.join(' '), { bigrams: false });
-    field([...c.words, ...c.concepts], FIELD.category);
-    const ans = a.analyze(e.answer, { bigrams: false });
-    field([...ans.words, ...ans.concepts], FIELD.answer);
-    for (const [t, w] of weights) {
-      let p = this.postings.get(t);
-      if (!p) this.postings.set(t, (p = { slots: [], weights: [], maxWeight: 0 }));
-      p.slots.push(slot);
-      p.weights.push(w);
-      if (w > p.maxWeight) p.maxWeight = w;
+    for (let i = 0; i < t.terms.length; i++) {
+      let p = this.postings.get(t.terms[i]);
+      if (!p) this.postings.set(t.terms[i], (p = posting(4)));
+      append(p, slot, t.weights[i]);
     }
+  }
+
+  /** Replace the contents with a flat index (a snapshot, or `export()`): the same as inserting its entries in id order. */
+  load(f: FlatIndex): void {
+    this.slots = f.entries.slice();
+    this.slotById.clear();
+    f.entries.forEach((e, slot) => this.slotById.set(e.id, slot));
+    this.dead = 0;
+    this.postings = new Map();
+    let off = 0;
+    for (let t = 0; t < f.terms.length; t++) {
+      const n = f.df[t];
+      if (!n) continue;
+      // Views on the flat arrays: no copy until a posting grows.
+      const p: Posting = { slots: f.slots.subarray(off, off + n), weights: f.weights.subarray(off, off + n), n, maxWeight: 0 };
+      for (let j = 0; j < n; j++) if (p.weights[j] > p.maxWeight) p.maxWeight = p.weights[j];
+      this.postings.set(f.terms[t], p);
+      off += n;
+    }
+  }
+
+  /** The live entries in id order with their postings, as a fresh rebuild would hold them (for a snapshot, or to compact). */
+  export(): FlatIndex {
+    const live: number[] = [];
+    for (let s = 0; s < this.slots.length; s++) if (this.slots[s]) live.push(s);
+    let ordered = true;
+    for (let i = 1; i < live.length && ordered; i++) ordered = this.slots[live[i - 1]]!.id < this.slots[live[i]]!.id;
+    if (!ordered) live.sort((a, b) => this.slots[a]!.id - this.slots[b]!.id);
+    const rank = new Int32Array(this.slots.length).fill(-1);
+    live.forEach((s, i) => (rank[s] = i));
+    let total = 0;
+    for (const p of this.postings.values()) total += p.n;
+    const slots = new Int32Array(total);
+    const weights = new Float64Array(total);
+    const terms: string[] = [];
+    const df: number[] = [];
+    let off = 0;
+    for (const [term, p] of this.postings) {
+      const start = off;
+      let sorted = true;
+      for (let j = 0; j < p.n; j++) {
+        const r = rank[p.slots[j]];
+        if (r < 0) continue;
+        if (off > start && r < slots[off - 1]) sorted = false;
+        slots[off] = r;
+        weights[off++] = p.weights[j];
+      }
+      if (off === start) continue;
+      // Entries changed since the last load sit at the end of their postings: put them in id order.
+      if (!sorted) sortSegment(slots, weights, start, off);
+      terms.push(term);
+      df.push(off - start);
+    }
+    return { entries: live.map((s) => this.slots[s]!), terms, df: Uint32Array.from(df), slots: slots.subarray(0, off), weights: weights.subarray(0, off) };
   }
 
   remove(id: number): void {
@@ -125,13 +221,9 @@ export class InvertedIndex {
     if (this.dead > 1000 && this.dead * 5 > this.slots.length) this.compact();
   }
 
+  /** Drops the tombstones: the live entries take slots in id order again, as after a full rebuild (no re-analysis). */
   private compact(): void {
-    const live = this.entries();
-    this.slots = [];
-    this.slotById.clear();
-    this.postings = new Map();
-    this.dead = 0;
-    for (const e of live) this.upsert(e);
+    this.load(this.export());
   }
 
   idf(term: string): number {
@@ -203,9 +295,9 @@ export class InvertedIndex {
           });
         }
       }
-      const { slots, weights } = p;
+      const { slots, weights, n: len } = p;
       if (!closed) {
-        for (let j = 0; j < slots.length; j++) {
+        for (let j = 0; j < len; j++) {
           const s = slots[j];
           if (!seen[s]) {
             seen[s] = 1;
@@ -213,10 +305,10 @@ export class InvertedIndex {
           }
           scores[s] += f * weights[j];
         }
-      } else if (touched.length * Math.log2(slots.length + 1) < slots.length) {
+      } else if (touched.length * Math.log2(len + 1) < len) {
         for (const s of touched) {
           let lo = 0;
-          let hi = slots.length - 1;
+          let hi = len - 1;
           while (lo <= hi) {
             const mid = (lo + hi) >> 1;
             const v = slots[mid];
@@ -229,7 +321,7 @@ export class InvertedIndex {
           }
         }
       } else {
-        for (let j = 0; j < slots.length; j++) if (seen[slots[j]]) scores[slots[j]] += f * weights[j];
+        for (let j = 0; j < len; j++) if (seen[slots[j]]) scores[slots[j]] += f * weights[j];
       }
     }
     // Bounded min-heap of the best `limit` candidates.
