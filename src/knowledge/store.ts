@@ -208,16 +208,16 @@ export class KnowledgeStore {
     return rows.map(rowToEntry);
   }
 
-  /** The latest `updated_at` of any entry (ms since epoch), null when there are none (the updated_at index answers it). */
-  async latestChange(): Promise<number | null> {
-    const r = await this.knex('kb_entries').max({ m: 'updated_at' }).first();
-    return r?.m ? new Date(r.m).getTime() : null;
+  /** The database's clock (ms since epoch): a persisted index records when it was last seen equal to the entries. */
+  async clock(): Promise<number> {
+    const r = await this.knex.raw('select now() as now');
+    return new Date(r.rows[0].now).getTime();
   }
 
   /** Which database this is (`current_database()`): a persisted index names the one it came from. */
   async databaseName(): Promise<string> {
     const r = await this.knex.raw('select current_database() as name');
-    return String((r.rows ?? r)[0].name);
+    return String(r.rows[0].name);
   }
 
   /** Published entries whose removal time has passed (the expiry job moves them to `expired`). */

@@ -1,4 +1,5 @@
-import type { EntryTerms, IndexedEntry } from './inverted-index';
+import type { IndexedEntry } from './inverted-index';
+import type { EntryTerms } from './entry-terms';
 
 /**
  * The inverted index in a flat, term-major form: what a snapshot file holds and what

@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
-import { Analyzer, sourceDigest } from './analyzer';
+import { Analyzer } from './analyzer';
+import { EntryTerms, entryTerms } from './entry-terms';
 import { Basis, RegionLevel, Visibility } from '../types';
 import { FlatIndex, sortSegment } from './flat-index';
 
@@ -60,52 +60,6 @@ function append(p: Posting, slot: number, w: number): void {
   p.slots[p.n] = slot;
   p.weights[p.n++] = w;
   if (w > p.maxWeight) p.maxWeight = w;
-}
-
-// Field weights: what a caller asks is best matched against the question an entry answers.
-const FIELD = {
-  question: { w: 3.0, avg: 8 },
-  keywords: { w: 2.0, avg: 4 },
-  category: { w: 1.0, avg: 3 },
-  answer: { w: 1.0, avg: 60 },
-  bigram: { w: 0.5, avg: 16 },
-} as const;
-const K1 = 1.2;
-const B = 0.75;
-
-/** An entry's index terms with their weights (field-weighted BM25 term frequencies), in parallel. */
-export interface EntryTerms {
-  terms: string[];
-  weights: number[];
-}
-
-/** What `upsert` indexes for an entry: the analyzer's terms of each field, weighted. The costly part (segmentation). */
-export function entryTerms(a: Analyzer, e: IndexedEntry): EntryTerms {
-  const weights = new Map<string, number>();
-  const field = (terms: string[], f: (typeof FIELD)[keyof typeof FIELD]) => {
-    if (!terms.length) return;
-    const tf = new Map<string, number>();
-    for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
-    const norm = 1 - B + (B * terms.length) / f.avg;
-    for (const [t, n] of tf) weights.set(t, (weights.get(t) ?? 0) + (f.w * (n * (K1 + 1))) / (n + K1 * norm));
-  };
-  const q = a.analyze(e.question);
-  field([...q.words, ...q.concepts], FIELD.question);
-  field(q.bigrams, FIELD.bigram);
-  const k = a.analyze(e.keywords.join(' '), { bigrams: false });
-  field([...k.words, ...k.concepts, ...e.keywords.map((x) => x.toLowerCase())], FIELD.keywords);
-  const c = a.analyze(e.categoryPath.join(' '), { bigrams: false });
-  field([...c.words, ...c.concepts], FIELD.category);
-  const ans = a.analyze(e.answer, { bigrams: false });
-  field([...ans.words, ...ans.concepts], FIELD.answer);
-  return { terms: [...weights.keys()], weights: [...weights.values()] };
-}
-
-const SOURCE = typeof __filename === 'string' ? __filename : null;
-
-/** What an entry's postings depend on: the analyzer's version and the weighting (this module's code). */
-export function indexVersion(a: Analyzer): string {
-  return crypto.createHash('sha1').update(JSON.stringify({ analyzer: a.version, ranking: { FIELD, K1, B }, code: sourceDigest(SOURCE) })).digest('hex');
 }
 
 /**
@@ -179,21 +133,47 @@ export class InvertedIndex {
 
   /** The live entries in id order with their postings, as a fresh rebuild would hold them (for a snapshot, or to compact). */
   export(): FlatIndex {
+    const steps = this.exportSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** `export()` in steps of about 200,000 postings, so searches are served meanwhile (a snapshot being saved). */
+  async exportAsync(): Promise<FlatIndex> {
+    const steps = this.exportSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Exports what the index holds at the first step: the slots are copied and each posting's arrays
+   * and length taken, so later changes (appends beyond that length or into new arrays, tombstones
+   * in the live slot array, compaction into new postings) do not show in the result.
+   */
+  private *exportSteps(): Generator<void, FlatIndex, void> {
+    const held = this.slots.slice();
+    const lists = [...this.postings].map(([term, p]) => ({ term, slots: p.slots, weights: p.weights, n: p.n }));
     const live: number[] = [];
-    for (let s = 0; s < this.slots.length; s++) if (this.slots[s]) live.push(s);
+    for (let s = 0; s < held.length; s++) if (held[s]) live.push(s);
     let ordered = true;
-    for (let i = 1; i < live.length && ordered; i++) ordered = this.slots[live[i - 1]]!.id < this.slots[live[i]]!.id;
-    if (!ordered) live.sort((a, b) => this.slots[a]!.id - this.slots[b]!.id);
-    const rank = new Int32Array(this.slots.length).fill(-1);
+    for (let i = 1; i < live.length && ordered; i++) ordered = held[live[i - 1]]!.id < held[live[i]]!.id;
+    if (!ordered) live.sort((a, b) => held[a]!.id - held[b]!.id);
+    const rank = new Int32Array(held.length).fill(-1);
     live.forEach((s, i) => (rank[s] = i));
     let total = 0;
-    for (const p of this.postings.values()) total += p.n;
+    for (const p of lists) total += p.n;
     const slots = new Int32Array(total);
     const weights = new Float64Array(total);
     const terms: string[] = [];
     const df: number[] = [];
     let off = 0;
-    for (const [term, p] of this.postings) {
+    let sinceYield = 0;
+    for (const p of lists) {
       const start = off;
       let sorted = true;
       for (let j = 0; j < p.n; j++) {
@@ -203,13 +183,18 @@ export class InvertedIndex {
         slots[off] = r;
         weights[off++] = p.weights[j];
       }
+      sinceYield += p.n;
       if (off === start) continue;
       // Entries changed since the last load sit at the end of their postings: put them in id order.
       if (!sorted) sortSegment(slots, weights, start, off);
-      terms.push(term);
+      terms.push(p.term);
       df.push(off - start);
+      if (sinceYield > 200_000) {
+        sinceYield = 0;
+        yield;
+      }
     }
-    return { entries: live.map((s) => this.slots[s]!), terms, df: Uint32Array.from(df), slots: slots.subarray(0, off), weights: weights.subarray(0, off) };
+    return { entries: live.map((s) => held[s]!), terms, df: Uint32Array.from(df), slots: slots.subarray(0, off), weights: weights.subarray(0, off) };
   }
 
   remove(id: number): void {

@@ -67,7 +67,8 @@ export interface EntryColumns {
   shown: Buffer;
 }
 
-export function encodeEntries(entries: IndexedEntry[]): EntryColumns {
+/** In steps of 10,000 entries, so searches are served meanwhile. */
+export async function encodeEntries(entries: IndexedEntry[]): Promise<EntryColumns> {
   const n = entries.length;
   const strings: string[] = [];
   const ids = new Map<string, number>();
@@ -81,7 +82,9 @@ export function encodeEntries(entries: IndexedEntry[]): EntryColumns {
   const cats: number[] = [];
   const shown: Buffer[] = [];
   let end = 0;
-  entries.forEach((e, i) => {
+  for (let i = 0; i < n; i++) {
+    if (i % 10_000 === 9_999) await new Promise((resolve) => setImmediate(resolve));
+    const e = entries[i];
     num[i] = e.id;
     num[n + i] = e.effectiveFrom;
     num[2 * n + i] = e.removalAt ?? NaN;
@@ -96,7 +99,7 @@ export function encodeEntries(entries: IndexedEntry[]): EntryColumns {
     const s = e instanceof StoredEntry ? e.rawShown() : Buffer.from(JSON.stringify([e.question, e.answer, e.basis, e.unitName, e.keywords] satisfies Shown));
     shown.push(s);
     refs[5 * n + i] = end += s.length;
-  });
+  }
   return { strings, num, refs, cats: Uint32Array.from(cats), shown: Buffer.concat(shown) };
 }
 

@@ -28,8 +28,8 @@ export interface SnapshotMeta {
   /** The database it was taken from (`current_database()`), so a data directory reused for another database is not trusted. */
   database: string;
   /**
-   * The database's latest `kb_entries.updated_at` (ms since epoch) when the index was last seen
-   * equal to it: rows changed after that (less a margin) are read again at load.
+   * The database's clock (ms since epoch) when the index was last seen equal to it: rows whose
+   * `updated_at` is later (less a margin) are read again at load.
    */
   watermark: number;
   /** ISO time the file was written. */
@@ -76,7 +76,7 @@ export class SnapshotError extends Error {}
 
 /** Write atomically (a temporary file renamed over the old one): a reader sees the old file or the new one. Returns the bytes written. */
 export async function writeSnapshot(file: string, f: FlatIndex, meta: SnapshotMeta): Promise<number> {
-  const cols = encodeEntries(f.entries);
+  const cols = await encodeEntries(f.entries);
   const text = Buffer.from(JSON.stringify([cols.strings, f.terms]));
   const header: Header = { ...meta, entries: f.entries.length, terms: f.terms.length, pairs: f.slots.length, cats: cols.cats.length, textBytes: text.length, shownBytes: cols.shown.length };
   const head = Buffer.from(JSON.stringify(header));

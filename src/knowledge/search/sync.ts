@@ -5,13 +5,13 @@ import { Logger } from '../../logging/logger';
 import { KnowledgeStore } from '../store';
 import { SearchEngine, toIndexed } from './engine';
 import { Analyzer } from './analyzer';
-import { entryTerms, indexVersion } from './inverted-index';
+import { entryTerms, indexVersion } from './entry-terms';
 import { EntryChange, applyChanges, fingerprintOf } from './flat-index';
 import { readSnapshot, writeSnapshot } from './snapshot';
 
 export const CHANGED_CHANNEL = 'knowledge:changed';
 
-/** Rows changed this long before a snapshot's watermark are read again at load (clock skew between instances, transactions in flight). */
+/** Rows changed this long before a snapshot's watermark are read again at load (clocks of the writing instances, transactions in flight). */
 export const CATCH_UP_MARGIN_MS = 5 * 60_000;
 /** A verified index is saved again once this many entries changed since its snapshot. */
 export const SAVE_AFTER_CHANGES = 1000;
@@ -45,13 +45,15 @@ export class KnowledgeSearch {
   private unsubscribe: (() => Promise<void>) | null = null;
   private timer: NodeJS.Timeout | null = null;
   private loaded = false;
-  /** The database's latest updated_at (ms) when the index was last seen equal to it. */
+  /** The database's clock (ms) when the index was last seen equal to it (read before the comparison or the rebuild's first page). */
   private watermark: number | null = null;
   /** Ids announced while a load or rebuild is running: refreshed on the new index once it is in. */
   private pending: Set<number> | null = null;
   private rebuilding: Promise<void> | null = null;
   private saving: Promise<void> | null = null;
   private changesSinceSave = 0;
+  /** After a failed write (a read-only directory …) no new attempt before this time (ms). */
+  private noSaveBefore = 0;
   private lastLoad: IndexLoad | null = null;
 
   constructor(
@@ -122,7 +124,7 @@ export class KnowledgeSearch {
     const started = Date.now();
     this.pending ??= new Set();
     try {
-      const watermark = await this.store.latestChange();
+      const watermark = await this.store.clock();
       const next = new SearchEngine(this.analyzer);
       for await (const page of this.store.published()) for (const e of page) next.index.upsert(toIndexed(e));
       this.engine = next;
@@ -159,7 +161,12 @@ export class KnowledgeSearch {
         changes.set(e.id, e.state === 'published' ? { entry, terms: entryTerms(this.analyzer, entry) } : null);
       }
       const next = new SearchEngine(this.analyzer);
-      next.index.load(applyChanges(snap.index, changes));
+      try {
+        next.index.load(applyChanges(snap.index, changes));
+      } catch (err) {
+        this.log.warn({ file: this.snapshotFile, err: (err as Error).message }, 'knowledge index snapshot unusable: rebuilding');
+        return `unusable: ${(err as Error).message}`;
+      }
       this.engine = next;
       this.watermark = snap.meta.watermark;
       this.loaded = true;
@@ -200,10 +207,10 @@ export class KnowledgeSearch {
 
   private async matchesDatabase(): Promise<boolean> {
     if (this.rebuilding) return true;
-    const latest = await this.store.latestChange();
+    const now = await this.store.clock();
     const db = await this.store.publishedFingerprint();
     if (this.pending || db !== fingerprintOf(this.engine.index.entries())) return false;
-    this.watermark = latest;
+    this.watermark = now;
     if (this.changesSinceSave >= SAVE_AFTER_CHANGES) this.save();
     return true;
   }
@@ -234,20 +241,23 @@ export class KnowledgeSearch {
 
   /** Write the snapshot in the background (one at a time); stop() waits for it. */
   private save(): void {
-    if (!this.snapshotFile || this.saving || this.watermark === null) return;
+    if (!this.snapshotFile || this.saving || this.watermark === null || Date.now() < this.noSaveBefore) return;
     const file = this.snapshotFile;
     const watermark = this.watermark;
     const had = this.changesSinceSave;
     this.saving = (async () => {
       const started = Date.now();
       const database = await this.store.databaseName();
-      const flat = this.engine.index.export();
+      const flat = await this.engine.index.exportAsync();
       const bytes = await writeSnapshot(file, flat, { version: indexVersion(this.analyzer), database, watermark, writtenAt: new Date().toISOString() });
       this.changesSinceSave = Number.isFinite(had) ? Math.max(0, this.changesSinceSave - had) : 0;
       removeStaleTemporaries(file);
       this.log.info({ file, entries: flat.entries.length, bytes, ms: Date.now() - started }, 'knowledge index snapshot written');
     })()
-      .catch((err) => this.log.warn({ file, err: (err as Error).message }, 'knowledge index snapshot not written'))
+      .catch((err) => {
+        this.noSaveBefore = Date.now() + 3_600_000;
+        this.log.warn({ file, err: (err as Error).message }, 'knowledge index snapshot not written (next attempt in an hour at the earliest)');
+      })
       .finally(() => (this.saving = null));
   }
 }
