@@ -6,6 +6,7 @@ import { AuditStore } from '../audit/store';
 import { MemoryLiveStore } from '../live/memory-store';
 import { KnowledgeStore } from '../knowledge/store';
 import { KnowledgeSearch } from '../knowledge/search/sync';
+import { knowledgeSnapshotFile } from '../knowledge/search/snapshot';
 import { KnowledgeService } from '../knowledge/service';
 import { ImportJobs } from '../knowledge/io/import-jobs';
 import { writeCsv, writeXlsx } from '../knowledge/io/sheets';
@@ -51,7 +52,7 @@ runCli(async (argv) => {
     await migrateLatest(db.knex);
     const log = silentLogger();
     const store = new KnowledgeStore(db.knex);
-    const search = new KnowledgeSearch(store, null, log, undefined, 0);
+    const search = new KnowledgeSearch(store, null, log, undefined, 0, knowledgeSnapshotFile(config));
     const service = new KnowledgeService(db.knex, store, new AuditStore(db.knex), search, log);
     const seeded = await seedIfEmpty(db.knex, service);
     if (cmd === 'seed') {
@@ -70,7 +71,8 @@ runCli(async (argv) => {
       await live.close();
       return done.state === 'done' ? 0 : 1;
     }
-    await search.reloadAll();
+    await search.open();
+    await search.stop(); // a rebuilt index is saved for the next run before the database closes
     const hits = search.current.search(positional[0], { limit, regionLevel: flags.region as RegionLevel | undefined, unitCode: flags.unit as string | undefined, category: flags.category ? String(flags.category).split('/') : undefined });
     if (flags.json) {
       process.stdout.write(JSON.stringify(hits.map((h) => ({ id: h.id, question: h.question, answer: h.answer, basis: h.basis })), null, 2) + '\n');

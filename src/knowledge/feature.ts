@@ -1,6 +1,7 @@
 import { Feature, ServiceContext } from '../app/context';
 import { KnowledgeStore } from './store';
 import { KnowledgeSearch } from './search/sync';
+import { knowledgeSnapshotFile } from './search/snapshot';
 import { KnowledgeService } from './service';
 import { KnowledgeQuestions } from './questions';
 import { FLAGS_TOPIC, Flag, KnowledgeFlags } from './flags';
@@ -23,6 +24,8 @@ export interface KnowledgeFeatureOptions {
   resyncMs?: number;
   /** How often the leader moves entries past their removal time to `expired` (search hides them regardless). */
   expiryIntervalMs?: number;
+  /** The search index's snapshot file (default from KNOWLEDGE_INDEX_DIR / DATA_DIR); null: none, rebuilt at every start. */
+  snapshotFile?: string | null;
 }
 
 /** What other features may use, under `ctx.services.get('knowledge')`. */
@@ -49,7 +52,8 @@ export function createKnowledgeFeature(opts: KnowledgeFeatureOptions = {}): Feat
       ctx = c;
       const log = c.log.child({ component: 'knowledge' });
       const store = new KnowledgeStore(c.knex);
-      const search = new KnowledgeSearch(store, c.live, log, undefined, opts.resyncMs ?? 30_000);
+      const snapshot = opts.snapshotFile !== undefined ? opts.snapshotFile : knowledgeSnapshotFile(c.config);
+      const search = new KnowledgeSearch(store, c.live, log, undefined, opts.resyncMs ?? 30_000, snapshot);
       const service = new KnowledgeService(c.knex, store, c.audit, search, log);
       // The tickets' clock (working-day calendar with its database overrides, reloaded when they change)
       // is asked at each use, so a holiday update applies to 知识提问 deadlines too.
@@ -73,7 +77,11 @@ export function createKnowledgeFeature(opts: KnowledgeFeatureOptions = {}): Feat
         roles: ['unit_handler', 'supervisor', 'admin'],
         filter: (user, event) => hasAnyRole(user, ['supervisor', 'admin']) || (event as { userId?: number }).userId === user.id,
       });
-      c.readiness.register('knowledge-index', async () => ({ ok: search.isLoaded, state: search.isLoaded ? 'loaded' : 'loading', details: { entries: search.current.index.size } }));
+      c.readiness.register('knowledge-index', async () => ({
+        ok: search.isLoaded,
+        state: search.isLoaded ? 'loaded' : 'loading',
+        details: { entries: search.current.index.size, loadedFrom: search.loadedFrom?.from ?? null, loadMs: search.loadedFrom?.ms ?? null },
+      }));
 
       registerSearchRoutes(c.api, search);
       registerEntryRoutes(c.api, service);

@@ -202,6 +202,24 @@ export class KnowledgeStore {
     return `${r.n}:${r.m ? new Date(r.m).toISOString() : '-'}:${r.v}`;
   }
 
+  /** Entries (any state) whose row changed after this instant, in id order: what a persisted index catches up on. */
+  async changedSince(after: Date): Promise<Entry[]> {
+    const rows = await this.knex('kb_entries').where('updated_at', '>', after).orderBy('id');
+    return rows.map(rowToEntry);
+  }
+
+  /** The database's clock (ms since epoch): a persisted index records when it was last seen equal to the entries. */
+  async clock(): Promise<number> {
+    const r = await this.knex.raw('select now() as now');
+    return new Date(r.rows[0].now).getTime();
+  }
+
+  /** Which database this is (`current_database()`): a persisted index names the one it came from. */
+  async databaseName(): Promise<string> {
+    const r = await this.knex.raw('select current_database() as name');
+    return String(r.rows[0].name);
+  }
+
   /** Published entries whose removal time has passed (the expiry job moves them to `expired`). */
   async dueForExpiry(now: Date, limit = 500): Promise<number[]> {
     const rows = await this.knex('kb_entries').where('state', 'published').whereNotNull('removal_at').andWhere('removal_at', '<=', now).select('id').limit(limit);

@@ -43,9 +43,12 @@ export async function startTestService(
   let db: TestDatabase = opts.db ?? (embedded ? (undefined as unknown as TestDatabase) : await createTestDatabase());
   // On PostgreSQL there is no data directory of the test's own: attachments go to a temporary one.
   const attachmentsDir = embedded || opts.env?.ATTACHMENTS_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'hl-attach-'));
+  // Nor for the knowledge index snapshot (it would land in the working directory's ./data).
+  const indexDir = embedded || opts.env?.KNOWLEDGE_INDEX_DIR ? undefined : fs.mkdtempSync(path.join(os.tmpdir(), 'hl-kindex-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
     ...(attachmentsDir ? { ATTACHMENTS_DIR: attachmentsDir } : {}),
+    ...(indexDir ? { KNOWLEDGE_INDEX_DIR: indexDir } : {}),
     PORT: '0',
     HOST: '127.0.0.1',
     ...(embedded ? { DATA_DIR: dataDir! } : { DATABASE_URL: db.url }),
@@ -61,6 +64,7 @@ export async function startTestService(
   } catch (err) {
     if (ownDir) fs.rmSync(dataDir!, { recursive: true, force: true });
     else if (!embedded && !opts.db) await db.destroy();
+    for (const d of [attachmentsDir, indexDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
     throw err;
   }
   if (embedded) {
@@ -112,7 +116,7 @@ export async function startTestService(
     async stop() {
       await service.stop();
       if (!opts.db) await db.destroy();
-      if (attachmentsDir) fs.rmSync(attachmentsDir, { recursive: true, force: true });
+      for (const d of [attachmentsDir, indexDir]) if (d) fs.rmSync(d, { recursive: true, force: true });
     },
   };
 }

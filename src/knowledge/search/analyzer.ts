@@ -1,8 +1,14 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { SYNONYM_GROUPS } from './synonyms';
+
+const sha1 = (s: string) => crypto.createHash('sha1').update(s).digest('hex');
 
 /** Splits text into words. jieba when it loads; otherwise a dictionary max-match segmenter. */
 export interface Segmenter {
   readonly kind: 'jieba' | 'maxmatch';
+  /** What it cuts by (implementation and dictionary): a persisted index is only valid for the same id. */
+  readonly id: string;
   /** Search mode: words and their sub-words (住房公积金, 住房, 公积金) — for indexing. */
   cut(text: string): string[];
   /** Precise mode: one reading of the text — for queries, whose sub-words the index already holds. */
@@ -10,7 +16,7 @@ export interface Segmenter {
 }
 
 /** Function words that carry no meaning for retrieval. Kept short on purpose: idf does the rest. */
-const STOPWORDS = new Set(
+export const STOPWORDS = new Set(
   '的 了 吗 呢 啊 吧 呀 哦 嘛 么 我 我们 你 你们 您 他 她 它 他们 是 在 和 与 及 或 就 都 也 还 又 这 那 这个 那个 个 请问 一下 一个 有 被 把 给 对 从 向 到 让 为 着 过 得 地 之 其 等 啥 什么 怎么 怎样 如何 哪 哪里 谁 如果 要是 可 请'.split(' '),
 );
 
@@ -31,7 +37,9 @@ function loadJieba(): Segmenter | null {
     // Our domain words (synonym variants) must stay whole words: 12345热线, 住房公积金 …
     const extra = SYNONYM_GROUPS.flat().filter((w) => w.length > 1).map((w) => `${normalize(w)} 50000 n`).join('\n');
     j.loadDict(Buffer.from(extra + '\n'));
-    return { kind: 'jieba', cut: (t) => j.cutForSearch(t, true), cutPrecise: (t) => j.cut(t, true) };
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { version } = require('@node-rs/jieba/package.json') as { version: string };
+    return { kind: 'jieba', id: `jieba@${version}:${sha1(extra)}`, cut: (t) => j.cutForSearch(t, true), cutPrecise: (t) => j.cut(t, true) };
   } catch {
     return null;
   }
@@ -43,11 +51,13 @@ function loadJieba(): Segmenter | null {
  */
 export class MaxMatchSegmenter implements Segmenter {
   readonly kind = 'maxmatch' as const;
+  readonly id: string;
   private readonly words: Set<string>;
   private readonly maxLen: number;
   constructor(words: Iterable<string>) {
     this.words = new Set([...words].map(normalize));
     this.maxLen = Math.max(1, ...[...this.words].map((w) => w.length));
+    this.id = `maxmatch:${sha1([...this.words].sort().join('\n'))}`;
   }
   cutPrecise(text: string): string[] {
     return this.cut(text);
@@ -75,6 +85,17 @@ export class MaxMatchSegmenter implements Segmenter {
   }
 }
 
+const SOURCE = typeof __filename === 'string' ? __filename : null;
+
+/** A digest of a module's own file (its code as loaded): changing the code invalidates persisted indexes. */
+export function sourceDigest(file: string | null): string {
+  try {
+    return file ? sha1(fs.readFileSync(file, 'utf8')) : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
 let defaultSegmenter: Segmenter | null = null;
 export function getSegmenter(): Segmenter {
   defaultSegmenter ??= loadJieba() ?? new MaxMatchSegmenter(SYNONYM_GROUPS.flat());
@@ -97,7 +118,10 @@ export interface Analyzed {
  */
 export class Analyzer {
   private readonly variantsByFirst = new Map<string, { variant: string; group: number }[]>();
-  constructor(readonly segmenter: Segmenter = getSegmenter(), groups: readonly (readonly string[])[] = SYNONYM_GROUPS) {
+  constructor(
+    readonly segmenter: Segmenter = getSegmenter(),
+    readonly groups: readonly (readonly string[])[] = SYNONYM_GROUPS,
+  ) {
     groups.forEach((g, gi) => {
       for (const v0 of g) {
         const v = normalize(v0);
@@ -108,6 +132,16 @@ export class Analyzer {
     });
     for (const list of this.variantsByFirst.values()) list.sort((a, b) => b.variant.length - a.variant.length);
   }
+
+  /**
+   * Everything the terms depend on (segmenter and its dictionary, synonym groups, stopwords, this
+   * module's code): a persisted index built with another version is not used.
+   */
+  get version(): string {
+    this.versionCache ??= sha1(JSON.stringify({ segmenter: this.segmenter.id, groups: this.groups, stopwords: [...STOPWORDS], code: sourceDigest(SOURCE) }));
+    return this.versionCache;
+  }
+  private versionCache: string | undefined;
 
   /** `query`: precise cut, and bigrams only in the gaps between words (see below). */
   analyze(text: string, opts: { bigrams?: boolean; query?: boolean } = {}): Analyzed {

@@ -43,6 +43,7 @@ export function toIndexed(e: Entry): IndexedEntry {
     removalAt: e.removalAt ? e.removalAt.getTime() : null,
     visibility: e.visibility,
     version: e.version,
+    updatedAt: e.updatedAt.getTime(),
   };
 }
 

@@ -1,5 +1,7 @@
 import { Analyzer } from './analyzer';
+import { EntryTerms, entryTerms } from './entry-terms';
 import { Basis, RegionLevel, Visibility } from '../types';
+import { FlatIndex, sortSegment } from './flat-index';
 
 /** What the index keeps of a published entry: enough to filter, rank and show it without the database. */
 export interface IndexedEntry {
@@ -17,6 +19,8 @@ export interface IndexedEntry {
   removalAt: number | null;
   visibility: Visibility;
   version: number;
+  /** When the entry row last changed (ms since epoch): the index's fingerprint, and the snapshot's catch-up. */
+  updatedAt?: number;
 }
 
 export interface IndexFilter {
@@ -34,22 +38,29 @@ export interface QueryTerm {
 }
 
 interface Posting {
-  /** Ascending (slots are only ever appended), so a slot can be found by binary search. */
-  slots: number[];
-  weights: number[];
+  /** Ascending (slots are only ever appended), so a slot can be found by binary search; `n` are used. */
+  slots: Int32Array;
+  weights: Float64Array;
+  n: number;
   maxWeight: number;
 }
 
-// Field weights: what a caller asks is best matched against the question an entry answers.
-const FIELD = {
-  question: { w: 3.0, avg: 8 },
-  keywords: { w: 2.0, avg: 4 },
-  category: { w: 1.0, avg: 3 },
-  answer: { w: 1.0, avg: 60 },
-  bigram: { w: 0.5, avg: 16 },
-} as const;
-const K1 = 1.2;
-const B = 0.75;
+const posting = (capacity: number): Posting => ({ slots: new Int32Array(capacity), weights: new Float64Array(capacity), n: 0, maxWeight: 0 });
+
+function append(p: Posting, slot: number, w: number): void {
+  if (p.n === p.slots.length) {
+    const cap = Math.max(4, p.n * 2);
+    const slots = new Int32Array(cap);
+    slots.set(p.slots);
+    const weights = new Float64Array(cap);
+    weights.set(p.weights);
+    p.slots = slots;
+    p.weights = weights;
+  }
+  p.slots[p.n] = slot;
+  p.weights[p.n++] = w;
+  if (w > p.maxWeight) p.maxWeight = w;
+}
 
 /**
  * An in-memory inverted index over the published entries, one per service instance (kept in sync
@@ -81,39 +92,109 @@ export class InvertedIndex {
 
   /** Document frequency of a term among live entries (tombstones included until compaction; close enough for idf). */
   df(term: string): number {
-    return this.postings.get(term)?.slots.length ?? 0;
+    return this.postings.get(term)?.n ?? 0;
   }
 
   upsert(e: IndexedEntry): void {
+    this.insert(e, entryTerms(this.analyzer, e));
+  }
+
+  /** Index an entry whose terms are already known (from `entryTerms` with this index's analyzer). */
+  insert(e: IndexedEntry, t: EntryTerms): void {
     this.remove(e.id);
     const slot = this.slots.length;
     this.slots.push(e);
     this.slotById.set(e.id, slot);
-    const weights = new Map<string, number>();
-    const field = (terms: string[], f: (typeof FIELD)[keyof typeof FIELD]) => {
-      if (!terms.length) return;
-      const tf = new Map<string, number>();
-      for (const t of terms) tf.set(t, (tf.get(t) ?? 0) + 1);
-      const norm = 1 - B + (B * terms.length) / f.avg;
-      for (const [t, n] of tf) weights.set(t, (weights.get(t) ?? 0) + (f.w * (n * (K1 + 1))) / (n + K1 * norm));
-    };
-    const a = this.analyzer;
-    const q = a.analyze(e.question);
-    field([...q.words, ...q.concepts], FIELD.question);
-    field(q.bigrams, FIELD.bigram);
-    const k = a.analyze(e.keywords.join(' '), { bigrams: false });
-    field([...k.words, ...k.concepts, ...e.keywords.map((x) => x.toLowerCase())], FIELD.keywords);
-    const c = a.analyze(e.categoryPath.join(' '), { bigrams: false });
-    field([...c.words, ...c.concepts], FIELD.category);
-    const ans = a.analyze(e.answer, { bigrams: false });
-    field([...ans.words, ...ans.concepts], FIELD.answer);
-    for (const [t, w] of weights) {
-      let p = this.postings.get(t);
-      if (!p) this.postings.set(t, (p = { slots: [], weights: [], maxWeight: 0 }));
-      p.slots.push(slot);
-      p.weights.push(w);
-      if (w > p.maxWeight) p.maxWeight = w;
+    for (let i = 0; i < t.terms.length; i++) {
+      let p = this.postings.get(t.terms[i]);
+      if (!p) this.postings.set(t.terms[i], (p = posting(4)));
+      append(p, slot, t.weights[i]);
     }
+  }
+
+  /** Replace the contents with a flat index (a snapshot, or `export()`): the same as inserting its entries in id order. */
+  load(f: FlatIndex): void {
+    this.slots = f.entries.slice();
+    this.slotById.clear();
+    f.entries.forEach((e, slot) => this.slotById.set(e.id, slot));
+    this.dead = 0;
+    this.postings = new Map();
+    let off = 0;
+    for (let t = 0; t < f.terms.length; t++) {
+      const n = f.df[t];
+      if (!n) continue;
+      // Views on the flat arrays: no copy until a posting grows.
+      const p: Posting = { slots: f.slots.subarray(off, off + n), weights: f.weights.subarray(off, off + n), n, maxWeight: 0 };
+      for (let j = 0; j < n; j++) if (p.weights[j] > p.maxWeight) p.maxWeight = p.weights[j];
+      this.postings.set(f.terms[t], p);
+      off += n;
+    }
+  }
+
+  /** The live entries in id order with their postings, as a fresh rebuild would hold them (for a snapshot, or to compact). */
+  export(): FlatIndex {
+    const steps = this.exportSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** `export()` in steps of about 200,000 postings, so searches are served meanwhile (a snapshot being saved). */
+  async exportAsync(): Promise<FlatIndex> {
+    const steps = this.exportSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /**
+   * Exports what the index holds at the first step: the slots are copied and each posting's arrays
+   * and length taken, so later changes (appends beyond that length or into new arrays, tombstones
+   * in the live slot array, compaction into new postings) do not show in the result.
+   */
+  private *exportSteps(): Generator<void, FlatIndex, void> {
+    const held = this.slots.slice();
+    const lists = [...this.postings].map(([term, p]) => ({ term, slots: p.slots, weights: p.weights, n: p.n }));
+    const live: number[] = [];
+    for (let s = 0; s < held.length; s++) if (held[s]) live.push(s);
+    let ordered = true;
+    for (let i = 1; i < live.length && ordered; i++) ordered = held[live[i - 1]]!.id < held[live[i]]!.id;
+    if (!ordered) live.sort((a, b) => held[a]!.id - held[b]!.id);
+    const rank = new Int32Array(held.length).fill(-1);
+    live.forEach((s, i) => (rank[s] = i));
+    let total = 0;
+    for (const p of lists) total += p.n;
+    const slots = new Int32Array(total);
+    const weights = new Float64Array(total);
+    const terms: string[] = [];
+    const df: number[] = [];
+    let off = 0;
+    let sinceYield = 0;
+    for (const p of lists) {
+      const start = off;
+      let sorted = true;
+      for (let j = 0; j < p.n; j++) {
+        const r = rank[p.slots[j]];
+        if (r < 0) continue;
+        if (off > start && r < slots[off - 1]) sorted = false;
+        slots[off] = r;
+        weights[off++] = p.weights[j];
+      }
+      sinceYield += p.n;
+      if (off === start) continue;
+      // Entries changed since the last load sit at the end of their postings: put them in id order.
+      if (!sorted) sortSegment(slots, weights, start, off);
+      terms.push(p.term);
+      df.push(off - start);
+      if (sinceYield > 200_000) {
+        sinceYield = 0;
+        yield;
+      }
+    }
+    return { entries: live.map((s) => held[s]!), terms, df: Uint32Array.from(df), slots: slots.subarray(0, off), weights: weights.subarray(0, off) };
   }
 
   remove(id: number): void {
@@ -125,13 +206,9 @@ export class InvertedIndex {
     if (this.dead > 1000 && this.dead * 5 > this.slots.length) this.compact();
   }
 
+  /** Drops the tombstones: the live entries take slots in id order again, as after a full rebuild (no re-analysis). */
   private compact(): void {
-    const live = this.entries();
-    this.slots = [];
-    this.slotById.clear();
-    this.postings = new Map();
-    this.dead = 0;
-    for (const e of live) this.upsert(e);
+    this.load(this.export());
   }
 
   idf(term: string): number {
@@ -203,9 +280,9 @@ export class InvertedIndex {
           });
         }
       }
-      const { slots, weights } = p;
+      const { slots, weights, n: len } = p;
       if (!closed) {
-        for (let j = 0; j < slots.length; j++) {
+        for (let j = 0; j < len; j++) {
           const s = slots[j];
           if (!seen[s]) {
             seen[s] = 1;
@@ -213,10 +290,10 @@ export class InvertedIndex {
           }
           scores[s] += f * weights[j];
         }
-      } else if (touched.length * Math.log2(slots.length + 1) < slots.length) {
+      } else if (touched.length * Math.log2(len + 1) < len) {
         for (const s of touched) {
           let lo = 0;
-          let hi = slots.length - 1;
+          let hi = len - 1;
           while (lo <= hi) {
             const mid = (lo + hi) >> 1;
             const v = slots[mid];
@@ -229,7 +306,7 @@ export class InvertedIndex {
           }
         }
       } else {
-        for (let j = 0; j < slots.length; j++) if (seen[slots[j]]) scores[slots[j]] += f * weights[j];
+        for (let j = 0; j < len; j++) if (seen[slots[j]]) scores[slots[j]] += f * weights[j];
       }
     }
     // Bounded min-heap of the best `limit` candidates.
