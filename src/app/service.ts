@@ -42,7 +42,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
   const startedAt = new Date();
   let db: DbHandle;
   try {
-    db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, noTemplate: config.dbTemplate === 'off', template: config.dbTemplate === 'built-in' || config.dbTemplate === 'off' ? undefined : config.dbTemplate });
+    db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, noTemplate: config.dbTemplate === 'off', template: config.dbTemplate === 'built-in' || config.dbTemplate === 'off' ? undefined : config.dbTemplate, pgliteSharedBuffers: config.pgliteSharedBuffers });
   } catch (err) {
     if (err instanceof DataDirBusyError) throw new StartupError(err.message);
     throw err;

@@ -33,7 +33,7 @@ runCli(async (argv) => {
   if (bad.length) throw new CliError(`unknown role(s) ${bad.join(', ')}; expected: ${ROLES.join(', ')}`);
   const password = await readPassword();
   const config = configFromEnv();
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
   try {
     await migrateLatest(db.knex);
     const auth = new AuthService(new UserStore(db.knex), new AuditStore(db.knex), new MemoryLiveStore(), silentLogger(), config.tokenTtlHours);

@@ -47,7 +47,7 @@ runCli(async (argv) => {
   }
 
   const config = configFromEnv();
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
   try {
     await migrateLatest(db.knex);
     const log = silentLogger();

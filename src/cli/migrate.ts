@@ -7,7 +7,7 @@ runCli(async (argv) => {
   const cmd = argv[0] ?? 'latest';
   if (!['latest', 'rollback', 'status'].includes(cmd)) throw new CliError(USAGE);
   const config = configFromEnv();
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
   try {
     if (cmd === 'latest') {
       const ran = await migrateLatest(db.knex);

@@ -33,7 +33,7 @@ export function parseFrom(raw: string): Date {
 
 async function dbOverrides(): Promise<CalendarDay[]> {
   const config = loadConfig(process.env);
-  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const db = openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pgliteSharedBuffers: config.pgliteSharedBuffers });
   try {
     await migrateLatest(db.knex);
     return await new CalendarStore(db.knex).list();

@@ -40,6 +40,13 @@ const optionalUrl = (protocols: string[]) =>
     }
   });
 const level = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+/** A PostgreSQL memory size (kB, MB or GB) between min and max kilobytes, kept as written. */
+const pgSize = (minKb: number, maxKb: number) =>
+  z.string().refine((v) => {
+    const m = /^(\d+)(kB|MB|GB)$/.exec(v);
+    const kb = m ? Number(m[1]) * { kB: 1, MB: 1024, GB: 1024 * 1024 }[m[2] as 'kB' | 'MB' | 'GB'] : NaN;
+    return kb >= minKb && kb <= maxKb;
+  });
 const timeOfDayRanges = z.string().regex(/^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/);
 
 export const settings = {
@@ -50,6 +57,7 @@ export const settings = {
   databaseUrl: { env: 'DATABASE_URL', expects: 'a postgres:// or postgresql:// URL', doc: 'PostgreSQL server. Unset: embedded PostgreSQL (PGlite) under DATA_DIR.', parse: optionalUrl(['postgres', 'postgresql']), secret: true },
   dataDir: { env: 'DATA_DIR', default: './data', expects: 'a directory path', doc: 'Where the embedded database and other local state live.', parse: z.string().min(1) },
   dbTemplate: { env: 'DB_TEMPLATE', default: 'built-in', expects: 'built-in, off, or a directory path', doc: 'A new embedded DATA_DIR starts as a copy of this migrated PGlite directory (built-in: the one `npm ci` builds under dist/); off initialises from scratch.', parse: z.string().min(1) },
+  pgliteSharedBuffers: { env: 'PGLITE_SHARED_BUFFERS', default: '16MB', expects: 'a size from 128kB to 1GB, e.g. 16MB', doc: 'shared_buffers of the embedded PostgreSQL (PGlite keeps it resident for the life of the process; the data directory\'s pages beyond it come from the operating system\'s cache). Raise it for a large embedded database; ignored with DATABASE_URL.', parse: pgSize(128, 1024 * 1024) },
   redisUrl: { env: 'REDIS_URL', expects: 'a redis:// or rediss:// URL', doc: 'Redis for live state, pub/sub and the leader lock. Unset: in-process bus (single instance only).', parse: optionalUrl(['redis', 'rediss']), secret: true },
   redisPrefix: { env: 'REDIS_PREFIX', default: 'hotline:', expects: 'a key prefix', doc: 'Prefix of every Redis key and channel (several deployments can share one Redis).', parse: z.string().min(1) },
   demoMode: { env: 'DEMO_MODE', expects: 'true or false', doc: 'Demo users (on an empty user table) and the built-in simulator with simulated operators and callers. Default: true on the embedded database (DATABASE_URL unset) unless NODE_ENV=production; with DATABASE_URL only when set to true.', parse: bool },

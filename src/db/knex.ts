@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { Knex } from 'knex';
 import ClientPgLite from 'knex-pglite';
+import { PGlite } from '@electric-sql/pglite';
 import { seedFromTemplate } from './template';
 import { MigrationSource } from './migration-source';
 import { scopedKnex } from './scoped';
@@ -19,6 +20,33 @@ export interface DbOptions {
   /** The template to seed a new embedded directory from (default: the built-in one). */
   template?: string;
   poolMax?: number;
+  /** shared_buffers of the embedded database (default PGLITE_SHARED_BUFFERS_DEFAULT); ignored with a URL. */
+  pgliteSharedBuffers?: string;
+}
+
+/** The embedded database's shared_buffers unless PGLITE_SHARED_BUFFERS says otherwise (its default in config/schema.ts). */
+export const PGLITE_SHARED_BUFFERS_DEFAULT = '16MB';
+
+/**
+ * PostgreSQL memory settings of the embedded database, as `postgres -c` options (they override the
+ * data directory's postgresql.conf, so they apply to existing directories and the template alike).
+ *
+ * Why (issue #13, ≤ 250 MB RSS after start): PGlite runs PostgreSQL inside one WebAssembly memory,
+ * which never shrinks, and PostgreSQL's shared memory is allocated and zeroed at start, so every
+ * megabyte of it is resident from the first second. initdb's shared_buffers = 128MB alone was
+ * 120 MB of the 470 MB the service took after `npm start` (bench/memory.ts). PGlite reads and writes
+ * the data directory through the real file system, so a page PostgreSQL does not hold comes from the
+ * operating system's page cache in microseconds: a big buffer pool only caches the same pages twice
+ * (bench/pglite-buffers.ts: no measurable difference on a 200 MB table between 16MB and
+ * 128MB). A centre with a large database may still raise it (PGLITE_SHARED_BUFFERS).
+ * - max_connections: PGlite is one process with one backend; PostgreSQL reserves per-connection
+ *   state (PGPROC, lock table slots) for 100 at start. 10 keeps headroom and saves ~2 MB.
+ * wal_buffers (-1 = 1/32 of shared_buffers), work_mem and maintenance_work_mem stay PostgreSQL's:
+ * they are not allocated at start.
+ */
+export function pgliteStartParams(sharedBuffers = PGLITE_SHARED_BUFFERS_DEFAULT): string[] {
+  const settings = { shared_buffers: sharedBuffers, max_connections: '10' };
+  return [...PGlite.defaultStartParams, ...Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
 }
 
 export interface DbHandle {
@@ -64,7 +92,8 @@ export function openDatabase(opts: DbOptions): DbHandle {
   const knex = knexFactory({
     client: ClientPgLite as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
-    connection: dir ? { filename: dir } : {},
+    // Our own PGlite instance (knex-pglite takes one as `connection.pglite`), for its start parameters.
+    connection: { pglite: new PGlite({ dataDir: dir, startParams: pgliteStartParams(opts.pgliteSharedBuffers) }) },
   } as Knex.Config);
   return {
     knex: scopedKnex(knex),

@@ -23,6 +23,9 @@ describe('configuration schema', () => {
     ['LOG_LEVEL', 'loud'],
     ['DEMO_MODE', 'maybe'],
     ['OFFICE_HOURS', '9-5'],
+    ['PGLITE_SHARED_BUFFERS', '16'],
+    ['PGLITE_SHARED_BUFFERS', '64kB'],
+    ['PGLITE_SHARED_BUFFERS', '2GB'],
   ]) {
     it(`given ${variable}=${value}, when loaded, then one ConfigError names ${variable} and what it expects`, () => {
       let err: unknown;

@@ -1,0 +1,35 @@
+import { expect } from 'chai';
+import { openDatabase } from '../../src/db/knex';
+
+/**
+ * Issue 13 (≤ 250 MB after start): the embedded PostgreSQL starts with memory settings for one
+ * process with one connection (src/db/knex.ts pgliteStartParams), shared_buffers from
+ * PGLITE_SHARED_BUFFERS; the database itself behaves as before.
+ */
+describe('the embedded database (PGlite) memory settings', function () {
+  this.timeout(120_000);
+
+  const show = async (knex: ReturnType<typeof openDatabase>['knex'], name: string) =>
+    ((await knex.raw(`show ${name}`)) as { rows: Array<Record<string, string>> }).rows[0]![name];
+
+  it('given no setting, when the embedded database opens, then it runs with 16MB of shared buffers and 10 connection slots', async () => {
+    const db = openDatabase({ dataDir: 'memory' });
+    try {
+      expect(await show(db.knex, 'shared_buffers')).to.equal('16MB');
+      expect(await show(db.knex, 'max_connections')).to.equal('10');
+      // The rest of PGlite's own start parameters still apply.
+      expect(await show(db.knex, 'max_worker_processes')).to.equal('0');
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('given PGLITE_SHARED_BUFFERS=128MB (PostgreSQL\'s initdb value), when the embedded database opens, then it uses it', async () => {
+    const db = openDatabase({ dataDir: 'memory', pgliteSharedBuffers: '128MB' });
+    try {
+      expect(await show(db.knex, 'shared_buffers')).to.equal('128MB');
+    } finally {
+      await db.destroy();
+    }
+  });
+});
