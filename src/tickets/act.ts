@@ -1,10 +1,12 @@
 import { Knex } from 'knex';
 import { AuditEntry, AuditStore } from '../audit/store';
+import { prepared } from '../db/prepared';
 import { Deadlines } from './deadlines';
 import { DEADLINE_KINDS, DeadlineKind } from './model';
 import { Effect } from './state';
 import {
-  DeadlineRow, NewEvent, TicketRecord, eventRow, mapAttachment, mapCall, mapDeadline, mapEvent, mapRecording, mapTicket, mapUnitAssignment, mapVisit,
+  DEADLINE_DATES, DeadlineRow, NewEvent, TICKET_DATES, TicketRecord, eventRow, mapAttachment, mapCall, mapDeadline, mapEvent, mapRecording, mapTicket, mapUnitAssignment, mapVisit,
+  parseJson, revive,
 } from './store';
 import { DetailParts } from './view';
 
@@ -32,15 +34,6 @@ export interface LockedTicket {
   knownUnits: Set<string>;
 }
 
-const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-/** A row read through json_agg: its timestamps back to Dates, as the driver gives them for a plain row. */
-function revive(r: Row, dates: readonly string[]): Row {
-  const out: Row = { ...r };
-  for (const k of dates) if (typeof out[k] === 'string') out[k] = new Date(out[k]);
-  return out;
-}
-const DEADLINE_DATES = ['started_at', 'due_at', 'remind_at', 'ended_at', 'reminded_at', 'alerted_at'];
-
 /**
  * Lock ticket `no` and read what an action on it needs, in one statement; null when there is none.
  *
@@ -53,8 +46,9 @@ const DEADLINE_DATES = ['started_at', 'due_at', 'remind_at', 'ended_at', 'remind
 export async function lockTicket(trx: Knex.Transaction, no: string, unitCodes: string[]): Promise<LockedTicket | null> {
   const read = async () =>
     (
-      await trx.raw(
-        `select t.*, (select s.version from tickets s where s.no = t.no) as _seen_version,
+      await prepared(
+        trx,
+        `select row_to_json(t) as ticket, t.version, (select s.version from tickets s where s.no = t.no) as _seen_version,
            (select coalesce(json_agg(json_build_object('id', u.id, 'unit_code', u.unit_code, 'role', u.role) order by u.id), '[]') from ticket_units u where u.ticket_no = t.no and u.active) as _units,
            (select coalesce(json_agg(d order by d.id), '[]') from ticket_deadlines d where d.ticket_no = t.no and d.state = 'open') as _open,
            (select coalesce(json_agg(c.code), '[]') from units c where c.code in (select json_array_elements_text(?::json)) and c.active) as _known
@@ -65,10 +59,10 @@ export async function lockTicket(trx: Knex.Transaction, no: string, unitCodes: s
   let r = await read();
   if (r && Number(r._seen_version) !== Number(r.version)) r = await read();
   if (!r) return null;
-  const { _seen_version, _units, _open, _known, ...row } = r;
+  const { ticket, _units, _open, _known } = r;
   const units = parseJson<Row[]>(_units).map((u) => ({ id: Number(u.id), unitCode: String(u.unit_code), role: String(u.role) }));
   return {
-    ticket: mapTicket(row, units.filter((u) => u.role === 'co').map((u) => u.unitCode)),
+    ticket: mapTicket(revive(parseJson<Row>(ticket), TICKET_DATES), units.filter((u) => u.role === 'co').map((u) => u.unitCode)),
     units,
     open: parseJson<Row[]>(_open).map((d) => mapDeadline(revive(d, DEADLINE_DATES))),
     knownUnits: new Set(parseJson<string[]>(_known)),
@@ -231,11 +225,11 @@ export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: {
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_visits where ticket_no = t.no union all select * from vn) x) as _visits,
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_units where ticket_no = t.no and id not in (select id from ur) union all select * from ur union all select * from un) x) as _units`
     : '';
-  const r = await trx.raw(`with ${ctes.map(([name]) => `${name} as (?)`).join(', ')} select t.*, (select e.id from e) as _event_id${detail} from t`, ctes.map(([, q]) => q));
-  const { _event_id, _deadlines, _events, _calls, _recordings, _attachments, _visits, _units, ...row } = r.rows[0] as Row;
+  const r = await prepared(trx, `with ${ctes.map(([name]) => `${name} as (?)`).join(', ')} select row_to_json(t) as ticket, (select e.id from e) as _event_id${detail} from t`, ctes.map(([, q]) => q));
+  const { ticket, _event_id, _deadlines, _events, _calls, _recordings, _attachments, _visits, _units } = r.rows[0] as Row;
   const rows = (v: unknown, dates: readonly string[]) => parseJson<Row[]>(v).map((x) => revive(x, dates));
   return {
-    ticket: mapTicket(row, fx.coUnits),
+    ticket: mapTicket(revive(parseJson<Row>(ticket), TICKET_DATES), fx.coUnits),
     eventId: Number(_event_id),
     detail: opts.detail
       ? {

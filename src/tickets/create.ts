@@ -1,11 +1,12 @@
 import { Knex } from 'knex';
 import { AuditEntry, AuditStore } from '../audit/store';
 import { AppError } from '../http/errors';
+import { prepared } from '../db/prepared';
 import { Deadlines } from './deadlines';
 import { DEADLINE_KINDS } from './model';
 import { LIMITS } from './sla/policy';
 import { ActorKind, Effect, TicketEvent, TicketSnapshot, allowedEvents, transition } from './state';
-import { DeadlineRow, EventRow, NewEvent, TicketRecord, eventRow, mapTicket } from './store';
+import { DeadlineRow, EventRow, NewEvent, TICKET_DATES, TicketRecord, eventRow, mapTicket, parseJson, revive } from './store';
 
 /**
  * Ticket registration as one statement (issue #13: it took 23 queries, and saturated near 90/s).
@@ -109,8 +110,6 @@ function applyEffect(deadlines: Deadlines, dl: CreationPlan['deadlines'], no: st
   }
 }
 
-const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-
 /** Write a planned creation in one statement; answer what a reader of the new ticket would see. */
 export async function writeCreation(knex: Knex, plan: CreationPlan): Promise<CreatedTicket> {
   const parts = ['t as (?)', 'e as (?)', 'a as (?)', 'd as (?)'];
@@ -124,18 +123,19 @@ export async function writeCreation(knex: Knex, plan: CreationPlan): Promise<Cre
     parts.push('c as (?)');
     bindings.push(knex('ticket_calls').insert({ ticket_no: plan.ticket.no, linkedid: plan.linkedid, linked_at: plan.at }).onConflict(['ticket_no', 'linkedid']).ignore());
   }
-  const r = await knex.raw(
+  const r = await prepared(
+    knex,
     `with ${parts.join(', ')}
-     select t.*, (select json_agg(json_build_object('id', e.id, 'data', e.data) order by e.id) from e) as _events,
+     select row_to_json(t) as ticket, (select json_agg(json_build_object('id', e.id, 'data', e.data) order by e.id) from e) as _events,
             (select json_agg(d.id order by d.id) from d) as _deadlines
      from t`,
     bindings,
   );
-  const { _events, _deadlines, ...row } = r.rows[0];
+  const { ticket, _events, _deadlines } = r.rows[0];
   const evs = parseJson<Array<{ id: number; data: Record<string, unknown> }>>(_events);
   const dls = parseJson<number[]>(_deadlines);
   return {
-    ticket: mapTicket(row, []),
+    ticket: mapTicket(revive(parseJson<Row>(ticket), TICKET_DATES), []),
     events: plan.events.map((e, i) => ({
       id: Number(evs[i].id), at: e.at, event: e.event, fromStatus: e.fromStatus, toStatus: e.toStatus, actor: e.actor, actorUserId: e.actorUserId, actorUnit: e.actorUnit, reason: e.reason, data: evs[i].data,
     })),

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { prepared } from '../db/prepared';
 import { Category, Channel, DeadlineKind, Domain, NotAcceptedReason, TicketStatus } from './model';
 import { Flow } from './state';
 
@@ -65,6 +66,17 @@ export interface EventRow {
 }
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** A json column as an object (the drivers parse json; a string is parsed here). */
+export const parseJson = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+/** A row read as json: its timestamps back to Dates, as the driver gives them for a plain row. */
+export function revive(r: Row, dates: readonly string[]): Row {
+  const out: Row = { ...r };
+  for (const k of dates) if (typeof out[k] === 'string') out[k] = new Date(out[k]);
+  return out;
+}
+export const TICKET_DATES = ['matter_time', 'replied_at', 'closed_at', 'created_at', 'updated_at'] as const;
+export const DEADLINE_DATES = ['started_at', 'due_at', 'remind_at', 'ended_at', 'reminded_at', 'alerted_at'] as const;
 
 export function mapTicket(r: Row, coUnits: string[]): TicketRecord {
   return {
@@ -139,8 +151,8 @@ export class TicketStore {
       `insert into ticket_sequences (prefix, day, last) select ?, ?, 1 from (select set_config('synchronous_commit', coalesce(?::text, current_setting('synchronous_commit')), true)) as commit_mode${source}
        on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`;
     const r = alongside
-      ? await trx.raw(`with r as (select array_to_json(array(?)) as rows), n as (${upsert(', r')}) select n.last, r.rows from n, r`, [alongside, prefix, day, own ? 'off' : null])
-      : await trx.raw(upsert(''), [prefix, day, own ? 'off' : null]);
+      ? await prepared(trx, `with r as (select array_to_json(array(?)) as rows), n as (${upsert(', r')}) select n.last, r.rows from n, r`, [alongside, prefix, day, own ? 'off' : null])
+      : await prepared(trx, upsert(''), [prefix, day, own ? 'off' : null]);
     const row = r.rows[0] as { last: number; rows?: unknown };
     const rows = typeof row.rows === 'string' ? JSON.parse(row.rows) : row.rows;
     return { no: `${prefix}${day}${String(row.last).padStart(6, '0')}`, alongside: (rows as unknown[] | undefined) ?? [] };
