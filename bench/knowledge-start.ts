@@ -123,6 +123,8 @@ interface Run {
   /** Seconds from spawn to the service's own log lines: database open and migrated, index loaded. */
   dbReady?: number;
   indexLoaded?: number;
+  /** A snapshot load's parts, ms (from the service's log). */
+  phases?: { readMs: number; catchUpMs: number; buildMs: number };
 }
 
 async function run(label: string, env: Record<string, string>, waitForSnapshot: boolean): Promise<Run> {
@@ -137,6 +139,7 @@ async function run(label: string, env: Record<string, string>, waitForSnapshot: 
   let snapshotWrite: Run['snapshotWrite'];
   let dbReady: number | undefined;
   let indexLoaded: number | undefined;
+  let phases: Run['phases'];
   let out = '';
   child.stdout!.on('data', (d: Buffer) => {
     out += d.toString();
@@ -144,9 +147,10 @@ async function run(label: string, env: Record<string, string>, waitForSnapshot: 
       const line = out.slice(0, nl);
       out = out.slice(nl + 1);
       if (!line.startsWith('{')) continue;
-      const j = JSON.parse(line) as { msg: string; time: number; ms: number; bytes: number };
-      if (j.msg === 'database ready') dbReady = (j.time - startedAt) / 1000;
-      if (j.msg.startsWith('knowledge index loaded')) indexLoaded = (j.time - startedAt) / 1000;
+      const j = JSON.parse(line) as { msg: string; time: string; ms: number; bytes: number; phases?: Run['phases'] };
+      const at = (Date.parse(j.time) - startedAt) / 1000;
+      if (j.msg === 'database ready') dbReady = at;
+      if (j.msg.startsWith('knowledge index loaded')) (indexLoaded = at), (phases = j.phases);
       if (j.msg.startsWith('knowledge index snapshot written')) snapshotWrite = { ms: j.ms, bytes: j.bytes };
     }
   });
@@ -186,14 +190,15 @@ async function run(label: string, env: Record<string, string>, waitForSnapshot: 
   child.kill('SIGTERM');
   await exited;
   const k = readyz.components['knowledge-index'].details;
-  return { label, dbReady, indexLoaded, listening, firstSearch, ready, index: { loadedFrom: k.loadedFrom, loadMs: k.loadMs, entries: k.entries }, rss, hits, editedFound: edited.some((h) => h.answer.includes(EDITED)), snapshotWrite };
+  return { label, dbReady, indexLoaded, phases, listening, firstSearch, ready, index: { loadedFrom: k.loadedFrom, loadMs: k.loadMs, entries: k.entries }, rss, hits, editedFound: edited.some((h) => h.answer.includes(EDITED)), snapshotWrite };
 }
 
 function print(r: Run) {
+  const p = r.phases ? ` (read ${r.phases.readMs} ms, catch-up ${r.phases.catchUpMs} ms, build ${r.phases.buildMs} ms)` : '';
   const w = r.snapshotWrite ? `; snapshot written in ${(r.snapshotWrite.ms / 1000).toFixed(1)} s (${(r.snapshotWrite.bytes / 1048576).toFixed(0)} MB)` : '';
   console.log(
     `${r.label.padEnd(44)} database ready ${r.dbReady?.toFixed(2)} s · listening ${r.listening.toFixed(2)} s · index loaded ${r.indexLoaded?.toFixed(2)} s · first search ${r.firstSearch.toFixed(2)} s · ready ${r.ready.toFixed(2)} s · ` +
-      `index ${r.index.entries} entries from ${r.index.loadedFrom} in ${(r.index.loadMs / 1000).toFixed(2)} s · RSS at ready ${r.rss?.toFixed(0)} MB${w}`,
+      `index ${r.index.entries} entries from ${r.index.loadedFrom} in ${(r.index.loadMs / 1000).toFixed(2)} s${p} · RSS at ready ${r.rss?.toFixed(0)} MB${w}`,
   );
 }
 

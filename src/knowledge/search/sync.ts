@@ -24,6 +24,8 @@ export interface IndexLoad {
   caughtUp: number;
   /** Wall time of the load, ms. */
   ms: number;
+  /** Snapshot loads: ms reading and checking the file, catching up (query and analysis), building the index. */
+  phases?: { readMs: number; catchUpMs: number; buildMs: number };
   /** Why a snapshot was not used (when `from` is `database` and a snapshot file is configured). */
   rebuildReason?: string;
 }
@@ -150,6 +152,7 @@ export class KnowledgeSearch {
       return `unusable: ${(err as Error).message}`;
     }
     if (!snap) return '';
+    const read = Date.now();
     if (snap.meta.version !== indexVersion(this.analyzer)) return 'built with another analyzer version';
     if (snap.meta.database !== (await this.store.databaseName())) return 'taken from another database';
     this.pending ??= new Set();
@@ -160,6 +163,7 @@ export class KnowledgeSearch {
         const entry = toIndexed(e);
         changes.set(e.id, e.state === 'published' ? { entry, terms: entryTerms(this.analyzer, entry) } : null);
       }
+      const caughtUp = Date.now();
       const next = new SearchEngine(this.analyzer);
       try {
         next.index.load(applyChanges(snap.index, changes));
@@ -171,7 +175,8 @@ export class KnowledgeSearch {
       this.watermark = snap.meta.watermark;
       this.loaded = true;
       this.changesSinceSave = changed.length;
-      this.lastLoad = { from: 'snapshot', entries: next.index.size, caughtUp: changed.length, ms: Date.now() - started };
+      const phases = { readMs: read - started, catchUpMs: caughtUp - read, buildMs: Date.now() - caughtUp };
+      this.lastLoad = { from: 'snapshot', entries: next.index.size, caughtUp: changed.length, ms: Date.now() - started, phases };
     } finally {
       await this.drainPending();
     }
