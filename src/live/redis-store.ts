@@ -1,4 +1,4 @@
-import { createClient } from 'redis';
+import type { createClient } from 'redis';
 import { Logger } from '../logging/logger';
 import { LiveStore } from './store';
 
@@ -21,7 +21,11 @@ export class RedisLiveStore implements LiveStore {
   private constructor(private readonly client: Client, private readonly prefix: string, private readonly log: Logger) {}
 
   static async connect(url: string, prefix: string, log: Logger): Promise<RedisLiveStore> {
-    const client = createClient({
+    // Loaded here, not at import: without REDIS_URL (the default) the redis client's ~600 modules are
+    // never needed (issue #13, memory after start).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { createClient: create } = require('redis') as typeof import('redis');
+    const client = create({
       url,
       socket: { connectTimeout: 5000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 5000) + Math.floor(Math.random() * 100) },
     });

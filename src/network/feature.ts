@@ -1,4 +1,4 @@
-import PgBoss from 'pg-boss';
+import type PgBoss from 'pg-boss';
 import client from 'prom-client';
 import { Feature, ServiceContext } from '../app/context';
 import { CALLS_SERVICE, CallsInternals } from '../calls/feature';
@@ -62,7 +62,10 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
       const peers: Peer[] = c.networkPeers ?? [];
       const tickets = () => (ctx.services.get(TICKETS_SERVICE_KEY) as TicketsApi | undefined) ?? null;
 
-      boss = new PgBoss({ connectionString: c.databaseUrl, schema: 'pgboss', max: 3, application_name: `hotline-network-${c.centreCode}`, schedule: false });
+      // pg-boss (and node-postgres with it) only here: a standalone centre never loads it (issue #13, memory).
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const PgBossClass = require('pg-boss') as typeof PgBoss;
+      boss = new PgBossClass({ connectionString: c.databaseUrl, schema: 'pgboss', max: 3, application_name: `hotline-network-${c.centreCode}`, schedule: false });
       boss.on('error', (err) => log.warn({ err: (err as Error).message }, 'pg-boss error'));
       await boss.start();
       const queues = role === 'county' ? [UP_QUEUE] : peers.map((p) => downQueue(p.code));

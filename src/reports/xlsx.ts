@@ -1,7 +1,13 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { FIGURES, RATES } from './figures';
 import { DIMENSIONS, Dimension } from './repository';
 import { Report, ReportRow } from './service';
+
+/** exceljs at the first spreadsheet, not at start: ~270 modules a plain start never uses (issue #13, memory). */
+function excel(): typeof ExcelJS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('exceljs') as typeof ExcelJS;
+}
 
 /** Sheet names and first-column headings, in Chinese (the xlsx goes to the government, 第二十六条). */
 export const DIMENSION_SHEETS: Record<Dimension, { sheet: string; heading: string }> = {
@@ -30,7 +36,7 @@ function addRows(ws: ExcelJS.Worksheet, first: string, rows: Array<{ label: stri
 }
 
 export async function reportWorkbook(report: Report): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   wb.creator = '12345热线';
   wb.created = new Date(report.generatedAt);
   const title = `${report.period.label}受理分析报告`;

@@ -1,6 +1,12 @@
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { parseCsv, toCsv } from './csv';
 import { COLUMNS, EXPORT_HEADERS } from './columns';
+
+/** exceljs at the first spreadsheet, not at start: ~270 modules a plain start never uses (issue #13, memory). */
+function excel(): typeof ExcelJS {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('exceljs') as typeof ExcelJS;
+}
 
 export type SheetFormat = 'xlsx' | 'csv';
 
@@ -34,7 +40,7 @@ export async function readSheet(data: Buffer, format: SheetFormat): Promise<Read
       throw new SheetError((err as Error).message);
     }
   } else {
-    const wb = new ExcelJS.Workbook();
+    const wb = new (excel().Workbook)();
     try {
       await wb.xlsx.load(data as unknown as ArrayBuffer);
     } catch {
@@ -58,7 +64,7 @@ export async function readSheet(data: Buffer, format: SheetFormat): Promise<Read
 
 /** Template or export as xlsx: a data sheet with headers (required ones marked *), and a 填写说明 sheet. */
 export async function writeXlsx(opts: { sheetName: string; rows: string[][]; export?: boolean; instructions?: string[] }): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = new (excel().Workbook)();
   wb.creator = '12345热线知识库';
   const ws = wb.addWorksheet(opts.sheetName, { views: [{ state: 'frozen', ySplit: 1 }] });
   const headers = opts.export ? EXPORT_HEADERS : COLUMNS.map((c) => c.header);

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import { SYNONYM_GROUPS } from './synonyms';
 
 const sha1 = (s: string) => crypto.createHash('sha1').update(s).digest('hex');
@@ -31,9 +32,10 @@ function loadJieba(): Segmenter | null {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { dict } = require('@node-rs/jieba/dict') as { dict: Uint8Array };
-    const j = Jieba.withDict(dict);
+    // The dictionary file itself, not `@node-rs/jieba/dict`: that module reads dict.txt and idf.txt
+    // (11 MB, idf unused here) into buffers its exports keep for the life of the process; jieba
+    // copies what it needs, so ours is garbage once loaded (issue #13, memory after start).
+    const j = Jieba.withDict(fs.readFileSync(path.join(path.dirname(require.resolve('@node-rs/jieba/package.json')), 'dict.txt')));
     // Our domain words (synonym variants) must stay whole words: 12345热线, 住房公积金 …
     const extra = SYNONYM_GROUPS.flat().filter((w) => w.length > 1).map((w) => `${normalize(w)} 50000 n`).join('\n');
     j.loadDict(Buffer.from(extra + '\n'));

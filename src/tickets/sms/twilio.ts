@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import type twilioType from 'twilio';
 import { SmsGateway, SmsMessage, SmsResult } from '../../sms/gateway';
 
 /** Chinese mobile numbers are sent in E.164 (+86…); anything already international is left as is. */
@@ -10,13 +10,22 @@ export function toE164(number: string): string {
   return d;
 }
 
+/**
+ * The twilio package, loaded at first use rather than at start: with the default SMS_GATEWAY=log it is
+ * never needed (issue #13, memory after start).
+ */
+function twilio(): typeof twilioType {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('twilio') as typeof twilioType;
+}
+
 /** SMS through Twilio's (or a Twilio-compatible gateway's) Messages API, via the official `twilio` package. */
 export class TwilioSmsGateway implements SmsGateway {
   readonly name = 'twilio';
-  private readonly client: twilio.Twilio;
+  private readonly client: twilioType.Twilio;
 
-  constructor(opts: { accountSid: string; authToken: string; from: string; clientOptions?: twilio.ClientOpts }, client?: twilio.Twilio) {
-    this.client = client ?? twilio(opts.accountSid, opts.authToken, opts.clientOptions);
+  constructor(opts: { accountSid: string; authToken: string; from: string; clientOptions?: twilioType.ClientOpts }, client?: twilioType.Twilio) {
+    this.client = client ?? twilio()(opts.accountSid, opts.authToken, opts.clientOptions);
     this.from = opts.from;
   }
 
@@ -31,5 +40,5 @@ export class TwilioSmsGateway implements SmsGateway {
 /** Twilio's webhook signature check (X-Twilio-Signature over the public URL and the form fields). */
 export function validTwilioSignature(authToken: string, signature: string | undefined, url: string, params: Record<string, string>): boolean {
   if (!signature) return false;
-  return twilio.validateRequest(authToken, signature, url, params);
+  return twilio().validateRequest(authToken, signature, url, params);
 }
