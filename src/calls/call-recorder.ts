@@ -26,6 +26,14 @@ interface ChannelInfo {
  */
 export class CallRecorder {
   private readonly channels = new Map<string, ChannelInfo>();
+  /**
+   * Queue joins per caller channel and queue as this instance read them from Asterisk's event
+   * stream, in order. Every instance reads the same stream, so "the 2nd join" means the same fact on
+   * each: the key of a join is this count, not the count of joins already in the database (an
+   * instance lagging behind another would see the first join and its leave already written and
+   * take the same join for a new one).
+   */
+  private readonly joinsSeen = new Map<string, number>();
   private readonly queues = new Map<string, CallQueue>();
   private readonly dirty = new WeakMap<CallRow, CallPatch & { state?: CallState }>();
   private readonly listeners: Array<(c: CallChange) => void> = [];
@@ -73,6 +81,8 @@ export class CallRecorder {
     switch (e.type) {
       case 'ChannelCreated':
         this.channels.set(this.key(e.serverId, e.channelId), { linkedId: e.linkedId ?? e.channelId, channel: e.channel, callerNumber: e.callerNumber });
+        // Joins are counted from the stream only for channels whose whole life this instance read.
+        if (!e.synthetic) this.joinsSeen.set(`${e.serverId}|${e.channelId}|`, 0);
         if (e.context && INBOUND_CONTEXTS.has(e.context) && (e.linkedId ?? e.channelId) === e.channelId) {
           // A call first seen through a resync (it began while we were away) is marked reconciled.
           this.enqueue(e.serverId, e.linkedId ?? e.channelId, (trx, call) => this.patch(trx, call, { caller_channel_id: call.caller_channel_id ?? e.channelId, caller_number: call.caller_number ?? e.callerNumber ?? null, dialled: call.dialled ?? e.exten ?? null, ...(e.synthetic && call.state === 'new' ? { reconciled: true } : {}) }), new Date(e.at));
@@ -80,6 +90,12 @@ export class CallRecorder {
         return;
       case 'CallerJoinedQueue': {
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId) ?? e.channelId;
+        const seenKey = `${e.serverId}|${e.channelId}|${e.queue}`;
+        const seen = e.synthetic || !this.joinsSeen.has(`${e.serverId}|${e.channelId}|`) ? 0 : (this.joinsSeen.get(seenKey) ?? 0) + 1;
+        if (seen) {
+          this.joinsSeen.set(seenKey, seen);
+          if (this.joinsSeen.size > 50_000) this.joinsSeen.delete(this.joinsSeen.keys().next().value as string);
+        }
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
           // A caller may join the same queue again (back after a failed transfer): occurrences are counted.
@@ -87,6 +103,8 @@ export class CallRecorder {
           const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
           const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
           if (joins > leaves) return null;
+          // The n-th join of the stream already recorded (by another instance): a replay.
+          if (seen && (await this.store.hasEvent(trx, call.id, `join:${e.channelId}:${e.queue}:${seen}`))) return null;
           // A resync reports the queue a caller is still in (Queue() running): if our records already
           // have that join, the report is the same join, not a new one.
           if (e.synthetic && joins > 0) return null;
@@ -97,7 +115,7 @@ export class CallRecorder {
             centre: call.centre ?? this.queueCentre(e.queue),
             queue_entered_at: call.queue_entered_at ?? new Date(e.at),
           });
-          return this.transition(trx, call, 'queue_joined', `join:${e.channelId}:${e.queue}:${joins + 1}`, new Date(e.at));
+          return this.transition(trx, call, 'queue_joined', `join:${e.channelId}:${e.queue}:${seen || joins + 1}`, new Date(e.at));
         }, new Date(e.at));
         return;
       }
@@ -161,6 +179,7 @@ export class CallRecorder {
         const k = this.key(e.serverId, e.channelId);
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId);
         this.channels.delete(k);
+        for (const j of this.joinsSeen.keys()) if (j.startsWith(`${e.serverId}|${e.channelId}|`)) this.joinsSeen.delete(j);
         if (!linked) return;
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.store.endLeg(trx, e.serverId, e.channelId, new Date(e.at), e.cause);
