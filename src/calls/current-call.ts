@@ -49,7 +49,9 @@ export class CurrentCalls {
   async describe(c: OperatorCall, user: AuthUser | null): Promise<CurrentCallView> {
     const row = await this.store.findCall(c.serverId, c.linkedid);
     const centre = (row?.centre && this.centres.byCode(row.centre)) || this.centres.byQueue(c.queue);
-    const number = row?.caller_number ?? null;
+    // The record may not have the number yet when the phone starts ringing (the recorder and this
+    // feed consume the same events independently); Asterisk's AgentCalled already named it.
+    const number = row?.caller_number ?? c.callerNumber ?? null;
     // Before the queue entry is recorded, the call's start stands in for it (a few hundred ms earlier).
     const enteredAt = row?.queue_entered_at ?? row?.started_at ?? null;
     const entered = enteredAt ? new Date(enteredAt).getTime() : null;

@@ -8,7 +8,7 @@ import { CallStore } from './call-store';
 import { CentreDirectory } from './centres';
 import { FallbackOutbox, TicketDrafts } from './fallback-outbox';
 import { MissedCallService } from './missed-calls';
-import { OperatorService } from './operators';
+import { OperatorService, boardView } from './operators';
 import { PAUSE_REASONS, PauseReason } from './operator-state';
 import { HubPbxControl, NoPbx, PbxControl } from './pbx';
 import { RecordingCollector, RecordingSource } from './recordings';
@@ -156,7 +156,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       registerCallRoutes(ctx.api, { calls: store, recordings, operators, restrictions, missed, centres, live: ctx.live, audit: ctx.audit, staffing: staffingNow, current });
       // Issue 5: one-key transfer, three-way calls, emergency linkage, supervisor monitoring.
       linkage = await registerLinkage(ctx, { hub: hub ?? null, store, recordings, log, operatorRecalled: (...a) => operators.recalled(...a) });
-      ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: await operators.list(), staffing: await staffingNow() }) });
+      ctx.ws.registerTopic(QUEUES_TOPIC, { roles: ['supervisor', 'admin'], snapshot: async () => ({ queues: await Wallboard.readSnapshot(ctx.live), operators: (await operators.list()).map(boardView), staffing: await staffingNow() }) });
       ctx.ws.registerTopic('operator', {
         roles: ['operator', 'expert'],
         snapshot: async (user) => ({ ...((await operators.get(user.id)) ?? { state: 'logged_out' }), currentCall: await current.forOperator(user.id, user), wrapupSeconds: operators.wrapupSeconds }),

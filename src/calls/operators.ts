@@ -3,6 +3,7 @@ import { AuthUser } from '../auth/roles';
 import { badRequest, conflict } from '../http/errors';
 import { Logger } from '../logging/logger';
 import { LiveStore } from '../live/store';
+import { maskPhone } from '../logging/mask';
 import { TelephonyEvent } from '../telephony';
 import { CentreDirectory } from './centres';
 import { OperatorEvent, OperatorState, PAUSE_REASONS, PauseReason, allowedEvents, nextOperatorState } from './operator-state';
@@ -36,8 +37,21 @@ export interface OperatorCall {
   channelId: string;
   queue: string;
   state: 'ringing' | 'answered';
+  /**
+   * The caller's number as Asterisk named it when the phone began ringing (AgentCalled). The screen
+   * pop shows it until the call record, written by another consumer of the same events, has it.
+   */
+  callerNumber?: string | null;
   /** Epoch ms: when it began ringing at this phone, then when it was answered. */
   since: number;
+}
+
+/**
+ * The operator as the wallboard (supervisors, admins) sees them: the caller's number at their phone
+ * masked, as for the waiting callers (第二十七条). Only the operator's own feed carries it unmasked.
+ */
+export function boardView(op: OperatorView): OperatorView {
+  return op.call?.callerNumber ? { ...op, call: { ...op.call, callerNumber: maskPhone(op.call.callerNumber) } } : op;
 }
 
 const KEY = (userId: number) => `op:${userId}`;
@@ -242,7 +256,7 @@ export class OperatorService {
       // status says 3 (busy) while it rings, never 6, so this is where ringing shows. The screen pop
       // (来电弹屏) starts here too: Asterisk names the caller's channel ringing this phone.
       if (e.linkedId) {
-        const call: OperatorCall = { serverId: e.serverId, linkedid: e.linkedId, channelId: e.channelId, queue: e.queue, state: 'ringing', since: e.at };
+        const call: OperatorCall = { serverId: e.serverId, linkedid: e.linkedId, channelId: e.channelId, queue: e.queue, state: 'ringing', since: e.at, callerNumber: e.callerNumber ?? null };
         await this.setCall(op.userId, call);
         op.call = call; // the state change below is published with the call it is about
       }
@@ -264,7 +278,7 @@ export class OperatorService {
       if (e.memberChannelId) await this.live.set(LEG(e.serverId, e.memberChannelId), String(op.userId), 12 * 3600);
       const linkedid = e.linkedId ?? op.call?.linkedid;
       if (linkedid) {
-        const call: OperatorCall = { serverId: e.serverId, linkedid, channelId: e.channelId, queue: e.queue, state: 'answered', since: e.at };
+        const call: OperatorCall = { serverId: e.serverId, linkedid, channelId: e.channelId, queue: e.queue, state: 'answered', since: e.at, callerNumber: op.call?.linkedid === linkedid ? op.call.callerNumber ?? null : null };
         await this.setCall(op.userId, call);
         op.call = call;
       }

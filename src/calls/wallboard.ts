@@ -2,7 +2,7 @@ import { Knex } from 'knex';
 import { LiveStore } from '../live/store';
 import { maskPhone } from '../logging/mask';
 import { TelephonyEvent } from '../telephony';
-import { OperatorView } from './operators';
+import { OperatorView, boardView } from './operators';
 
 /** Answered within this many seconds counts toward the service level (GB/T 33358: 15 s). */
 export const SERVICE_LEVEL_SECONDS = 15;
@@ -260,7 +260,7 @@ export class Wallboard {
   }
 
   operatorChanged(op: OperatorView) {
-    this.publish({ kind: 'operator', eventAt: op.since, operator: op });
+    this.publish({ kind: 'operator', eventAt: op.since, operator: boardView(op) });
   }
 
   private emit(kind: BoardDelta['kind'], queue: string, at: number, channelId?: string, caller?: WaitingCaller) {

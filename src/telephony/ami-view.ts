@@ -106,7 +106,7 @@ export const EVENT_HEADERS: Record<string, ReadonlySet<string>> = Object.fromEnt
   QueueCallerJoin: [...REF, 'queue', 'position', 'calleridnum'],
   QueueCallerLeave: [...REF, 'queue', 'position'],
   QueueCallerAbandon: [...REF, 'queue', 'position', 'originalposition', 'holdtime'],
-  AgentCalled: [...REF, ...MEMBER, 'destchannel'],
+  AgentCalled: [...REF, ...MEMBER, 'destchannel', 'calleridnum'],
   AgentConnect: [...REF, ...MEMBER, 'destchannel', 'destuniqueid', 'holdtime', 'ringtime'],
   AgentComplete: [...REF, ...MEMBER, 'destchannel', 'destuniqueid', 'destlinkedid', 'holdtime', 'talktime', 'reason'],
   BridgeEnter: [...REF, 'bridgeuniqueid'],
@@ -215,7 +215,7 @@ export class AmiView {
         this.emit({ serverId: this.serverId, source: 'ami', at: Date.now(), type: 'MemberRinging',
           channelId: str(f, 'uniqueid') ?? '', channel: str(f, 'channel') ?? '', linkedId: str(f, 'linkedid'),
           queue: str(f, 'queue') ?? '', memberInterface: str(f, 'interface') ?? '', memberName: str(f, 'membername'),
-          memberChannel: str(f, 'destchannel') });
+          memberChannel: str(f, 'destchannel'), callerNumber: str(f, 'calleridnum') });
         return true;
       case 'AgentConnect': return this.agentConnect(f);
       case 'AgentComplete': return this.agentComplete(f);

@@ -71,6 +71,8 @@ export interface MemberRef {
 export interface MemberRinging extends Base, ChannelRef, MemberRef {
   type: 'MemberRinging';
   memberChannel?: string;
+  /** The caller's number (AgentCalled CallerIDNum: the fields of the caller's channel). */
+  callerNumber?: string;
 }
 export interface OperatorAnswered extends Base, ChannelRef, MemberRef {
   type: 'OperatorAnswered';

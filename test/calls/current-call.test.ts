@@ -14,6 +14,7 @@ describe('the operator\'s current call for the screen pop', function () {
   let other: string;
   let sup: string;
   let ws: WebSocket | null = null;
+  let board: WebSocket | null = null;
 
   before(async () => {
     h = await startCallHarness();
@@ -25,6 +26,7 @@ describe('the operator\'s current call for the screen pop', function () {
   });
   after(async () => {
     ws?.close();
+    board?.close();
     await h?.stop();
   });
 
@@ -46,6 +48,14 @@ describe('the operator\'s current call for the screen pop', function () {
     const snap = await until(() => frames.find((f) => f.type === 'snapshot'));
     expect(snap.data).to.include({ state: 'ready', currentCall: null });
 
+    // The supervisor's wallboard sees the same operator, the caller's number masked (第二十七条).
+    board = new WebSocket(`ws://127.0.0.1:${h.t.service.port}/ws?token=${sup}`);
+    const boardFrames: any[] = [];
+    board.on('message', (d) => boardFrames.push(JSON.parse(d.toString())));
+    await until(() => boardFrames.some((f) => f.type === 'hello'));
+    board.send(JSON.stringify({ type: 'subscribe', topic: 'queues' }));
+    await until(() => boardFrames.find((f) => f.type === 'snapshot'));
+
     const id = await h.sim.placeInboundCall({ from: '13912345678', to: '12345', trunk: 'carrier' });
     const ringing = await until(async () => {
       const me = (await h.t.http('GET', '/api/operators/me', { token: op })).body;
@@ -54,7 +64,12 @@ describe('the operator\'s current call for the screen pop', function () {
     expect(ringing.currentCall).to.include({ linkedid: id, callerNumber: '13912345678', queue: 'q-qy', centre: 'QY', centreName: '庆阳市12345热线' });
     expect(ringing.currentCall.waitSeconds).to.be.a('number');
     const popped = await until(() => frames.find((f) => f.type === 'event' && f.data.operator?.currentCall?.linkedid === id), { what: 'the screen pop on the feed' });
+    // The first pop already names the caller: Asterisk's AgentCalled carries the number, whether or
+    // not the call record has been written yet.
     expect(popped.data.operator.currentCall.callerNumber).to.equal('13912345678');
+    const onBoard = await until(() => boardFrames.find((f) => f.type === 'event' && f.data.operator?.call?.linkedid === id), { what: 'the ringing operator on the wallboard' });
+    expect(onBoard.data.operator.call.callerNumber).to.be.a('string').and.not.equal('13912345678');
+    expect(onBoard.data.operator.call.callerNumber).to.match(/^139\*+5678$/);
 
     const restriction = await h.t.http('POST', '/api/restrictions', { token: sup, body: { number: '13912345678', reason: '反复拨打骚扰', expiresAt: new Date(Date.now() + 3600_000).toISOString() } });
     const history = await h.t.http('GET', `/api/calls/${ringing.currentCall.callId}/caller-history`, { token: op });

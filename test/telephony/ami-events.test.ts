@@ -43,6 +43,9 @@ describe('telephony/AMI domain events from the real captures', () => {
     expect(idx.every((i) => i >= 0), `missing in ${types.join(',')}`).to.equal(true);
     expect([...idx].sort((a, b) => a - b)).to.deep.equal(idx);
     expect(types.filter((t) => t === 'MemberRinging')).to.have.length(2);
+    // AgentCalled names the caller (its CallerIDNum is the caller channel's): the screen pop reads it.
+    const ringing = mine.find((e) => e.type === 'MemberRinging');
+    expect(ringing).to.have.property('callerNumber').that.is.a('string').and.not.empty;
     // In this capture AgentComplete precedes the caller's BridgeLeave; both precede the hangup.
     expect(types.indexOf('BridgeLeft')).to.be.within(idx[4], idx[6]);
     const answered = mine.find((e) => e.type === 'OperatorAnswered');
