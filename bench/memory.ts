@@ -85,11 +85,13 @@ async function child(): Promise<void> {
 }
 
 /** The node flags of package.json's start script (`exec node <flags> src/main.ts`). */
-function startFlags(): string[] {
+/** The node flags and the environment assignments (`A=b exec node …`) of package.json's start script. */
+function startFlags(): { flags: string[]; env: Record<string, string> } {
   const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const m = /node\s+(.*?)\s*src\/main\.ts/.exec(start);
+  const m = /^((?:\w+=\S*\s+)*)(?:exec\s+)?node\s+(.*?)\s*src\/main\.ts/.exec(start);
   if (!m) throw new Error(`cannot read the node flags of the start script: ${start}`);
-  return m[1].split(/\s+/).filter(Boolean);
+  const env = Object.fromEntries(m[1].split(/\s+/).filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
+  return { flags: m[2].split(/\s+/).filter(Boolean), env };
 }
 
 function runChild(flags: string[], env: Record<string, string>): ChildResult {
@@ -151,7 +153,7 @@ function main() {
   const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 1) || 1;
   const now = startFlags();
   const variants: Array<{ label: string; flags: string[]; env: Record<string, string> }> = [
-    { label: `now: node ${now.join(' ')}, defaults`, flags: now, env: {} },
+    { label: `now: ${Object.entries(now.env).map(([k, v]) => `${k}=${v} `).join('')}node ${now.flags.join(' ')}, defaults`, flags: now.flags, env: now.env },
     { label: 'before: node --import tsx, PGLITE_SHARED_BUFFERS=128MB (initdb\'s)', flags: ['--import', 'tsx'], env: { PGLITE_SHARED_BUFFERS: '128MB' } },
   ];
   const totals = new Map<string, number[]>();
