@@ -91,6 +91,18 @@ async function main() {
     let tickets = 0;
     let searches = 0;
     let errors = 0;
+    // What each failure was: `POST 503 knowledge.index_loading`, `GET fetch failed` …, to tell start-up
+    // refusals from real faults.
+    const failures = new Map<string, number>();
+    const failed = async (what: string, r: Response | Error) => {
+      errors++;
+      let key = `${what} ${r instanceof Error ? r.message : r.status}`;
+      if (!(r instanceof Error)) {
+        const body = await r.json().catch(() => null) as { error?: { id?: string } } | null;
+        if (body?.error?.id) key += ` ${body.error.id}`;
+      }
+      failures.set(key, (failures.get(key) ?? 0) + 1);
+    };
     let n = 0;
     const auth = (t: string) => ({ authorization: `Bearer ${t}`, 'content-type': 'application/json' });
     timers.push(setInterval(() => {
@@ -98,11 +110,11 @@ async function main() {
       fetch(`${base}/api/tickets`, {
         method: 'POST', headers: auth(op),
         body: JSON.stringify({ channel: 'phone', callerName: '测试', callerPhone: `137${String(i).padStart(8, '0')}`, content: `${QUESTIONS[i % QUESTIONS.length]} 第${i}号`, category: 'consultation', domain: 'public_service' }),
-      }).then(async (r) => { await r.arrayBuffer(); if (r.status === 201) tickets++; else errors++; }, () => errors++);
+      }).then(async (r) => { if (r.status === 201) { await r.arrayBuffer(); tickets++; } else await failed('POST /api/tickets', r); }, (err: Error) => failed('POST /api/tickets', err));
     }, 2000));
     timers.push(setInterval(() => {
       const q = QUESTIONS[(n + searches) % QUESTIONS.length];
-      fetch(`${base}/api/knowledge/search?q=${encodeURIComponent(q)}`, { headers: auth(op) }).then(async (r) => { await r.arrayBuffer(); if (r.ok) searches++; else errors++; }, () => errors++);
+      fetch(`${base}/api/knowledge/search?q=${encodeURIComponent(q)}`, { headers: auth(op) }).then(async (r) => { if (r.ok) { await r.arrayBuffer(); searches++; } else await failed('GET /api/knowledge/search', r); }, (err: Error) => failed('GET /api/knowledge/search', err));
     }, 500));
 
     const samples: Array<{ min: number; rss: number }> = [];
@@ -117,6 +129,7 @@ async function main() {
       if (rss !== null) samples.push({ min, rss });
       console.log(`t=${min.toFixed(1)} min  RSS ${rss?.toFixed(1)} MB  heap used ${heap.toFixed(1)} MB  tickets ${tickets}  searches ${searches}  ws messages ${wsMessages}  errors ${errors}`);
     }
+    console.log(`request failures by kind: ${failures.size ? [...failures].map(([k, c]) => `${k} ×${c}`).join(', ') : 'none'}`);
     const after = samples.filter((s) => s.min >= warmup);
     if (after.length >= 2) {
       const mx = after.reduce((a, s) => a + s.min, 0) / after.length;
