@@ -7,7 +7,7 @@
  *
  * Seeds N published entries (bench/knowledge-corpus.ts) and a searching supervisor into a fresh embedded
  * database under a temporary DATA_DIR (--pg: a scratch database on TEST_DATABASE_URL, dropped at the
- * end), then starts the service (`node --import tsx src/main.ts`, as `npm start` does) four times:
+ * end), then starts the service with the node flags and environment of `npm start` four times:
  *   1. KNOWLEDGE_INDEX_DIR=off: the old path, a full rebuild at every start;
  *   2. persisted, first start: no snapshot yet, so a full rebuild, after which the snapshot is written;
  *   3. persisted, restart: the snapshot is loaded;
@@ -30,6 +30,7 @@ import { MemoryLiveStore } from '../src/live/memory-store';
 import { silentLogger } from '../src/logging/logger';
 import { createTestDatabase, TestDatabase } from '../test/support/db';
 import { generateEntries } from './knowledge-corpus';
+import { startCommand } from './support/start-command';
 
 const ROOT = path.resolve(__dirname, '..');
 const arg = (name: string, def: number) => {
@@ -131,9 +132,10 @@ async function run(label: string, env: Record<string, string>, waitForSnapshot: 
   const port = await freePort();
   const started = performance.now();
   const startedAt = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const start = startCommand();
+  const child = spawn(process.execPath, [...start.flags, 'src/main.ts'], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_MODE: 'false', REDIS_URL: '', ...env },
+    env: { ...process.env, ...start.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_MODE: 'false', REDIS_URL: '', ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let snapshotWrite: Run['snapshotWrite'];

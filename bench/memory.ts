@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import v8 from 'node:v8';
+import { startCommand } from './support/start-command';
 
 const ROOT = path.resolve(__dirname, '..');
 const MB = 1024 * 1024;
@@ -85,14 +86,6 @@ async function child(): Promise<void> {
 }
 
 /** The node flags of package.json's start script (`exec node <flags> src/main.ts`). */
-/** The node flags and the environment assignments (`A=b exec node …`) of package.json's start script. */
-function startFlags(): { flags: string[]; env: Record<string, string> } {
-  const start = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
-  const m = /^((?:\w+=\S*\s+)*)(?:exec\s+)?node\s+(.*?)\s*src\/main\.ts/.exec(start);
-  if (!m) throw new Error(`cannot read the node flags of the start script: ${start}`);
-  const env = Object.fromEntries(m[1].split(/\s+/).filter(Boolean).map((a) => [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]));
-  return { flags: m[2].split(/\s+/).filter(Boolean), env };
-}
 
 function runChild(flags: string[], env: Record<string, string>): ChildResult {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-mem-'));
@@ -151,7 +144,7 @@ function breakdown(r: ChildResult): Array<[string, number]> {
 
 function main() {
   const runs = Number(process.argv[process.argv.indexOf('--runs') + 1] || 1) || 1;
-  const now = startFlags();
+  const now = startCommand();
   const variants: Array<{ label: string; flags: string[]; env: Record<string, string> }> = [
     { label: `now: ${Object.entries(now.env).map(([k, v]) => `${k}=${v} `).join('')}node ${now.flags.join(' ')}, defaults`, flags: now.flags, env: now.env },
     { label: 'before: node --import tsx, PGLITE_SHARED_BUFFERS=128MB (initdb\'s)', flags: ['--import', 'tsx'], env: { PGLITE_SHARED_BUFFERS: '128MB' } },
