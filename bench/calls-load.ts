@@ -5,11 +5,13 @@
  *
  *   npx tsx bench/calls-load.ts [--rate 200] [--seconds 12] [--talk-ms 10000] [--operators 2200] [--instances 1,2]
  *
- * Measures; asserts nothing. The simulator runs in a child process; the services and the WebSocket
- * clients share this process (so latency includes our own event loop under load). With several
+ * Measures; asserts nothing. The simulator runs in a child process, and so does each service
+ * instance (bench/support/service-child.ts); the WebSocket clients stay in this process. With several
  * instance counts, each is a separate round on a fresh database (same simulator), printed side by
  * side: the instances share PostgreSQL and Redis as a scaled-out deployment does, one supervisor
  * feed per instance, the leader ingesting Asterisk's events (so the scale-out is measured, not assumed).
+ * On a 2-core machine the simulator, the instances, PostgreSQL and Redis share two cores: compare the
+ * rounds with each other, not with a production host.
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
@@ -18,11 +20,19 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { createTestDatabase } from '../test/support/db';
 import { testRedisPrefix, TEST_REDIS_URL } from '../test/support/redis';
-import { loadConfig } from '../src/config/load';
-import { startService } from '../src/app/service';
-import { createLogger } from '../src/logging/logger';
-import { createTelephonyFeature } from '../src/telephony/feature';
-import { createCallsFeature } from '../src/calls/feature';
+import { startCommand } from './support/start-command';
+
+type Child = ReturnType<typeof fork>;
+/** The next IPC message of `type` from a child (rejects if it exits first). */
+function reply<T>(c: Child, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMsg = (m: unknown) => { if ((m as { type?: string }).type === type) { done(); resolve(m as T); } };
+    const onExit = (code: number | null) => { done(); reject(new Error(`service child exited with ${code} before '${type}'`)); };
+    const done = () => { c.off('message', onMsg); c.off('exit', onExit); };
+    c.on('message', onMsg);
+    c.once('exit', onExit);
+  });
+}
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -58,26 +68,27 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   const db = await createTestDatabase();
   const redisPrefix = testRedisPrefix('bench');
   const recordingsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-rec-'));
-  const config = loadConfig({
+  const env = {
+    ...process.env,
     NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, DEMO_MODE: 'false', LOG_LEVEL: 'error',
     REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: redisPrefix, RECORDINGS_DIR: recordingsDir,
     ASTERISK_SERVERS: JSON.stringify([{ id: 'qy', ami: { host: '127.0.0.1', port: ready.amiPort, username: 'hotline', password: 'hotline' }, ari: { url: `http://127.0.0.1:${ready.ariPort}`, username: 'hotline', password: 'hotline', app: 'hotline' }, spoolDir: ready.spoolDir }]),
-  });
-  const services: Array<{ service: Awaited<ReturnType<typeof startService>>; calls: ReturnType<typeof createCallsFeature> }> = [];
+  };
+  const start = startCommand();
+  const services: Array<{ child: Child; port: number }> = [];
   for (let i = 0; i < instances; i++) {
-    const calls = createCallsFeature();
-    const service = await startService(config, createLogger({ level: 'error' }), { features: [createTelephonyFeature(), calls] });
-    const hub = service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> };
-    await hub.whenResynced(15_000);
-    services.push({ service, calls });
+    // Started one after another, as the flags of `npm start`: the first becomes the leader.
+    const c = fork(path.join(__dirname, 'support/service-child.ts'), [], { execArgv: start.flags, env: { ...env, ...start.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const { port } = await reply<{ port: number }>(c, 'ready');
+    services.push({ child: c, port });
   }
-  await services[0].service.ctx.auth.createUser({ username: 'bench-sup', displayName: 'bench', password: 'bench-password-1', roles: ['supervisor'] }, { username: 'bench' });
-  const { token } = await services[0].service.ctx.auth.login('bench-sup', 'bench-password-1');
+  services[0].child.send({ type: 'token' });
+  const { token } = await reply<{ token: string }>(services[0].child, 'token');
 
   const latencies: number[] = [];
   const sockets: WebSocket[] = [];
-  for (const { service } of services) {
-    const ws = new WebSocket(`ws://127.0.0.1:${service.port}/ws?token=${token}`);
+  for (const { port } of services) {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`);
     await new Promise((r) => ws.once('open', r));
     ws.on('message', (d) => {
       const f = JSON.parse(d.toString());
@@ -97,7 +108,10 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   const settleStart = Date.now();
   let ended = 0;
   for (;;) {
-    for (const { calls } of services) await calls.internals!.idle();
+    for (const { child: c } of services) {
+      c.send({ type: 'idle' });
+      await reply(c, 'idle');
+    }
     const r = await db.knex('calls').whereIn('linkedid', done.ids).where('state', 'ended').count({ n: '*' }).first();
     ended = Number(r?.n ?? 0);
     if (ended >= done.ids.length || Date.now() - settleStart > 60_000) break;
@@ -120,7 +134,11 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   console.log(`event→WebSocket latency: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${pct(latencies, 100)} ms over ${latencies.length} live-feed events (goal p99 < 50 ms)`);
 
   for (const ws of sockets) ws.close();
-  for (const { service } of services) await service.stop();
+  for (const { child: c } of services) {
+    const exited = new Promise((r) => c.once('exit', r));
+    c.send({ type: 'stop' });
+    await exited;
+  }
   await db.destroy();
   fs.rmSync(recordingsDir, { recursive: true, force: true });
   return `${instances} instance(s): ${(done.ids.length / done.placedSeconds).toFixed(0)} calls/s, lost ${done.ids.length - ended}, duplicated ${dupes}, event→WebSocket p50 ${pct(latencies, 50)} ms p99 ${pct(latencies, 99)} ms over ${latencies.length} events`;
