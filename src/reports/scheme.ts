@@ -66,7 +66,21 @@ export function schemeProblems(s: Scheme): string[] {
   return out;
 }
 
-/** The defaults, from 第二十八条's lists; the weights are a starting point the city edits. */
+/**
+ * The defaults, from 第二十八条's lists; the weights are a starting point the city edits.
+ *
+ * 数据报送 (第二十五条 实时推送全量数据, 第二十六条 周、月、年度报送) stays manual (材料审核、台账记录), although
+ * 第二十九条 puts platform data first: the network's figures cannot score a period yet, for three reasons.
+ * - network_centres holds each county's last heartbeat (lag, backlog) only, not their history: a score
+ *   from it would depend on when the run is computed, and would have no rows behind it to explain or freeze.
+ * - The per-fact delay (network_facts.received_at − occurred_at) does exist per period, but it measures
+ *   timeliness only as seen by the city: a fact never pushed is invisible (no completeness, 全量), a city-side
+ *   outage's catch-up would count against the county, and a county that pushed nothing would have no
+ *   denominator and so full marks (an empty denominator scores full, see AssessmentService.score).
+ * - Every auto metric is a ratio of report figures (METRICS above), so the delay would first have to be a
+ *   figure in figures.ts, with the county's own count of facts per period (from its outbox, sent in the
+ *   heartbeat) as the denominator. Until then the city scores it from the ledgers and the reports received.
+ */
 export const DEFAULT_SCHEMES: Record<TargetKind, Scheme> = {
   county: {
     name: '县(区)12345热线考核',

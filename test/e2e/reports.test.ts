@@ -72,6 +72,13 @@ describe('reports and assessment pages in headless Chromium', function () {
     expect(compared).to.be.greaterThan(25);
     expect(await textOf(page, '[data-test=rate-serviceLevel15s] .value')).to.equal(`${(job.report.total.rates.serviceLevel15s * 100).toFixed(2)}%`);
 
+    // The 24-hour connection rate against GB/T 33358's target of at least 95%: the target as legend and tooltip, red only below it.
+    const rate24 = job.report.total.rates.connectionRate24h;
+    expect(await textOf(page, '[data-test=rate-connectionRate24h] .value')).to.equal(`${(rate24 * 100).toFixed(2)}%`);
+    expect(await page.getAttribute('[data-test=rate-connectionRate24h]', 'title')).to.equal('24小时接通率目标 ≥95%（GB/T 33358）');
+    expect(await textOf(page, '[data-test=target-connectionRate24h]')).to.equal(rate24 < 0.95 ? '目标 ≥95%，未达标' : '目标 ≥95%');
+    expect(await page.$$eval('.tile.below-target', (els) => els.map((e) => e.getAttribute('data-test')))).to.deep.equal(rate24 < 0.95 ? ['rate-connectionRate24h'] : []);
+
     // And two of them are the raw rows counted in SQL.
     const offered = await t.db.knex.raw(
       `select count(*) as n from calls where started_at >= ? and started_at < ? and outcome in ('answered','transferred','abandoned','fallback','fallback-sms','fallback-message')`,
@@ -223,5 +230,37 @@ describe('reports and assessment pages in headless Chromium', function () {
     expect(await textOf(auditor, '[data-test=scheme-total]')).to.equal('权重合计 100 分');
     expect(await auditor.$('[data-test=scheme-save]')).to.equal(null);
     await auditor.context().close();
+  });
+  it('given a month whose 24-hour connection rate falls below 95% (GB/T 33358), when its report is generated, then the rate is shown red as 未达标 and only that rate', async () => {
+    // Given calls abandoned by callers who never got through within 24 hours (no answered call, no callback), enough to fall below the target.
+    const before = await t.http('POST', '/api/reports', { token: supervisor, body: { kind: 'month', key: period.key } });
+    const was = await until(async () => {
+      const j = await t.http('GET', `/api/reports/jobs/${before.body.id}`, { token: supervisor });
+      return j.body.status === 'done' ? j.body.report.total.figures : null;
+    }, { timeoutMs: 60_000, what: 'the report before' });
+    const extra = Math.ceil(was.callsConnected24h / 0.95 - was.callsOffered) + 5;
+    await t.db.knex('calls').insert(Array.from({ length: extra }, (_, i) => {
+      const started = new Date(period.from.getTime() + 3_600_000 + i * 60_000);
+      return { server_id: 'rpt', linkedid: `rpt-low-${i}`, caller_number: `1381111${String(i).padStart(4, '0')}`, centre: 'rpt-city', queue: 'q', state: 'ended', started_at: started, ended_at: new Date(started.getTime() + 60_000), fallback: 'none', outcome: 'abandoned', queue_entered_at: new Date(started.getTime() + 8000), wait_seconds: 50 };
+    }));
+    // When the supervisor generates the month's report.
+    await login(page, t.baseUrl, 'banzhang', '/supervisor');
+    await page.click('nav a:has-text("统计报表")');
+    await page.waitForURL('**/reports');
+    await choose(page, '[data-test=rp-kind]', '月报');
+    await choose(page, '[data-test=rp-key]', period.label);
+    await page.click('[data-test=rp-generate]');
+    await until(async () => (await textOf(page, '[data-test=fig-callsOffered] .value')) === String(was.callsOffered + extra), { timeoutMs: 60_000, what: 'the report with the abandoned calls' });
+    // Then the rate is below the target, red, and says so in text as well as colour.
+    const rate = was.callsConnected24h / (was.callsOffered + extra);
+    expect(rate).to.be.lessThan(0.95);
+    expect(await textOf(page, '[data-test=rate-connectionRate24h] .value')).to.equal(`${(rate * 100).toFixed(2)}%`);
+    expect(await page.getAttribute('[data-test=rate-connectionRate24h]', 'class')).to.match(/\bbelow-target\b/);
+    expect(await page.getAttribute('[data-test=rate-connectionRate24h]', 'title')).to.equal('24小时接通率目标 ≥95%（GB/T 33358）');
+    expect(await textOf(page, '[data-test=target-connectionRate24h]')).to.equal('目标 ≥95%，未达标');
+    expect(await page.evaluate(`getComputedStyle(document.querySelector('[data-test=rate-connectionRate24h] .value')).color`)).to.equal('rgb(179, 38, 30)');
+    // Rates without a national target are never marked.
+    expect(await page.$$eval('.tile.below-target', (els) => els.map((e) => e.getAttribute('data-test')))).to.deep.equal(['rate-connectionRate24h']);
+    expect(await axeViolations(page)).to.deep.equal([]);
   });
 });

@@ -1,15 +1,51 @@
 import { expect } from 'chai';
 import { createReportsFeature, ReportsFeature } from '../../src/reports/feature';
-import { DEFAULT_SCHEMES } from '../../src/reports/scheme';
+import { DEFAULT_SCHEMES, METRICS } from '../../src/reports/scheme';
 import { parsePeriod } from '../../src/reports/periods';
 import { TestService, startTestService } from '../support/service';
 import { generateTraffic, TRAFFIC_UNITS } from '../support/report-traffic';
-import { RawFigures } from './raw';
+import { Grouping, RawFigures } from './raw';
 
 const DAY = 86_400_000;
 const period = parsePeriod('month', '2026-10');
 const AS_OF = new Date(period.to.getTime() + 3 * DAY);
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/**
+ * Every automatic indicator of every target in a run against the raw rows (第二十八条 以平台数据为主):
+ * its numerator is the raw rows of the metric's numerator figure, its denominator the union of the raw
+ * rows of its denominator figures, the score follows from the two, and the explanation lists exactly
+ * those rows. Returns, per indicator, how many targets had something to measure.
+ */
+async function autosAgree(t: TestService, token: string, run: any, raw: RawFigures, dim: Extract<Grouping, 'unit' | 'centre'>): Promise<Record<string, number>> {
+  const cache = new Map<string, Map<string, Set<string>>>();
+  const rows = async (figure: string, code: string) => {
+    if (!cache.has(figure)) cache.set(figure, await raw.grouped(figure, dim));
+    return [...(cache.get(figure)!.get(code) ?? [])];
+  };
+  const measured: Record<string, number> = {};
+  for (const s of run.scores) {
+    for (const ind of s.indicators) {
+      if (ind.source !== 'auto') continue;
+      const what = `${run.periodKey} ${s.targetCode} ${ind.code}`;
+      const def = run.scheme.indicators.find((i: any) => i.code === ind.code);
+      expect(ind.metric, what).to.equal(def.metric);
+      const m = METRICS[ind.metric];
+      const n = [...new Set(await rows(m.numerator, s.targetCode))].sort();
+      const d = [...new Set((await Promise.all(m.denominator.map((f) => rows(f, s.targetCode)))).flat())].sort();
+      expect([ind.numerator, ind.denominator], what).to.deep.equal([n.length, d.length]);
+      const ratio = d.length ? n.length / d.length : 0;
+      const value = Math.max(0, Math.min(1, m.complement ? 1 - ratio : ratio));
+      expect(ind.score, what).to.equal(d.length ? round2(def.weight * Math.min(1, value / (def.target ?? 1))) : def.weight);
+      expect(ind.value, what).to.equal(d.length ? value : null);
+      const ex = (await t.http('GET', `/api/assessment/runs/${run.id}/explain?target=${s.targetCode}&indicator=${ind.code}`, { token })).body;
+      expect([ex.numerator.slice().sort(), ex.denominator.slice().sort()], what).to.deep.equal([n, d]);
+      measured[ind.code] = (measured[ind.code] ?? 0) + (d.length > 0 ? 1 : 0);
+    }
+    expect(s.total).to.equal(round2(s.indicators.reduce((a: number, i: any) => a + i.score, 0)));
+  }
+  return measured;
+}
 
 describe('assessment, 100-point scheme (第二十八、二十九条)', function () {
   this.timeout(120_000);
@@ -74,6 +110,33 @@ describe('assessment, 100-point scheme (第二十八、二十九条)', function 
     expect(ex.body.denominator).to.deep.equal(offered);
     const manual = s.indicators.find((i: any) => i.code === 'dataReporting');
     expect([manual.score, manual.note]).to.deep.equal([0, '人工考核未录入，暂计0分']);
+  });
+
+  it('when units and counties are scored, then every automatic indicator of every target is its raw rows: numerator, denominator, score and explanation', async () => {
+    for (const [kind, dim] of [['unit', 'unit'], ['county', 'centre']] as const) {
+      const r = await run(kind);
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      const measured = await autosAgree(t, admin, r.body, new RawFigures(t.db.knex, { from: period.from, to: period.to, asOf: new Date(r.body.asOf) }), dim);
+      // Every automatic indicator of the scheme was compared, each with rows behind it for some target.
+      const autos = DEFAULT_SCHEMES[kind].indicators.filter((i) => i.source === 'auto').map((i) => i.code);
+      expect(Object.keys(measured).sort(), kind).to.deep.equal(autos.slice().sort());
+      for (const code of autos) expect(measured[code], `${kind} ${code}`).to.be.greaterThan(0);
+    }
+  });
+
+  it('when units and counties are scored for the year, then every automatic indicator is the raw rows of the whole year', async () => {
+    const year = parsePeriod('year', '2026');
+    const handledIn = (r: any) => r.scores.reduce((a: number, s: any) => a + s.indicators.find((i: any) => i.code === 'ticketHandling').denominator, 0);
+    for (const [kind, dim] of [['unit', 'unit'], ['county', 'centre']] as const) {
+      const r = await t.http('POST', '/api/assessment/runs', { token: admin, body: { targetKind: kind, periodKind: 'year', periodKey: '2026' } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(200);
+      expect(r.body).to.include({ periodKind: 'year', periodKey: '2026', status: 'draft' });
+      const measured = await autosAgree(t, admin, r.body, new RawFigures(t.db.knex, { from: year.from, to: year.to, asOf: new Date(r.body.asOf) }), dim);
+      for (const i of DEFAULT_SCHEMES[kind].indicators.filter((x) => x.source === 'auto')) expect(measured[i.code], `${kind} ${i.code}`).to.be.greaterThan(0);
+      // The year holds more than October: the days of November generated after it count too.
+      const month = (await run(kind)).body;
+      expect(handledIn(r.body), kind).to.be.greaterThan(handledIn(month));
+    }
   });
 
   it('when the city enters a manual check with evidence, then it scores the manual indicator; without evidence it is refused', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import ExcelJS from 'exceljs';
 import { createReportsFeature, ReportsFeature } from '../../src/reports/feature';
 import { FIGURES, RATES } from '../../src/reports/figures';
-import { parsePeriod } from '../../src/reports/periods';
+import { PeriodKind, parsePeriod } from '../../src/reports/periods';
 import { DIMENSIONS } from '../../src/reports/repository';
 import { Report } from '../../src/reports/service';
 import { DIMENSION_SHEETS, SUMMARY_SHEET } from '../../src/reports/xlsx';
@@ -19,6 +19,24 @@ const period = parsePeriod('month', '2026-10');
 const AS_OF = new Date(period.to.getTime() + 3 * DAY);
 
 const toPlain = (m: Map<string, Set<string>>) => Object.fromEntries([...m].map(([k, v]) => [k, v.size]));
+
+/**
+ * The other report periods of 第二十六条 (周、季、年) over the same traffic: a week across the month's end
+ * (it holds the days after), a week across its start (the days before), the quarters on either side and the year.
+ */
+const OTHER_PERIODS: Array<[PeriodKind, string]> = [['week', '2026-W44'], ['week', '2026-W40'], ['quarter', '2026-Q3'], ['quarter', '2026-Q4'], ['year', '2026']];
+
+/** Every figure of every breakdown of `report` equals the raw recomputation grouped the same way. */
+async function breakdownsAgree(report: Report, raw: RawFigures, what = report.period.key): Promise<void> {
+  for (const dim of ['centre', 'unit', 'category', 'domain', 'region'] as const) {
+    for (const f of FIGURES) {
+      if (f.source === 'calls' && dim !== 'centre') continue;
+      const expected = toPlain(await raw.grouped(f.id, dim));
+      const actual = Object.fromEntries(report.breakdowns[dim].filter((r) => (r.figures[f.id] ?? 0) > 0).map((r) => [r.key, r.figures[f.id]]));
+      expect(actual, `${what}: ${f.id} by ${dim}`).to.deep.equal(expected);
+    }
+  }
+}
 
 for (const database of DATABASE_KINDS) {
   describe(`reports (第二十六条) on ${database}`, function () {
@@ -64,15 +82,51 @@ for (const database of DATABASE_KINDS) {
       expect(zero.every((id) => /^notAccepted(SecretsOrPrivacy|EmergencyLine|AbuseOrRepeatedAfterClosure|OtherLegal)$/.test(id)), zero.join(',')).to.equal(true);
     });
 
-    it('then every breakdown by centre, unit, category, domain and region equals the raw recomputation', async () => {
-      for (const dim of ['centre', 'unit', 'category', 'domain', 'region'] as const) {
-        for (const f of FIGURES) {
-          if (f.source === 'calls' && dim !== 'centre') continue;
-          const expected = toPlain(await raw.grouped(f.id, dim));
-          const actual = Object.fromEntries(report.breakdowns[dim].filter((r) => (r.figures[f.id] ?? 0) > 0).map((r) => [r.key, r.figures[f.id]]));
-          expect(actual, `${f.id} by ${dim}`).to.deep.equal(expected);
+    for (const [kind, key] of OTHER_PERIODS) {
+      it(`when the ${kind} ${key} is generated, then its progress rises step by step to 100 and every total and breakdown equals the raw recomputation over its own window`, async () => {
+        const p = parsePeriod(kind, key);
+        // Each progress step the job passes through, as GET /api/reports/jobs/:id shows it at that moment (the build awaits the store, so the job is still running).
+        const jobs = feature.internals!.reports.jobs;
+        const seen: Array<{ pct: number; step: string; status: string; progress: number; shownStep: string | null }> = [];
+        const store = jobs.progress.bind(jobs);
+        jobs.progress = async (id, pct, step) => {
+          await store(id, pct, step);
+          const j = await t.http('GET', `/api/reports/jobs/${id}`, { token });
+          seen.push({ pct, step, status: j.body.status, progress: j.body.progress, shownStep: j.body.step });
+        };
+        let done: { progress: number; report: Report };
+        try {
+          const r = await t.http('POST', '/api/reports', { token, body: { kind, key } });
+          expect(r.status).to.equal(202);
+          done = await until(async () => {
+            const j = await t.http('GET', `/api/reports/jobs/${r.body.id}`, { token });
+            return j.body.status === 'done' ? j.body : j.body.status === 'failed' ? Promise.reject(new Error(j.body.error)) : null;
+          }, { timeoutMs: 120_000, intervalMs: 100, what: `the ${kind} report job to finish` });
+        } finally {
+          delete (jobs as { progress?: unknown }).progress; // the store's own method again
         }
-      }
+        expect(seen.map((s) => s.step)).to.deep.equal(['figures', 'hot_topics', 'labels']);
+        for (const s of seen) expect(s, s.step).to.deep.include({ status: 'running', progress: s.pct, shownStep: s.step });
+        const steps = [...seen.map((s) => s.progress), done.progress];
+        expect(steps.every((v, i) => i === 0 || v > steps[i - 1]), steps.join(' → ')).to.equal(true);
+        expect(steps[0]).to.be.greaterThan(0);
+        expect(steps.slice(0, -1).every((v) => v < 100)).to.equal(true);
+        expect(done.progress).to.equal(100);
+
+        expect(done.report.period).to.include({ kind, key, label: p.label, from: p.from.toISOString(), to: p.to.toISOString() });
+        const rawP = new RawFigures(t.db.knex, { from: p.from, to: p.to, asOf: new Date(done.report.asOf) });
+        for (const f of FIGURES) {
+          const expected = (await rawP.grouped(f.id, 'total')).get('')?.size ?? 0;
+          expect(done.report.total.figures[f.id], `${key} ${f.id}`).to.equal(expected);
+        }
+        expect(done.report.total.figures.callsOffered, 'the window holds traffic').to.be.greaterThan(0);
+        expect(done.report.total.figures.ticketsReceived).to.be.greaterThan(0);
+        await breakdownsAgree(done.report, rawP, key);
+      });
+    }
+
+    it('then every breakdown by centre, unit, category, domain and region equals the raw recomputation', async () => {
+      await breakdownsAgree(report, raw);
       expect(report.breakdowns.unit.find((r) => r.key === 'RPT-HOUSING')?.label).to.equal('市住建局');
       expect(report.breakdowns.region.find((r) => r.key === 'RPT-XF')?.label).to.equal('西峰区人民政府');
       expect(report.breakdowns.region.find((r) => r.key === 'city')?.label).to.equal('市本级');
