@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Browser, Page } from 'playwright-core';
 import { startCallHarness, CallHarness } from '../calls/harness';
 import { createKnowledgeFeature } from '../../src/knowledge/feature';
-import { launch, newPage, login, screens, textOf, choose, until } from './browser';
+import { launch, newPage, login, screens, textOf, choose, until, axeViolations } from './browser';
 
 /**
  * Issue 12, the 坐席工作台 features the main flow does not reach, on the embedded default (PGlite, the
@@ -125,6 +125,8 @@ describe('the operator console in headless Chromium: shortcuts, layout, screen p
     await op.keyboard.press('Control+Enter');
     await until(async () => (await textOf(op, '.el-message--warning')).includes('受理理由'), { what: 'the shortcut refused with the reason asked for' });
     expect(await ticketCount()).to.equal(before);
+    await screens(op, 'operator-not-accept-hint');
+    expect(await axeViolations(op)).to.deep.equal([]);
 
     await op.fill('[data-test=t-accept-reason]', '来电人仅咨询起诉前能否由住建部门先行调查，属行政事项，予以受理');
     await until(async () => !(await op.isDisabled('[data-test=t-dispatch]')), { what: 'dispatch allowed with the reason' });
