@@ -5,7 +5,7 @@ export const OPERATOR_STATES: Record<string, string> = { ready: '置闲', ringin
 export const PAUSE_REASONS: Record<string, string> = { break: '小休', meal: '用餐', training: '培训', meeting: '会议', after_call_work: '话后处理', callback: '回拨', other: '其他' };
 export const ROLE_NAMES: Record<string, string> = { operator: '话务员', expert: '专家座席', supervisor: '值班长', unit_handler: '承办单位', admin: '系统管理员', auditor: '审计员' };
 export const LINE_KINDS: Record<string, string> = { city: '市级热线', county: '县区热线', branch: '分中心', parallel: '双号并行', expert: '专家座席', emergency: '紧急联动', utility: '公共事业' };
-export const TRANSFER_STATES: Record<string, string> = { dialing: '呼叫中', ringing: '振铃中', consulting: '已接通(咨询中)', answered: '已接通', landed: '已转出', transferred: '已转出', busy: '忙', failed: '失败', no_answer: '无人接听', cancelled: '已取消,回到来电', returned: '来电已回到您', ended: '已结束', active: '通话中', joining: '加入中' };
+export const TRANSFER_STATES: Record<string, string> = { dialing: '呼叫中', ringing: '振铃中', consulting: '已接通(咨询中)', answered: '已接通', landed: '已转出', transferred: '已转出', completed: '已转出', busy: '忙', failed: '失败', no_answer: '无人接听', cancelled: '已取消,回到来电', returned: '来电已回到您', ended: '已结束', active: '通话中', joining: '加入中' };
 export const MISSED_STATES: Record<string, string> = { pending: '待回拨', claimed: '回拨中', done: '已回拨', unreachable: '无法联系' };
 export const DOMAIN_NAMES: Record<string, string> = { economic_regulation: '经济调节', market_supervision: '市场监管', social_management: '社会管理', public_service: '公共服务', ecological_environment: '生态环境保护' };
 
