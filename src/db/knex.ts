@@ -28,6 +28,18 @@ export interface DbOptions {
 export const PGLITE_SHARED_BUFFERS_DEFAULT = '16MB';
 
 /**
+ * knex-pglite names a delete's command "DEL" (the query method upper-cased), where knex's pg client
+ * looks for "DELETE" to answer the affected row count: `.del()` gave the raw result, so a
+ * "was a row deleted?" check was always false on the embedded database (a calendar override could
+ * not be removed). The method is named as knex's pg client expects.
+ */
+class PgLiteClient extends (ClientPgLite as unknown as new (config: unknown) => { processResponse(obj: { method?: string }, runner: unknown): unknown }) {
+  override processResponse(obj: { method?: string }, runner: unknown) {
+    return super.processResponse(obj.method === 'del' ? { ...obj, method: 'delete' } : obj, runner);
+  }
+}
+
+/**
  * PostgreSQL memory settings of the embedded database, as `postgres -c` options (they override the
  * data directory's postgresql.conf, so they apply to existing directories and the template alike).
  *
@@ -90,7 +102,7 @@ export function openDatabase(opts: DbOptions): DbHandle {
   // A new directory starts as a copy of the pre-initialised template (no initdb, migrations done).
   if (dir && !opts.noTemplate) seedFromTemplate(dir, opts.template);
   const knex = knexFactory({
-    client: ClientPgLite as unknown as typeof knexFactory.Client,
+    client: PgLiteClient as unknown as typeof knexFactory.Client,
     dialect: 'postgres',
     // Our own PGlite instance (knex-pglite takes one as `connection.pglite`), for its start parameters.
     connection: { pglite: new PGlite({ dataDir: dir, startParams: pgliteStartParams(opts.pgliteSharedBuffers) }) },

@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { DeadlineKind } from './model';
+import { DeadlineKind, WINDOW_KINDS } from './model';
 import { Limit, SlaClock, formatLimit } from './sla/clock';
 import { reminderLead } from './sla/policy';
 import { DeadlineRow, mapDeadline } from './store';
@@ -31,6 +31,7 @@ export class Deadlines {
   static async overdue(knex: Knex, now: Date, opts: { limit?: number; kinds?: DeadlineKind[]; unitCode?: string } = {}): Promise<DeadlineRow[]> {
     const q = knex('ticket_deadlines as d').where('d.state', 'open').where('d.due_at', '<=', now).orderBy('d.due_at').limit(Math.min(opts.limit ?? 100, 1000)).select('d.*');
     if (opts.kinds?.length) q.whereIn('d.kind', opts.kinds);
+    else q.whereNotIn('d.kind', [...WINDOW_KINDS]);
     if (opts.unitCode) q.whereExists(knex('ticket_units as u').whereRaw('u.ticket_no = d.ticket_no').where({ 'u.unit_code': opts.unitCode, 'u.active': true }));
     return (await q).map(mapDeadline);
   }

@@ -73,6 +73,12 @@ export type VisitChannel = (typeof VISIT_CHANNELS)[number];
 /** The deadlines a ticket runs on (第二十一条, 第二十二条(三)). */
 export const DEADLINE_KINDS = ['dispatch', 'sign', 'feedback', 'return', 'handle', 'callback'] as const;
 export type DeadlineKind = (typeof DEADLINE_KINDS)[number];
+/**
+ * Deadlines that are windows, not obligations: 1 working day to return a ticket (第二十一条(二)).
+ * Passing one closes it (a later return is counted late, 超期退回的视为逾期办件); the ticket is not
+ * overdue for it, so it is not listed, coloured or filtered as overdue.
+ */
+export const WINDOW_KINDS: readonly DeadlineKind[] = ['return'];
 export const DEADLINE_LABELS: Record<DeadlineKind, string> = {
   dispatch: '转派时限', sign: '签收时限', feedback: '紧急件反馈时限', return: '退单时限', handle: '办理时限', callback: '回访时限',
 };

@@ -1,6 +1,7 @@
 import { Knex } from 'knex';
 import { TicketRecord, mapDeadline, mapTicket, DeadlineRow } from './store';
 import { normalizePhone, searchTerms } from './text';
+import { WINDOW_KINDS } from './model';
 
 export interface ListFilter {
   status?: string[];
@@ -57,7 +58,7 @@ function matching(knex: Knex, f: ListFilter, now: Date): Knex.QueryBuilder | nul
   if (f.callerPhone) q.where('t.caller_phone', normalizePhone(f.callerPhone));
   if (f.createdFrom) q.where('t.created_at', '>=', f.createdFrom);
   if (f.createdTo) q.where('t.created_at', '<', f.createdTo);
-  if (f.overdue) q.whereExists(knex('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where('d.state', 'open').where('d.due_at', '<=', now));
+  if (f.overdue) q.whereExists(knex('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where('d.state', 'open').where('d.due_at', '<=', now).whereNotIn('d.kind', [...WINDOW_KINDS]));
   if (f.q) {
     const terms = searchTerms(f.q);
     if (!terms) return null;

@@ -1,7 +1,7 @@
 import { AuthUser, seesPersonalData } from '../auth/roles';
 import { maskName, maskPhone } from '../logging/mask';
 import { formatShanghai } from './calendar/calendar';
-import { CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, STATUS_LABELS } from './model';
+import { CATEGORY_LABELS, CHANNEL_LABELS, DEADLINE_LABELS, STATUS_LABELS, WINDOW_KINDS } from './model';
 import { allowedEvents } from './state';
 import { AttachmentRow, CallLink, DeadlineRow, EventRow, RecordingLink, TicketRecord, TicketStore, UnitAssignment, VisitRow } from './store';
 
@@ -102,11 +102,13 @@ export function ticketDetailOf(t: TicketRecord, p: DetailParts, user: AuthUser |
  * Each open deadline with the working time left (第二十一条 limits run in working time), so a desk can
  * say "剩余 1个工作日3小时" without a calendar of its own. Negative when overdue (working minutes past).
  */
-export function withRemaining<T extends { deadlines: Array<{ dueAt: string }> }>(summary: T, clock: { workingMinutesBetween(a: Date, b: Date): number; officeHours: ReadonlyArray<readonly [number, number]> }, now: Date) {
+export function withRemaining<T extends { deadlines: Array<{ dueAt: string; kind: string }> }>(summary: T, clock: { workingMinutesBetween(a: Date, b: Date): number; officeHours: ReadonlyArray<readonly [number, number]> }, now: Date) {
   const dayMinutes = clock.officeHours.reduce((n, [a, b]) => n + (b - a), 0);
+  // A window passed (the 1 working day to return, 第二十一条(二)) is closed, not overdue: not shown.
+  const open = summary.deadlines.filter((d) => !(WINDOW_KINDS as readonly string[]).includes(d.kind) || new Date(d.dueAt) > now);
   return {
     ...summary,
-    deadlines: summary.deadlines.map((d) => {
+    deadlines: open.map((d) => {
       const due = new Date(d.dueAt);
       const remaining = due > now ? clock.workingMinutesBetween(now, due) : -clock.workingMinutesBetween(due, now);
       return { ...d, overdue: due <= now, remainingWorkingMinutes: remaining, workingDayMinutes: dayMinutes };

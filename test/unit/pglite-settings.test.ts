@@ -32,4 +32,18 @@ describe('the embedded database (PGlite) memory settings', function () {
       await db.destroy();
     }
   });
+
+  it('given rows, when some are deleted, then the count deleted is answered as on PostgreSQL (a removed calendar override is found removed)', async () => {
+    const db = openDatabase({ dataDir: 'memory', noTemplate: true });
+    try {
+      await db.knex.schema.createTable('days', (t) => { t.date('day').primary(); t.string('name'); });
+      await db.knex('days').insert([{ day: '2027-06-05', name: '调休' }, { day: '2027-06-06', name: '调休' }]);
+      expect(await db.knex('days').where({ day: '2027-06-05' }).del()).to.equal(1);
+      expect(await db.knex('days').where({ day: '2027-06-05' }).del()).to.equal(0);
+      expect(await db.knex('days').where({ day: '2027-06-06' }).del().returning('name')).to.deep.equal([{ name: '调休' }]);
+      expect(await db.knex('days').update({ name: 'x' })).to.equal(0);
+    } finally {
+      await db.destroy();
+    }
+  });
 });

@@ -32,24 +32,8 @@ export async function loadCentres() {
 export const queueName = (q: string | null | undefined) => (q ? directory.queues[q] ?? q : '—');
 export const centreName = (c: string | null | undefined) => (c ? directory.centres[c] ?? c : '—');
 
-/** Seconds as 分:秒 (the operator grid, the waits). */
-export function mmss(seconds: number | null | undefined): string {
-  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '—';
-  const s = Math.max(0, Math.round(seconds));
-  return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-}
-
-/** Working time left as the desk says it: 剩余 1个工作日3小时 / 已超期 2小时. */
-export function remainingText(minutes: number | undefined, dayMinutes: number | undefined): string {
-  if (minutes === undefined) return '';
-  const day = dayMinutes || 420;
-  const m = Math.abs(minutes);
-  const d = Math.floor(m / day);
-  const h = Math.floor((m % day) / 60);
-  const mm = m % 60;
-  const parts = `${d ? `${d}个工作日` : ''}${h ? `${h}小时` : ''}${!d && !h ? `${mm}分钟` : ''}`;
-  return minutes > 0 ? `剩余 ${parts}` : `已超期 ${parts || '0分钟'}`;
-}
+// The pure formatting (no browser state), importable by the unit tests in node.
+export { mmss, remainingText } from './format';
 
 export function localTime(iso: string | null | undefined): string {
   if (!iso) return '—';
