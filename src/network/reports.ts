@@ -1,0 +1,48 @@
+import { Knex } from 'knex';
+import { CallFact, TicketEventFact } from './facts';
+
+/**
+ * The city's report rows of what a county pushed (第二十五条 → 第二十六条 汇总, 第二十八条 考核): each
+ * applied call fact is one network_calls row; each applied ticket fact is one network_ticket_events
+ * row, and leaves the ticket's main-unit assignments, deadlines and visits as its snapshot has them
+ * (facts are applied in order, so the last one applied is the ticket as it stands). The report_*
+ * views read them beside the city's own rows (migrations/20261203100000_network_report_rows.ts).
+ *
+ * Who counts a ticket the city sent down (工单流转, which exists on both sides): the city, once, as
+ * its own ticket — registered and accepted at the city, with the county's signing, reply and visit
+ * written onto it as the county's unit. Its county copy is stored with counted = false and stays out
+ * of the views. Deadlines a county's timer cancels without an event (a sign or callback deadline
+ * whose step no longer applies) stay open here until the ticket's next fact; no figure counts a
+ * sign or callback deadline before it is met, so no figure changes by it.
+ */
+export async function reportTicketRows(trx: Knex.Transaction, centre: string, f: TicketEventFact): Promise<void> {
+  const e = f.event;
+  await trx('network_ticket_events')
+    .insert({ centre, ticket_no: f.ticketNo, seq: f.seq, src_id: e.id, at: new Date(f.occurredAt), event: e.event, data: JSON.stringify(e.data ?? {}) })
+    .onConflict(['centre', 'ticket_no', 'seq'])
+    .ignore();
+  const r = f.ticket.report;
+  if (!r) return;
+  const key = { centre, ticket_no: f.ticketNo };
+  await trx('network_ticket_units').where(key).delete();
+  if (r.units.length) await trx('network_ticket_units').insert(r.units.map((u) => ({ ...key, src_id: u.id, unit_code: u.unitCode, role: u.role, assigned_at: new Date(u.assignedAt), released_at: u.releasedAt ? new Date(u.releasedAt) : null })));
+  await trx('network_ticket_deadlines').where(key).delete();
+  if (r.deadlines.length) {
+    await trx('network_ticket_deadlines').insert(r.deadlines.map((d) => ({ ...key, src_id: d.id, kind: d.kind, started_at: new Date(d.startedAt), due_at: new Date(d.dueAt), state: d.state, ended_at: d.endedAt ? new Date(d.endedAt) : null, missed: d.missed })));
+  }
+  await trx('network_ticket_visits').where(key).delete();
+  if (r.visits.length) await trx('network_ticket_visits').insert(r.visits.map((v) => ({ ...key, src_id: v.id, level: v.level, category: v.category, exclusion: v.exclusion, main_unit: v.mainUnit, at: new Date(v.at) })));
+}
+
+const at = (v: unknown) => (v ? new Date(String(v)) : null);
+
+/** One county call record as the city's reports read it (its call figures: 话务量、接通、15秒、放弃、分流、24小时接通). */
+export async function reportCallRow(trx: Knex.Transaction, centre: string, f: CallFact): Promise<void> {
+  const c = f.call;
+  const id = Number(c.id ?? String(f.factId).split(':').pop());
+  const startedAt = at(c.startedAt) ?? new Date(f.occurredAt);
+  await trx('network_calls')
+    .insert({ centre, call_id: id, started_at: startedAt, outcome: (c.outcome as string) ?? null, answered_at: at(c.answeredAt), queue_entered_at: at(c.queueEnteredAt), caller_number: (c.callerNumber as string) ?? null })
+    .onConflict(['centre', 'call_id'])
+    .ignore();
+}
