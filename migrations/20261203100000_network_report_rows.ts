@@ -11,7 +11,8 @@ import { Knex } from 'knex';
  * A ticket the city itself sent down (工单流转) exists on both sides. It is counted once, as the city's
  * ticket: the city registered and accepted it, and the county's handling is written onto it as the
  * county's unit (receiver.ts mirror), so it stands in the county's unit and region figures there. Its
- * county copy (network_tickets.counted = false) stays out of the report views.
+ * county copy (network_tickets.counted = false) stays out of the report views, and its events,
+ * assignments, deadlines and visits are not kept as report rows at all.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('network_tickets', (t) => {
@@ -28,6 +29,8 @@ export async function up(knex: Knex): Promise<void> {
     t.string('caller_number', 64).nullable();
     t.primary(['centre', 'call_id']);
     t.index(['started_at']);
+    // The 24-hour connection rate looks for the same number's later answered call.
+    t.index(['caller_number']);
   });
   await knex.schema.createTable('network_ticket_events', (t) => {
     t.string('centre', 16).notNullable();
@@ -76,37 +79,47 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['at']);
   });
 
-  const counted = (alias: string) => `exists (select 1 from network_tickets nt where nt.centre = ${alias}.centre and nt.no = ${alias}.ticket_no and nt.counted)`;
+  // The views name a county's rows centre:number; the figures look tickets up by that name (a ticket's
+  // unit at an instant, its events, its ticket row), so each table is indexed on the same expression.
+  await knex.raw(`create index network_tickets_key on network_tickets ((centre || ':' || no))`);
+  for (const t of ['network_ticket_events', 'network_ticket_units', 'network_ticket_deadlines', 'network_ticket_visits']) await knex.raw(`create index ${t}_key on ${t} ((centre || ':' || ticket_no))`);
+  // The 24-hour connection rate looks a call's missed-call callback up by the view's text call id.
+  await knex.raw(`create index missed_calls_call_id_text on missed_calls ((cast(call_id as text)))`);
+  // Every string column is text in both branches: PostgreSQL pushes a condition (a ticket's number,
+  // a caller's number) down into each branch of a UNION ALL only when the branches' column types are
+  // the union's own, and the figures' look-ups by ticket need it to stay on the indexes.
   await knex.raw(`create view report_calls as
-    select cast(id as text) as id, centre, started_at, outcome, answered_at, queue_entered_at, caller_number from calls
+    select cast(id as text) as id, cast(centre as text) as centre, started_at, cast(outcome as text) as outcome, answered_at, queue_entered_at, cast(caller_number as text) as caller_number from calls
     union all
-    select centre || ':' || call_id, centre, started_at, outcome, answered_at, queue_entered_at, caller_number from network_calls`);
+    select centre || ':' || call_id, cast(centre as text), started_at, cast(outcome as text), answered_at, queue_entered_at, cast(caller_number as text) from network_calls`);
   // Missed-call callbacks (漏接回拨) are the city's own: a county's are not pushed.
   await knex.raw(`create view report_missed_calls as select cast(call_id as text) as call_id, status, missed_at, last_attempt_at from missed_calls`);
   await knex.raw(`create view report_tickets as
-    select no, centre, category, domain, not_accepted_reason, main_unit, created_at from tickets
+    select cast(no as text) as no, cast(centre as text) as centre, cast(category as text) as category, cast(domain as text) as domain, cast(not_accepted_reason as text) as not_accepted_reason, cast(main_unit as text) as main_unit, created_at from tickets
     union all
-    select centre || ':' || no, centre, category, domain, not_accepted_reason, main_unit, created_at from network_tickets where counted`);
+    select centre || ':' || no, cast(centre as text), cast(category as text), cast(domain as text), cast(not_accepted_reason as text), cast(main_unit as text), created_at from network_tickets where counted`);
   await knex.raw(`create view report_ticket_events as
-    select id, ticket_no, at, event, data from ticket_events
+    select id, cast(ticket_no as text) as ticket_no, at, cast(event as text) as event, data from ticket_events
     union all
-    select src_id, centre || ':' || ticket_no, at, event, data from network_ticket_events e where ${counted('e')}`);
+    select src_id, centre || ':' || ticket_no, at, cast(event as text), data from network_ticket_events`);
   await knex.raw(`create view report_ticket_units as
-    select id, ticket_no, unit_code, role, assigned_at, released_at from ticket_units
+    select id, cast(ticket_no as text) as ticket_no, cast(unit_code as text) as unit_code, cast(role as text) as role, assigned_at, released_at from ticket_units
     union all
-    select src_id, centre || ':' || ticket_no, unit_code, role, assigned_at, released_at from network_ticket_units u where ${counted('u')}`);
+    select src_id, centre || ':' || ticket_no, cast(unit_code as text), cast(role as text), assigned_at, released_at from network_ticket_units`);
   await knex.raw(`create view report_ticket_deadlines as
-    select id, ticket_no, kind, started_at, due_at, state, ended_at, missed from ticket_deadlines
+    select id, cast(ticket_no as text) as ticket_no, cast(kind as text) as kind, started_at, due_at, cast(state as text) as state, ended_at, missed from ticket_deadlines
     union all
-    select src_id, centre || ':' || ticket_no, kind, started_at, due_at, state, ended_at, missed from network_ticket_deadlines d where ${counted('d')}`);
+    select src_id, centre || ':' || ticket_no, cast(kind as text), started_at, due_at, cast(state as text), ended_at, missed from network_ticket_deadlines`);
   await knex.raw(`create view report_ticket_visits as
-    select id, ticket_no, level, category, exclusion, main_unit, at from ticket_visits
+    select id, cast(ticket_no as text) as ticket_no, cast(level as text) as level, cast(category as text) as category, cast(exclusion as text) as exclusion, cast(main_unit as text) as main_unit, at from ticket_visits
     union all
-    select src_id, centre || ':' || ticket_no, level, category, exclusion, main_unit, at from network_ticket_visits v where ${counted('v')}`);
+    select src_id, centre || ':' || ticket_no, cast(level as text), cast(category as text), cast(exclusion as text), cast(main_unit as text), at from network_ticket_visits`);
 }
 
 export async function down(knex: Knex): Promise<void> {
   for (const v of ['report_ticket_visits', 'report_ticket_deadlines', 'report_ticket_units', 'report_ticket_events', 'report_tickets', 'report_missed_calls', 'report_calls']) await knex.raw(`drop view ${v}`);
+  await knex.raw('drop index missed_calls_call_id_text');
+  await knex.raw('drop index network_tickets_key');
   for (const t of ['network_ticket_visits', 'network_ticket_deadlines', 'network_ticket_units', 'network_ticket_events', 'network_calls']) await knex.schema.dropTable(t);
   await knex.schema.alterTable('network_tickets', (t) => {
     t.dropColumn('counted');

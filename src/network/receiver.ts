@@ -53,7 +53,7 @@ export class FactReceiver {
           }
           await this.store(trx, centre, f, now);
           await this.upsertTicket(trx, centre, f, now, !!head);
-          await reportTicketRows(trx, centre, f);
+          await reportTicketRows(trx, this.self, centre, f);
           await this.mirror(centre, f);
         } else {
           await this.store(trx, centre, f, now);

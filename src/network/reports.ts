@@ -10,12 +10,13 @@ import { CallFact, TicketEventFact } from './facts';
  *
  * Who counts a ticket the city sent down (工单流转, which exists on both sides): the city, once, as
  * its own ticket — registered and accepted at the city, with the county's signing, reply and visit
- * written onto it as the county's unit. Its county copy is stored with counted = false and stays out
- * of the views. Deadlines a county's timer cancels without an event (a sign or callback deadline
+ * written onto it as the county's unit. Its county copy is stored with counted = false (out of the
+ * views) and leaves no report rows. Deadlines a county's timer cancels without an event (a sign or callback deadline
  * whose step no longer applies) stay open here until the ticket's next fact; no figure counts a
  * sign or callback deadline before it is met, so no figure changes by it.
  */
-export async function reportTicketRows(trx: Knex.Transaction, centre: string, f: TicketEventFact): Promise<void> {
+export async function reportTicketRows(trx: Knex.Transaction, self: string, centre: string, f: TicketEventFact): Promise<void> {
+  if (f.ticket.origin?.centre === self) return;
   const e = f.event;
   await trx('network_ticket_events')
     .insert({ centre, ticket_no: f.ticketNo, seq: f.seq, src_id: e.id, at: new Date(f.occurredAt), event: e.event, data: JSON.stringify(e.data ?? {}) })

@@ -198,6 +198,7 @@ describe('the city\'s reports from what a county pushed, and calls and tickets a
     expect(qy.by.unit.get('QY-HX')).to.include({ ticketsDispatched: 1, signedOnTime: 1 });
     expect((await repo.drill(sent, 'ticketsReceived', null, null, 10)).refs).to.deep.equal([cityNo]);
     expect(await city.db.knex('network_tickets').where({ centre: 'HX', no: copies[0]!.no, counted: false })).to.have.length(1);
+    expect(await city.db.knex('network_ticket_events').where({ centre: 'HX', ticket_no: copies[0]!.no }), 'no report rows of the copy').to.have.length(0);
   });
 });
 
