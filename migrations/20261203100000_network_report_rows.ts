@@ -8,6 +8,8 @@ import { Knex } from 'knex';
  * so that nothing a county numbered can meet a city number. The reports read these views on the city
  * only (src/reports/sources.ts); a standalone centre or a county reads its own tables.
  *
+ * A county's missed-call callbacks (漏接回拨) come as facts of their own when reached (network_missed_calls).
+ *
  * A ticket the city itself sent down (工单流转) exists on both sides. It is counted once, as the city's
  * ticket: the city registered and accepted it, and the county's handling is written onto it as the
  * county's unit (receiver.ts mirror), so it stands in the county's unit and region figures there. Its
@@ -31,6 +33,15 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['started_at']);
     // The 24-hour connection rate looks for the same number's later answered call.
     t.index(['caller_number']);
+  });
+  // A county's missed calls reached by callback (漏接回拨), pushed when the result is recorded.
+  await knex.schema.createTable('network_missed_calls', (t) => {
+    t.string('centre', 16).notNullable();
+    t.bigInteger('call_id').notNullable();
+    t.string('status', 16).notNullable();
+    t.timestamp('missed_at', { useTz: true }).notNullable();
+    t.timestamp('last_attempt_at', { useTz: true }).nullable();
+    t.primary(['centre', 'call_id']);
   });
   await knex.schema.createTable('network_ticket_events', (t) => {
     t.string('centre', 16).notNullable();
@@ -85,6 +96,7 @@ export async function up(knex: Knex): Promise<void> {
   for (const t of ['network_ticket_events', 'network_ticket_units', 'network_ticket_deadlines', 'network_ticket_visits']) await knex.raw(`create index ${t}_key on ${t} ((centre || ':' || ticket_no))`);
   // The 24-hour connection rate looks a call's missed-call callback up by the view's text call id.
   await knex.raw(`create index missed_calls_call_id_text on missed_calls ((cast(call_id as text)))`);
+  await knex.raw(`create index network_missed_calls_key on network_missed_calls ((centre || ':' || call_id))`);
   // Every string column is text in both branches: PostgreSQL pushes a condition (a ticket's number,
   // a caller's number) down into each branch of a UNION ALL only when the branches' column types are
   // the union's own, and the figures' look-ups by ticket need it to stay on the indexes.
@@ -92,8 +104,10 @@ export async function up(knex: Knex): Promise<void> {
     select cast(id as text) as id, cast(centre as text) as centre, started_at, cast(outcome as text) as outcome, answered_at, queue_entered_at, cast(caller_number as text) as caller_number from calls
     union all
     select centre || ':' || call_id, cast(centre as text), started_at, cast(outcome as text), answered_at, queue_entered_at, cast(caller_number as text) from network_calls`);
-  // Missed-call callbacks (漏接回拨) are the city's own: a county's are not pushed.
-  await knex.raw(`create view report_missed_calls as select cast(call_id as text) as call_id, status, missed_at, last_attempt_at from missed_calls`);
+  await knex.raw(`create view report_missed_calls as
+    select cast(call_id as text) as call_id, cast(status as text) as status, missed_at, last_attempt_at from missed_calls
+    union all
+    select centre || ':' || call_id, cast(status as text), missed_at, last_attempt_at from network_missed_calls`);
   await knex.raw(`create view report_tickets as
     select cast(no as text) as no, cast(centre as text) as centre, cast(category as text) as category, cast(domain as text) as domain, cast(not_accepted_reason as text) as not_accepted_reason, cast(main_unit as text) as main_unit, created_at from tickets
     union all
@@ -120,7 +134,7 @@ export async function down(knex: Knex): Promise<void> {
   for (const v of ['report_ticket_visits', 'report_ticket_deadlines', 'report_ticket_units', 'report_ticket_events', 'report_tickets', 'report_missed_calls', 'report_calls']) await knex.raw(`drop view ${v}`);
   await knex.raw('drop index missed_calls_call_id_text');
   await knex.raw('drop index network_tickets_key');
-  for (const t of ['network_ticket_visits', 'network_ticket_deadlines', 'network_ticket_units', 'network_ticket_events', 'network_calls']) await knex.schema.dropTable(t);
+  for (const t of ['network_ticket_visits', 'network_ticket_deadlines', 'network_ticket_units', 'network_ticket_events', 'network_missed_calls', 'network_calls']) await knex.schema.dropTable(t);
   await knex.schema.alterTable('network_tickets', (t) => {
     t.dropColumn('counted');
     t.dropColumn('not_accepted_reason');

@@ -58,7 +58,15 @@ export interface CallFact {
   call: Record<string, unknown>;
 }
 
-export type Fact = TicketEventFact | CallFact;
+/** A missed call called back (漏接回拨): it counts towards the 24-hour connection rate of its call. */
+export interface CallbackFact {
+  kind: 'callback';
+  factId: string;
+  occurredAt: string;
+  callback: { callId: number; status: string; missedAt: string; lastAttemptAt: string | null };
+}
+
+export type Fact = TicketEventFact | CallFact | CallbackFact;
 
 /** A ticket sent down by the city for the county to handle (the county becomes the handling centre). */
 export interface DownTicket {
@@ -129,4 +137,12 @@ export async function callFact(knex: Knex, centre: string, callId: number): Prom
   const call: Row = {};
   for (const [k, v] of Object.entries(r)) call[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v instanceof Date ? v.toISOString() : v;
   return { kind: 'call', factId: `${centre}:call:${callId}`, occurredAt: iso(r.ended_at ?? r.updated_at ?? r.started_at)!, call };
+}
+
+/** A missed call's callback as it stands when its result is recorded (written in that transaction). */
+export function callbackFact(centre: string, m: Row): CallbackFact {
+  return {
+    kind: 'callback', factId: `${centre}:callback:${m.id}:${m.attempts}`, occurredAt: iso(m.last_attempt_at) ?? new Date().toISOString(),
+    callback: { callId: Number(m.call_id), status: String(m.status), missedAt: iso(m.missed_at)!, lastAttemptAt: iso(m.last_attempt_at) },
+  };
 }

@@ -4,7 +4,7 @@ import { TicketsApi } from '../tickets/feature';
 import { ActionInput, Actor } from '../tickets/service';
 import { Fact, TicketEventFact } from './facts';
 import { AppError } from '../http/errors';
-import { reportCallRow, reportTicketRows } from './reports';
+import { reportCallRow, reportCallbackRow, reportTicketRows } from './reports';
 
 export interface ApplyResult {
   applied: string[];
@@ -57,7 +57,8 @@ export class FactReceiver {
           await this.mirror(centre, f);
         } else {
           await this.store(trx, centre, f, now);
-          await reportCallRow(trx, centre, f);
+          if (f.kind === 'call') await reportCallRow(trx, centre, f);
+          else await reportCallbackRow(trx, centre, f);
         }
         res.applied.push(f.factId);
         const at = new Date(f.occurredAt);

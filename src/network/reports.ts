@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { CallFact, TicketEventFact } from './facts';
+import { CallFact, CallbackFact, TicketEventFact } from './facts';
 
 /**
  * The city's report rows of what a county pushed (第二十五条 → 第二十六条 汇总, 第二十八条 考核): each
@@ -46,4 +46,11 @@ export async function reportCallRow(trx: Knex.Transaction, centre: string, f: Ca
     .insert({ centre, call_id: id, started_at: startedAt, outcome: (c.outcome as string) ?? null, answered_at: at(c.answeredAt), queue_entered_at: at(c.queueEnteredAt), caller_number: (c.callerNumber as string) ?? null })
     .onConflict(['centre', 'call_id'])
     .ignore();
+}
+
+/** A county's missed call reached by its callback (漏接回拨), for the 24-hour connection rate of that call. */
+export async function reportCallbackRow(trx: Knex.Transaction, centre: string, f: CallbackFact): Promise<void> {
+  const b = f.callback;
+  const row = { status: b.status, missed_at: new Date(b.missedAt), last_attempt_at: at(b.lastAttemptAt) };
+  await trx('network_missed_calls').insert({ centre, call_id: b.callId, ...row }).onConflict(['centre', 'call_id']).merge(row);
 }
