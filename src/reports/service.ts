@@ -8,7 +8,7 @@ import { FIGURES, RATES, rateOf } from './figures';
 import { HotTopics, hotTopics } from './hot-topics';
 import { PERIOD_KINDS, Period, PeriodKind, lastFinished, parsePeriod } from './periods';
 import { DIMENSIONS, Dimension, ReportJobRow, ReportJobStore, ReportRepository } from './repository';
-import { ReportSources } from './sources';
+import { NETWORK_SOURCES, ReportSources } from './sources';
 
 export interface ReportRow {
   key: string;
@@ -75,7 +75,7 @@ export class ReportService {
         await progress(60, 'hot_topics');
         return c;
       }),
-      hotTopics(this.d.knex, period.to, { centre }),
+      hotTopics(this.d.knex, period.to, { centre, network: this.d.sources === NETWORK_SOURCES }),
     ]);
     await progress(90, 'labels');
     const { centres, units } = await this.repo.labels();

@@ -13,6 +13,7 @@ import { FIGURES, FactWindow } from '../../src/reports/figures';
 import { ReportRepository } from '../../src/reports/repository';
 import { METRICS } from '../../src/reports/scheme';
 import { parsePeriod } from '../../src/reports/periods';
+import { hotTopics } from '../../src/reports/hot-topics';
 import { CentreDirectory } from '../../src/calls/centres';
 
 /**
@@ -149,6 +150,12 @@ describe('the city\'s reports from what a county pushed, and calls and tickets a
     // Each figure at the city drills down to the county's rows, named centre:number.
     const drill = await cityReports.internals!.reports.repo.drill({ ...w, centre: 'HX' }, 'ticketsReceived', null, null, 100);
     expect(drill.refs).to.deep.equal(nos.map((n) => `HX:${n}`).sort());
+    // The hot topics (热点) at the city are the county's, from the text it pushed.
+    const own = await hotTopics(h.db.knex, t1);
+    const city_ = await hotTopics(city.db.knex, t1, { centre: 'HX', network: true });
+    expect(own.terms.length, 'the county has hot terms').to.be.greaterThan(0);
+    expect(city_.terms).to.deep.equal(own.terms.map((t) => ({ ...t, ticketNos: t.ticketNos.map((n) => `HX:${n}`) })));
+    expect(city_.places).to.deep.equal(own.places.map((t) => ({ ...t, ticketNos: t.ticketNos.map((n) => `HX:${n}`) })));
     // The city's own figures are not touched: nothing of the county is counted as the city's centre.
     expect((await cityReports.internals!.reports.repo.counts({ ...w, centre: 'QY' })).total).to.deep.equal({});
   });
