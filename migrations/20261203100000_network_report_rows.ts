@@ -90,6 +90,23 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['at']);
   });
 
+  // What was pushed before: a county ticket carrying an origin is one the city sent down (a county's
+  // only origin is its city); the events and call records come back from the stored facts. Older facts
+  // carry no assignments, deadlines or visits, so those figures of earlier county tickets stay empty.
+  await knex.raw(`update network_tickets set counted = false where origin_no is not null`);
+  const int = (e: string) => `case when (${e}) ~ '^[0-9]{1,18}$' then cast(${e} as bigint) end`;
+  const ts = (e: string) => `case when (${e}) ~ '^\\d{4}-\\d\\d-\\d\\dT' then cast(${e} as timestamptz) end`;
+  await knex.raw(`insert into network_ticket_events (centre, ticket_no, seq, src_id, at, event, data)
+    select f.centre, f.ticket_no, f.seq, coalesce(${int("f.payload->'event'->>'id'")}, 0), f.occurred_at, left(f.payload->'event'->>'event', 32), coalesce(f.payload->'event'->'data', '{}')
+    from network_facts f join network_tickets t on t.centre = f.centre and t.no = f.ticket_no
+    where f.kind = 'ticket_event' and f.seq is not null and t.counted and f.payload->'event'->>'event' is not null
+    on conflict do nothing`);
+  await knex.raw(`insert into network_calls (centre, call_id, started_at, outcome, answered_at, queue_entered_at, caller_number)
+    select centre, ${int("payload->'call'->>'id'")}, coalesce(${ts("payload->'call'->>'startedAt'")}, occurred_at), left(payload->'call'->>'outcome', 32),
+      ${ts("payload->'call'->>'answeredAt'")}, ${ts("payload->'call'->>'queueEnteredAt'")}, left(payload->'call'->>'callerNumber', 64)
+    from network_facts where kind = 'call' and ${int("payload->'call'->>'id'")} is not null
+    on conflict do nothing`);
+
   // The views name a county's rows centre:number; the figures look tickets up by that name (a ticket's
   // unit at an instant, its events, its ticket row), so each table is indexed on the same expression.
   await knex.raw(`create index network_tickets_key on network_tickets ((centre || ':' || no))`);

@@ -35,12 +35,17 @@ export async function reportTicketRows(trx: Knex.Transaction, self: string, cent
   if (r.visits.length) await trx('network_ticket_visits').insert(r.visits.map((v) => ({ ...key, src_id: v.id, level: v.level, category: v.category, exclusion: v.exclusion, main_unit: v.mainUnit, at: new Date(v.at) })));
 }
 
-const at = (v: unknown) => (v ? new Date(String(v)) : null);
+/** A time from a fact, or null when absent or not a time (a fact the city cannot read must not fail its batch forever). */
+const at = (v: unknown) => {
+  const d = v ? new Date(String(v)) : null;
+  return d && !Number.isNaN(d.getTime()) ? d : null;
+};
 
 /** One county call record as the city's reports read it (its call figures: 话务量、接通、15秒、放弃、分流、24小时接通). */
 export async function reportCallRow(trx: Knex.Transaction, centre: string, f: CallFact): Promise<void> {
   const c = f.call;
   const id = Number(c.id ?? String(f.factId).split(':').pop());
+  if (!Number.isSafeInteger(id)) return; // stored as a fact; not a call record the reports can name
   const startedAt = at(c.startedAt) ?? new Date(f.occurredAt);
   await trx('network_calls')
     .insert({ centre, call_id: id, started_at: startedAt, outcome: (c.outcome as string) ?? null, answered_at: at(c.answeredAt), queue_entered_at: at(c.queueEnteredAt), caller_number: (c.callerNumber as string) ?? null })
