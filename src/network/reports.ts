@@ -41,6 +41,8 @@ const at = (v: unknown) => {
   return d && !Number.isNaN(d.getTime()) ? d : null;
 };
 
+const str = (v: unknown, max: number) => (v === null || v === undefined ? null : String(v).slice(0, max));
+
 /** One county call record as the city's reports read it (its call figures: 话务量、接通、15秒、放弃、分流、24小时接通). */
 export async function reportCallRow(trx: Knex.Transaction, centre: string, f: CallFact): Promise<void> {
   const c = f.call;
@@ -48,7 +50,7 @@ export async function reportCallRow(trx: Knex.Transaction, centre: string, f: Ca
   if (!Number.isSafeInteger(id)) return; // stored as a fact; not a call record the reports can name
   const startedAt = at(c.startedAt) ?? new Date(f.occurredAt);
   await trx('network_calls')
-    .insert({ centre, call_id: id, started_at: startedAt, outcome: (c.outcome as string) ?? null, answered_at: at(c.answeredAt), queue_entered_at: at(c.queueEnteredAt), caller_number: (c.callerNumber as string) ?? null })
+    .insert({ centre, call_id: id, started_at: startedAt, outcome: str(c.outcome, 32), answered_at: at(c.answeredAt), queue_entered_at: at(c.queueEnteredAt), caller_number: str(c.callerNumber, 64) })
     .onConflict(['centre', 'call_id'])
     .ignore();
 }
