@@ -11,6 +11,12 @@ export type MissedStatus = 'pending' | 'claimed' | 'done' | 'unreachable';
 export class MissedCallService {
   constructor(private readonly knex: Knex) {}
 
+  /** The network's outbox (第二十五条): a callback's result is queued for the city in the transaction that records it. */
+  private outbox: ((trx: Knex.Transaction, row: Record<string, unknown>) => Promise<void>) | null = null;
+  setOutbox(outbox: ((trx: Knex.Transaction, row: Record<string, unknown>) => Promise<void>) | null): void {
+    this.outbox = outbox;
+  }
+
   async list(filter: { status?: MissedStatus; centre?: string; limit?: number }) {
     const q = this.knex('missed_calls').orderBy('missed_at', 'asc').limit(Math.min(filter.limit ?? 100, 500));
     if (filter.status) q.where('status', filter.status);
@@ -38,6 +44,8 @@ export class MissedCallService {
         .where({ id })
         .update({ status, attempts, last_attempt_at: trx.fn.now(), note: note ?? row.note, claimed_by: status === 'pending' ? null : row.claimed_by })
         .returning('*');
+      // Only a reached caller counts (the 24-hour connection rate); the other results change no figure.
+      if (status === 'done' && this.outbox) await this.outbox(trx, updated);
       return updated;
     });
   }

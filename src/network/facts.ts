@@ -24,6 +24,18 @@ export interface TicketSnapshot {
   createdAt: string;
   updatedAt: string;
   origin: { centre: string; no: string } | null;
+  /**
+   * What the city's reports and county scores need of the ticket as it stands (第二十六、二十八条):
+   * its main-unit assignments, deadlines and visits. Absent from a county not yet sending them.
+   */
+  report?: TicketReportRows;
+}
+
+export interface TicketReportRows {
+  notAcceptedReason: string | null;
+  units: Array<{ id: number; unitCode: string; role: string; assignedAt: string; releasedAt: string | null }>;
+  deadlines: Array<{ id: number; kind: string; startedAt: string; dueAt: string; state: string; endedAt: string | null; missed: boolean | null }>;
+  visits: Array<{ id: number; level: string; category: string; exclusion: string | null; mainUnit: string | null; at: string }>;
 }
 
 export interface TicketEventFact {
@@ -46,7 +58,15 @@ export interface CallFact {
   call: Record<string, unknown>;
 }
 
-export type Fact = TicketEventFact | CallFact;
+/** A missed call called back (漏接回拨): it counts towards the 24-hour connection rate of its call. */
+export interface CallbackFact {
+  kind: 'callback';
+  factId: string;
+  occurredAt: string;
+  callback: { callId: number; status: string; missedAt: string; lastAttemptAt: string | null };
+}
+
+export type Fact = TicketEventFact | CallFact | CallbackFact;
 
 /** A ticket sent down by the city for the county to handle (the county becomes the handling centre). */
 export interface DownTicket {
@@ -68,6 +88,21 @@ export async function ticketSnapshot(trx: Knex.Transaction, no: string): Promise
     content: String(r.content), callerName: (r.caller_name as string) ?? null, callerPhone: (r.caller_phone as string) ?? null, confidential: !!r.confidential,
     matterPlace: (r.matter_place as string) ?? null, emergency: !!r.emergency, mainUnit: (r.main_unit as string) ?? null, replyText: (r.reply_text as string) ?? null,
     createdAt: iso(r.created_at)!, updatedAt: iso(r.updated_at)!, origin: r.origin_no ? { centre: String(r.origin_centre), no: String(r.origin_no) } : null,
+    report: await reportRows(trx, no, (r.not_accepted_reason as string) ?? null),
+  };
+}
+
+async function reportRows(trx: Knex.Transaction, no: string, notAcceptedReason: string | null): Promise<TicketReportRows> {
+  const [units, deadlines, visits] = [
+    (await trx('ticket_units').where({ ticket_no: no, role: 'main' }).orderBy('id')) as Row[],
+    (await trx('ticket_deadlines').where({ ticket_no: no }).orderBy('id')) as Row[],
+    (await trx('ticket_visits').where({ ticket_no: no }).orderBy('id')) as Row[],
+  ];
+  return {
+    notAcceptedReason,
+    units: units.map((u) => ({ id: Number(u.id), unitCode: String(u.unit_code), role: String(u.role), assignedAt: iso(u.assigned_at)!, releasedAt: iso(u.released_at) })),
+    deadlines: deadlines.map((d) => ({ id: Number(d.id), kind: String(d.kind), startedAt: iso(d.started_at)!, dueAt: iso(d.due_at)!, state: String(d.state), endedAt: iso(d.ended_at), missed: d.missed === null || d.missed === undefined ? null : !!d.missed })),
+    visits: visits.map((v) => ({ id: Number(v.id), level: String(v.level), category: String(v.category), exclusion: (v.exclusion as string) ?? null, mainUnit: (v.main_unit as string) ?? null, at: iso(v.at)! })),
   };
 }
 
@@ -102,4 +137,12 @@ export async function callFact(knex: Knex, centre: string, callId: number): Prom
   const call: Row = {};
   for (const [k, v] of Object.entries(r)) call[k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())] = v instanceof Date ? v.toISOString() : v;
   return { kind: 'call', factId: `${centre}:call:${callId}`, occurredAt: iso(r.ended_at ?? r.updated_at ?? r.started_at)!, call };
+}
+
+/** A missed call's callback as it stands when its result is recorded (written in that transaction). */
+export function callbackFact(centre: string, m: Row): CallbackFact {
+  return {
+    kind: 'callback', factId: `${centre}:callback:${m.id}:${m.attempts}`, occurredAt: iso(m.last_attempt_at) ?? new Date().toISOString(),
+    callback: { callId: Number(m.call_id), status: String(m.status), missedAt: iso(m.missed_at)!, lastAttemptAt: iso(m.last_attempt_at) },
+  };
 }

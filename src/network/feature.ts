@@ -6,7 +6,7 @@ import { Wallboard } from '../calls/wallboard';
 import { QINGYANG_CENTRES } from '../calls/centres';
 import { TICKETS_SERVICE_KEY, TicketsApi } from '../tickets/feature';
 import { Actor } from '../tickets/service';
-import { Fact, DownTicket, callFact } from './facts';
+import { Fact, DownTicket, callFact, callbackFact } from './facts';
 import { FactReceiver } from './receiver';
 import { Relay, DeliveryResult } from './relay';
 import { NetworkTicketOutbox, Peer, QUEUE_OPTIONS, UP_QUEUE, downQueue, enqueue } from './outbox';
@@ -78,6 +78,7 @@ export function createNetworkFeature(opts: { heartbeatMs?: number } = {}): Netwo
       if (t) t.setOutbox(ticketOutbox);
       const calls = ctx.services.get(CALLS_SERVICE) as CallsInternals | undefined;
       if (role === 'county' && calls) calls.store.setOutbox(async (trx, callId) => { await enqueue(b, trx, UP_QUEUE, [{ kind: 'call_ref', callId }]); kick(UP_QUEUE); });
+      if (role === 'county' && calls) calls.missed.setOutbox(async (trx, row) => { await enqueue(b, trx, UP_QUEUE, [callbackFact(c.centreCode, row)]); kick(UP_QUEUE); });
 
       const post = async (url: string, key: string, body: unknown) => {
         const text = JSON.stringify(body);

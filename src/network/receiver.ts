@@ -4,6 +4,7 @@ import { TicketsApi } from '../tickets/feature';
 import { ActionInput, Actor } from '../tickets/service';
 import { Fact, TicketEventFact } from './facts';
 import { AppError } from '../http/errors';
+import { reportCallRow, reportCallbackRow, reportTicketRows } from './reports';
 
 export interface ApplyResult {
   applied: string[];
@@ -52,9 +53,12 @@ export class FactReceiver {
           }
           await this.store(trx, centre, f, now);
           await this.upsertTicket(trx, centre, f, now, !!head);
+          await reportTicketRows(trx, this.self, centre, f);
           await this.mirror(centre, f);
         } else {
           await this.store(trx, centre, f, now);
+          if (f.kind === 'call') await reportCallRow(trx, centre, f);
+          else await reportCallbackRow(trx, centre, f);
         }
         res.applied.push(f.factId);
         const at = new Date(f.occurredAt);
@@ -85,7 +89,12 @@ export class FactReceiver {
 
   private async upsertTicket(trx: Knex.Transaction, centre: string, f: TicketEventFact, now: Date, exists: boolean) {
     const t = f.ticket;
-    const row = { last_seq: f.seq, status: t.status, category: t.category, domain: t.domain, content: t.content, main_unit: t.mainUnit, origin_no: t.origin?.no ?? null, ticket: JSON.stringify(t), updated_at: now };
+    const row = {
+      last_seq: f.seq, status: t.status, category: t.category, domain: t.domain, content: t.content, main_unit: t.mainUnit, origin_no: t.origin?.no ?? null, ticket: JSON.stringify(t), updated_at: now,
+      not_accepted_reason: t.report?.notAcceptedReason ?? null,
+      // A ticket the city sent down is counted as the city's own ticket, not again as the county's (see reports.ts).
+      counted: t.origin?.centre !== this.self,
+    };
     if (exists) await trx('network_tickets').where({ centre, no: f.ticketNo }).update(row);
     else await trx('network_tickets').insert({ centre, no: f.ticketNo, created_at: new Date(t.createdAt), ...row });
   }

@@ -12,13 +12,23 @@ const TAGS = ['network'];
 const VIEWERS: Role[] = ['supervisor', 'admin', 'auditor'];
 const CODE = z.string().regex(/^[A-Z][A-Z0-9]{1,7}$/);
 
-const Snapshot = z.object({ no: z.string().max(32), status: z.string().max(24), channel: z.string().max(32), category: z.string().max(24), domain: z.string().max(48), content: z.string().max(20_000), createdAt: z.string().datetime(), updatedAt: z.string().datetime() }).passthrough();
+const At = z.string().datetime();
+const Id = z.number().int().nonnegative();
+/** What the city's reports keep of a county ticket (facts.ts TicketReportRows). */
+const ReportRows = z.object({
+  notAcceptedReason: z.string().max(48).nullable(),
+  units: z.array(z.object({ id: Id, unitCode: z.string().max(64), role: z.string().max(8), assignedAt: At, releasedAt: At.nullable() })).max(500),
+  deadlines: z.array(z.object({ id: Id, kind: z.string().max(16), startedAt: At, dueAt: At, state: z.string().max(12), endedAt: At.nullable(), missed: z.boolean().nullable() })).max(500),
+  visits: z.array(z.object({ id: Id, level: z.string().max(24), category: z.string().max(24), exclusion: z.string().max(32).nullable(), mainUnit: z.string().max(64).nullable(), at: At })).max(500),
+});
+const Snapshot = z.object({ no: z.string().max(32), status: z.string().max(24), channel: z.string().max(32), category: z.string().max(24), domain: z.string().max(48), content: z.string().max(20_000), createdAt: z.string().datetime(), updatedAt: z.string().datetime(), report: ReportRows.optional() }).passthrough();
 const FactBody = z.object({
   facts: z
     .array(
       z.discriminatedUnion('kind', [
         z.object({ kind: z.literal('ticket_event'), factId: z.string().min(1).max(96), ticketNo: z.string().min(1).max(32), seq: z.number().int().positive(), occurredAt: z.string().datetime(), event: z.object({ event: z.string().max(32) }).passthrough(), ticket: Snapshot }).passthrough(),
         z.object({ kind: z.literal('call'), factId: z.string().min(1).max(96), occurredAt: z.string().datetime(), call: z.record(z.unknown()) }).passthrough(),
+        z.object({ kind: z.literal('callback'), factId: z.string().min(1).max(96), occurredAt: z.string().datetime(), callback: z.object({ callId: Id, status: z.string().max(16), missedAt: At, lastAttemptAt: At.nullable() }) }).passthrough(),
       ]),
     )
     .max(1000),

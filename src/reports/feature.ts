@@ -3,6 +3,7 @@ import { AssessmentService } from './assessment';
 import { registerAssessmentRoutes } from './routes-assessment';
 import { registerReportRoutes } from './routes';
 import { ReportService } from './service';
+import { LOCAL_SOURCES, NETWORK_SOURCES } from './sources';
 
 export const REPORTS_SERVICE_KEY = 'reports';
 
@@ -27,7 +28,9 @@ export function createReportsFeature(opts: ReportsFeatureOptions = {}): ReportsF
     register(ctx: ServiceContext) {
       const now = opts.now ?? (() => new Date());
       const log = ctx.log.child({ component: 'reports' });
-      reports = new ReportService({ knex: ctx.knex, log, now, leader: ctx.leader, scheduleIntervalMs: opts.scheduleIntervalMs ?? 600_000 });
+      // The city sums its counties (第二十六条) and scores them (第二十八条) from its own rows and what they pushed.
+      const sources = ctx.config.networkRole === 'city' ? NETWORK_SOURCES : LOCAL_SOURCES;
+      reports = new ReportService({ knex: ctx.knex, log, now, leader: ctx.leader, scheduleIntervalMs: opts.scheduleIntervalMs ?? 600_000, sources });
       const assessment = new AssessmentService(ctx.knex, reports.repo, ctx.audit, now);
       registerReportRoutes(ctx.api, { reports, now });
       registerAssessmentRoutes(ctx.api, { assessment });

@@ -1,4 +1,5 @@
-import { LATEST_VISITS_SQL, SATISFACTION_PREDICATES } from '../tickets/satisfaction';
+import { latestVisitsSql, SATISFACTION_PREDICATES } from '../tickets/satisfaction';
+import { LOCAL_SOURCES, ReportSources } from './sources';
 import { NOT_ACCEPTED_REASON_CODES, NotAcceptedReason } from '../tickets/model';
 
 /**
@@ -32,6 +33,8 @@ export interface FactWindow {
   asOf: Date;
   /** Only this centre's calls and tickets. */
   centre?: string | null;
+  /** The tables to read (the city reads its own rows and its counties' pushed ones); its own by default. */
+  sources?: ReportSources;
 }
 
 const NOT_ACCEPTED_SHORT: Record<NotAcceptedReason, string> = {
@@ -52,8 +55,8 @@ interface Part {
  * The main handling unit of a ticket at an instant: the assignment that covers it. An assignment
  * released at that very instant still counts (an approved return is the released unit's fact).
  */
-const unitAt = (ticket: string, at: string) =>
-  `(select u.unit_code from ticket_units u where u.ticket_no = ${ticket} and u.role = 'main' and u.assigned_at <= ${at} and (u.released_at is null or u.released_at >= ${at}) order by u.assigned_at desc, u.id desc limit 1)`;
+const unitAt = (S: ReportSources, ticket: string, at: string) =>
+  `(select u.unit_code from ${S.units} u where u.ticket_no = ${ticket} and u.role = 'main' and u.assigned_at <= ${at} and (u.released_at is null or u.released_at >= ${at}) order by u.assigned_at desc, u.id desc limit 1)`;
 
 const F = (id: string, label: string, source: FigureSource): FigureDef => ({ id, label, source });
 
@@ -80,12 +83,12 @@ const OFFERED = `c.outcome in ('answered','transferred','abandoned','fallback','
  * callback (漏接回拨) for this call was completed (status done) within 24 h of the miss.
  * Numerator callsConnected24h, denominator callsOffered.
  */
-const CONNECTED_24H = `(c.answered_at is not null
-  or exists (select 1 from calls c2 where c2.caller_number = c.caller_number and c2.answered_at is not null and c2.started_at > c.started_at and c2.started_at <= c.started_at + interval '24 hours')
-  or exists (select 1 from missed_calls m where m.call_id = c.id and m.status = 'done' and m.last_attempt_at <= m.missed_at + interval '24 hours'))`;
+const connected24h = (S: ReportSources) => `(c.answered_at is not null
+  or exists (select 1 from ${S.calls} c2 where c2.caller_number = c.caller_number and c2.answered_at is not null and c2.started_at > c.started_at and c2.started_at <= c.started_at + interval '24 hours')
+  or exists (select 1 from ${S.missedCalls} m where m.call_id = c.id and m.status = 'done' and m.last_attempt_at <= m.missed_at + interval '24 hours'))`;
 
 /** Each call figure's condition on an offered call `c` of the period (call ids are unique: one row, one fact). */
-export const CALL_CONDITIONS: Array<[FigureDef, string]> = [
+export const callConditions = (S: ReportSources = LOCAL_SOURCES): Array<[FigureDef, string]> => [
   [CALL_FIGURES.offered, 'true'],
   [CALL_FIGURES.answered, 'c.answered_at is not null'],
   // 15秒接通: answered within 15 s of joining the queue (of the call's start when it never queued).
@@ -93,20 +96,21 @@ export const CALL_CONDITIONS: Array<[FigureDef, string]> = [
   // Abandoned in the queue; busy-fallback deflections are not abandons and are counted apart.
   [CALL_FIGURES.abandoned, `c.outcome = 'abandoned'`],
   [CALL_FIGURES.deflected, `c.outcome in ('fallback','fallback-sms','fallback-message')`],
-  [CALL_FIGURES.connected24h, CONNECTED_24H],
+  [CALL_FIGURES.connected24h, connected24h(S)],
 ];
+export const CALL_CONDITIONS = callConditions();
 
 /** The offered calls of the window, as `c` (binds in order). */
 export function offeredCalls(w: FactWindow): { sql: string; binds: Array<Date | string> } {
   return {
-    sql: `calls c where c.started_at >= ? and c.started_at < ?${w.centre ? ' and c.centre = ?' : ''} and ${OFFERED}`,
+    sql: `${(w.sources ?? LOCAL_SOURCES).calls} c where c.started_at >= ? and c.started_at < ?${w.centre ? ' and c.centre = ?' : ''} and ${OFFERED}`,
     binds: w.centre ? [w.from, w.to, w.centre] : [w.from, w.to],
   };
 }
 
 function callParts(w: FactWindow): Part[] {
   const calls = offeredCalls(w);
-  return CALL_CONDITIONS.map(([figure, cond]) => ({
+  return callConditions(w.sources).map(([figure, cond]) => ({
     figure,
     sql: `select cast(c.id as text) as ref, c.centre, cast(null as text) as unit, cast(null as text) as category, cast(null as text) as domain
           from ${calls.sql} and ${cond}`,
@@ -161,33 +165,34 @@ export const KB_FIGURES = {
 function ticketPart(figure: FigureDef, inner: string, binds: Array<Date | string>, w: FactWindow): Part {
   return {
     figure,
-    sql: `select x.ticket_no as ref, t.centre, x.unit, t.category, t.domain from (${inner}) x join tickets t on t.no = x.ticket_no${w.centre ? ' where t.centre = ?' : ''}`,
+    sql: `select x.ticket_no as ref, t.centre, x.unit, t.category, t.domain from (${inner}) x join ${(w.sources ?? LOCAL_SOURCES).tickets} t on t.no = x.ticket_no${w.centre ? ' where t.centre = ?' : ''}`,
     binds: w.centre ? [...binds, w.centre] : binds,
     ticket: { sql: inner, binds },
   };
 }
 
 function ticketParts(w: FactWindow): Part[] {
+  const S = w.sources ?? LOCAL_SOURCES;
   const p = [w.from, w.to];
   const T = TICKET_FIGURES;
-  const event = (figure: FigureDef, cond: string, unit = unitAt('e.ticket_no', 'e.at')) =>
-    ticketPart(figure, `select e.ticket_no, ${unit} as unit from ticket_events e where e.at >= ? and e.at < ? and ${cond}`, p, w);
+  const event = (figure: FigureDef, cond: string, unit = unitAt(S, 'e.ticket_no', 'e.at')) =>
+    ticketPart(figure, `select e.ticket_no, ${unit} as unit from ${S.events} e where e.at >= ? and e.at < ? and ${cond}`, p, w);
   const deadline = (figure: FigureDef, cond: string) =>
-    ticketPart(figure, `select d.ticket_no, ${unitAt('d.ticket_no', 'd.started_at')} as unit from ticket_deadlines d where ${cond}`, p, w);
+    ticketPart(figure, `select d.ticket_no, ${unitAt(S, 'd.ticket_no', 'd.started_at')} as unit from ${S.deadlines} d where ${cond}`, p, w);
   const ended = (kind: string, missed: boolean) => `d.kind = '${kind}' and d.state = 'met' and d.missed = ${missed} and d.ended_at >= ? and d.ended_at < ?`;
   // 逾期: a handling deadline falling due in the period that was missed, or is still open past due.
-  const overdueInner = `select d.ticket_no, ${unitAt('d.ticket_no', 'd.started_at')} as unit from ticket_deadlines d
+  const overdueInner = `select d.ticket_no, ${unitAt(S, 'd.ticket_no', 'd.started_at')} as unit from ${S.deadlines} d
     where d.kind = 'handle' and d.due_at >= ? and d.due_at < ? and (d.missed = true or (d.state = 'open' and d.due_at < ?))`;
-  const lateReturnInner = `select d.ticket_no, ${unitAt('d.ticket_no', 'd.started_at')} as unit from ticket_deadlines d where ${ended('return', true)}`;
+  const lateReturnInner = `select d.ticket_no, ${unitAt(S, 'd.ticket_no', 'd.started_at')} as unit from ${S.deadlines} d where ${ended('return', true)}`;
   // 退回工单不计入该单位承办量 (第二十一条(二)): an assignment ended by an approved return is not handled volume.
-  const handledInner = `select u.ticket_no, u.unit_code as unit from ticket_units u where u.role = 'main' and u.assigned_at >= ? and u.assigned_at < ?
-    and not (u.released_at is not null and exists (select 1 from ticket_events r where r.ticket_no = u.ticket_no and r.event = 'approve_return' and r.at = u.released_at))`;
+  const handledInner = `select u.ticket_no, u.unit_code as unit from ${S.units} u where u.role = 'main' and u.assigned_at >= ? and u.assigned_at < ?
+    and not (u.released_at is not null and exists (select 1 from ${S.events} r where r.ticket_no = u.ticket_no and r.event = 'approve_return' and r.at = u.released_at))`;
   return [
-    ticketPart(T.received, `select t0.no as ticket_no, t0.main_unit as unit from tickets t0 where t0.created_at >= ? and t0.created_at < ?`, p, w),
+    ticketPart(T.received, `select t0.no as ticket_no, t0.main_unit as unit from ${S.tickets} t0 where t0.created_at >= ? and t0.created_at < ?`, p, w),
     event(T.accepted, `e.event = 'accept'`),
     event(T.notAccepted, `e.event in ('not_accept','emergency_handover')`),
     ...NOT_ACCEPTED_REASON_CODES.map((r) =>
-      ticketPart(notAcceptedFigure(r), `select e.ticket_no, ${unitAt('e.ticket_no', 'e.at')} as unit from ticket_events e join tickets t1 on t1.no = e.ticket_no
+      ticketPart(notAcceptedFigure(r), `select e.ticket_no, ${unitAt(S, 'e.ticket_no', 'e.at')} as unit from ${S.events} e join ${S.tickets} t1 on t1.no = e.ticket_no
         where e.at >= ? and e.at < ? and e.event in ('not_accept','emergency_handover') and t1.not_accepted_reason = '${r}'`, p, w)),
     event(T.closedOnline, `e.event = 'close_immediately'`),
     event(T.dispatched, `e.event = 'dispatch'`, `e.data->>'mainUnit'`),
@@ -216,11 +221,12 @@ function ticketParts(w: FactWindow): Part[] {
 }
 
 function satisfactionParts(w: FactWindow): Part[] {
+  const visits = latestVisitsSql((w.sources ?? LOCAL_SOURCES).visits);
   const S = SATISFACTION_FIGURES;
   const P = SATISFACTION_PREDICATES;
   // The same latest-visit set and screening as Satisfaction.rate() (第二十二条(四)); the unit is the visit's.
   const part = (figure: FigureDef, cond: string) =>
-    ticketPart(figure, `select v.ticket_no, v.main_unit as unit from (${LATEST_VISITS_SQL}) v where ${cond}`, [w.from, w.to], w);
+    ticketPart(figure, `select v.ticket_no, v.main_unit as unit from (${visits}) v where ${cond}`, [w.from, w.to], w);
   return [
     part(S.visits, 'true'),
     part(S.satisfied, P.satisfied),

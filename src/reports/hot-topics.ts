@@ -62,12 +62,22 @@ function rising(cur: Map<string, string[]>, prev: Map<string, string[]>, top: nu
   return out.sort((a, b) => b.change - a.change || b.current - a.current || (a.term < b.term ? -1 : 1)).slice(0, top);
 }
 
-export async function hotTopics(knex: Knex, periodEnd: Date, opts: { centre?: string | null; top?: number; minCount?: number; segmenter?: Segmenter } = {}): Promise<HotTopics> {
+/**
+ * `network`: on the city, the tickets its counties pushed count too (第二十六条: the city sums the
+ * counties), named centre:number as in the figures; a county copy of a city ticket does not.
+ */
+export async function hotTopics(knex: Knex, periodEnd: Date, opts: { centre?: string | null; top?: number; minCount?: number; segmenter?: Segmenter; network?: boolean } = {}): Promise<HotTopics> {
   const seg = opts.segmenter ?? getSegmenter();
   const curFrom = new Date(periodEnd.getTime() - 7 * DAY_MS);
   const prevFrom = new Date(periodEnd.getTime() - 14 * DAY_MS);
   const q = knex('tickets').where('created_at', '>=', prevFrom).where('created_at', '<', periodEnd).select('no', 'content', 'matter_place', 'created_at');
   if (opts.centre) q.where({ centre: opts.centre });
+  if (opts.network) {
+    const n = knex('network_tickets').where('counted', true).where('created_at', '>=', prevFrom).where('created_at', '<', periodEnd)
+      .select(knex.raw(`centre || ':' || no as no`), 'content', knex.raw(`ticket->>'matterPlace' as matter_place`), 'created_at');
+    if (opts.centre) n.where({ centre: opts.centre });
+    q.unionAll(n);
+  }
   const rows = (await q) as Array<{ no: string; content: string; matter_place: string | null; created_at: Date }>;
   const cur = rows.filter((r) => r.created_at >= curFrom);
   const prev = rows.filter((r) => r.created_at < curFrom);

@@ -1,5 +1,6 @@
 import { Knex } from 'knex';
-import { CALL_CONDITIONS, FIGURES, FactWindow, allParts, offeredCalls } from './figures';
+import { FIGURES, FactWindow, allParts, callConditions, offeredCalls } from './figures';
+import { LOCAL_SOURCES, ReportSources } from './sources';
 
 /** The breakdowns every report carries (第二十六条: 按中心、承办单位、诉求类别、领域、区域). */
 export const DIMENSIONS = ['centre', 'unit', 'category', 'domain', 'region'] as const;
@@ -36,7 +37,7 @@ export function factsSql(w: FactWindow, figures?: string[]): { sql: string; bind
       })
       .join('\nunion all\n');
     if (w.centre) binds.push(w.centre);
-    selects.push(`select x.figure, x.ticket_no as ref, t.centre, x.unit, t.category, t.domain from (${inner}) x join tickets t on t.no = x.ticket_no${w.centre ? ' where t.centre = ?' : ''}`);
+    selects.push(`select x.figure, x.ticket_no as ref, t.centre, x.unit, t.category, t.domain from (${inner}) x join ${(w.sources ?? LOCAL_SOURCES).tickets} t on t.no = x.ticket_no${w.centre ? ' where t.centre = ?' : ''}`);
   }
   const sql = `select f.figure, f.ref, f.centre, f.unit, f.category, f.domain,
       case when f.unit is null then null else coalesce(fu.county_code, case when fu.kind = 'county' then fu.code end, 'city') end as region
@@ -58,7 +59,12 @@ async function withoutJit<T>(knex: Knex, sql: string, binds: readonly Knex.Value
 }
 
 export class ReportRepository {
-  constructor(private readonly knex: Knex) {}
+  /** `sources`: the city reads its own rows and what its counties pushed (./sources.ts). */
+  constructor(private readonly knex: Knex, private readonly sources: ReportSources = LOCAL_SOURCES) {}
+
+  private scoped(w: FactWindow): FactWindow {
+    return { ...w, sources: w.sources ?? this.sources };
+  }
 
   /**
    * Every figure's distinct count, in total and for each dimension's groups. Call figures are one
@@ -67,7 +73,8 @@ export class ReportRepository {
    * once; each grouping counts distinct (figure, key, ref) triples by hashing, which is several
    * times faster than count(distinct) over grouping sets (one sort per set).
    */
-  async counts(w: FactWindow): Promise<FigureCounts> {
+  async counts(window: FactWindow): Promise<FigureCounts> {
+    const w = this.scoped(window);
     const out: FigureCounts = { total: {}, by: { centre: new Map(), unit: new Map(), category: new Map(), domain: new Map(), region: new Map() } };
     const [calls, facts] = await Promise.all([this.callCounts(w), this.factCounts(w)]);
     const add = (groups: Map<string, Record<string, number>>, k: string, figure: string, n: number) => {
@@ -75,7 +82,7 @@ export class ReportRepository {
       groups.get(k)![figure] = n;
     };
     for (const row of calls) {
-      for (const [figure] of CALL_CONDITIONS) {
+      for (const [figure] of callConditions(w.sources)) {
         const n = Number(row[figure.id]);
         // A figure without facts is absent, as for the ticket figures (the report fills in 0).
         if (n === 0) continue;
@@ -93,7 +100,7 @@ export class ReportRepository {
 
   private async callCounts(w: FactWindow): Promise<Array<Record<string, string | null>>> {
     const calls = offeredCalls(w);
-    const sql = `select c.centre as k, ${CALL_CONDITIONS.map(([f, cond]) => `count(*) filter (where ${cond}) as "${f.id}"`).join(', ')} from ${calls.sql} group by c.centre`;
+    const sql = `select c.centre as k, ${callConditions(w.sources).map(([f, cond]) => `count(*) filter (where ${cond}) as "${f.id}"`).join(', ')} from ${calls.sql} group by c.centre`;
     return withoutJit(this.knex, sql, calls.binds);
   }
 
@@ -122,7 +129,7 @@ export class ReportRepository {
 
   /** The rows behind a figure: call ids, ticket numbers or 'kbq:<id>', distinct and sorted. */
   async drill(w: FactWindow, figure: string, dimension: Dimension | null, key: string | null, limit: number): Promise<{ total: number; refs: string[] }> {
-    const { sql, binds } = factsSql(w, [figure]);
+    const { sql, binds } = factsSql(this.scoped(w), [figure]);
     const filter = dimension ? (key ? ` and ${dimension} = ?` : ` and ${dimension} is null`) : '';
     const rows = await withoutJit<Array<{ ref: string; total: string }>>(
       this.knex,
@@ -135,7 +142,7 @@ export class ReportRepository {
 
   /** Per figure and group key of one dimension (or the whole scope): the distinct refs (for the assessment's frozen explanations). */
   async refs(w: FactWindow, figures: string[], dimension: Dimension | null): Promise<Map<string, Map<string, string[]>>> {
-    const { sql, binds } = factsSql(w, figures);
+    const { sql, binds } = factsSql(this.scoped(w), figures);
     const key = dimension ?? `cast('' as text)`;
     const rows = await withoutJit<Array<{ figure: string; k: string; refs: string[] }>>(
       this.knex,

@@ -8,6 +8,7 @@ import { FIGURES, RATES, rateOf } from './figures';
 import { HotTopics, hotTopics } from './hot-topics';
 import { PERIOD_KINDS, Period, PeriodKind, lastFinished, parsePeriod } from './periods';
 import { DIMENSIONS, Dimension, ReportJobRow, ReportJobStore, ReportRepository } from './repository';
+import { NETWORK_SOURCES, ReportSources } from './sources';
 
 export interface ReportRow {
   key: string;
@@ -45,6 +46,8 @@ export interface ReportServiceDeps {
   now: () => Date;
   leader: EventEmitter & { isLeader: boolean };
   scheduleIntervalMs: number;
+  /** The tables the figures read (the city adds what its counties pushed). */
+  sources?: ReportSources;
 }
 
 /**
@@ -59,7 +62,7 @@ export class ReportService {
   private ticking = false;
 
   constructor(private readonly d: ReportServiceDeps) {
-    this.repo = new ReportRepository(d.knex);
+    this.repo = new ReportRepository(d.knex, d.sources);
     this.jobs = new ReportJobStore(d.knex);
   }
 
@@ -72,7 +75,7 @@ export class ReportService {
         await progress(60, 'hot_topics');
         return c;
       }),
-      hotTopics(this.d.knex, period.to, { centre }),
+      hotTopics(this.d.knex, period.to, { centre, network: this.d.sources === NETWORK_SOURCES }),
     ]);
     await progress(90, 'labels');
     const { centres, units } = await this.repo.labels();

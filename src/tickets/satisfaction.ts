@@ -52,8 +52,10 @@ export interface SatisfactionRate {
  * The visits a satisfaction rate is taken over: each ticket's latest visit in [from, to) (binds:
  * from, to). Shared with the reports and the assessment so the 第二十二条(四) screening has one definition.
  */
-export const LATEST_VISITS_SQL =
-  'select distinct on (ticket_no) id, ticket_no, level, category, exclusion, main_unit, at from ticket_visits where at >= ? and at < ? order by ticket_no, id desc';
+/** The latest visit of each ticket visited in [from, to), from `table` (the reports may read a view with the same columns). */
+export const latestVisitsSql = (table = 'ticket_visits') =>
+  `select distinct on (ticket_no) id, ticket_no, level, category, exclusion, main_unit, at from ${table} where at >= ? and at < ? order by ticket_no, id desc`;
+export const LATEST_VISITS_SQL = latestVisitsSql();
 
 const DISSATISFIED = "level in ('dissatisfied','very_dissatisfied')";
 /** Conditions over a LATEST_VISITS_SQL row. Counted = all − the three exclusions; rate = satisfied / counted. */
