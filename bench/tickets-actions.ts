@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { arg, f1, pct, run } from './support/load';
-import { cpuMark, cpuPerOp } from './support/cpu';
+import { cpuMark, cpuPerOp, cpuProfileStart } from './support/cpu';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature, TicketsApi } from '../src/tickets/feature';
 import { LogSmsGateway } from '../src/tickets/sms/log';
@@ -18,7 +18,7 @@ import { SYSTEM_ACTOR } from '../src/tickets/service';
  * runs on a shared machine, CPU per action much less), and, in the same run, the same rows written
  * directly (one transaction per action) and the ratio.
  *
- *   npx tsx bench/tickets-actions.ts [--tickets 2000] [--concurrency 32]
+ *   npx tsx bench/tickets-actions.ts [--tickets 2000] [--concurrency 32] [--profile actions.cpuprofile]
  */
 
 
@@ -47,7 +47,9 @@ async function main() {
     for (const [action, token, body] of steps) {
       queries = 0;
       const mark = await cpuMark(t.db.knex);
+      const profileStop = await cpuProfileStart(action);
       const r = await run(child, { type: 'closed', url: `${t.baseUrl}/api/tickets/x/${action}`, token, concurrency, seconds: 120, bodies: [body], paths: nos.map((no) => `/api/tickets/${no}/${action}`) });
+      await profileStop();
       const ok = r.sent - r.errors;
       const apiRate = ok / r.elapsedS;
       const trips = queries / Math.max(1, ok);

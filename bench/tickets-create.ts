@@ -1,7 +1,7 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { arg, f1, pct, run } from './support/load';
-import { cpuMark, cpuPerOp } from './support/cpu';
+import { cpuMark, cpuPerOp, cpuProfileStart } from './support/cpu';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature } from '../src/tickets/feature';
 import { LogSmsGateway } from '../src/tickets/sms/log';
@@ -21,7 +21,7 @@ import { silentLogger } from '../src/logging/logger';
  * Phase 2 also prints the CPU time one create costs the service and the PostgreSQL backends (the
  * machine may be shared: rates move with what else runs, CPU per create much less).
  *
- *   npx tsx bench/tickets-create.ts [--rate 500] [--seconds 20] [--concurrency 32]
+ *   npx tsx bench/tickets-create.ts [--rate 500] [--seconds 20] [--concurrency 32] [--profile phase2.cpuprofile]
  */
 
 const CONTENTS = ['小区楼下烧烤店油烟扰民', '路灯损坏多日无人维修', '咨询社保卡补办所需材料', '供暖温度不达标', '公交站台损坏', '工地夜间施工噪音扰民', '拖欠农民工工资'];
@@ -59,7 +59,9 @@ async function main() {
     console.log(`  database round trips per create (knex 'query' events, auth and audit included): ${perCreate.toFixed(2)}`);
 
     const mark = await cpuMark(t.db.knex);
+    const profileStop = await cpuProfileStart();
     const c = await run(child, job({ type: 'closed', concurrency, seconds: Math.min(seconds, 10) }));
+    await profileStop();
     const apiRate = (c.sent - c.errors) / c.elapsedS;
     const cpu = await cpuPerOp(t.db.knex, mark, c.sent - c.errors);
     console.log(`tickets-create closed loop, ${concurrency} clients: ${f1(apiRate)} creates/s, p50 ${f1(pct(c.latencies, 50))} ms, p99 ${f1(pct(c.latencies, 99))} ms, errors ${c.errors}`);

@@ -48,3 +48,26 @@ export async function cpuPerOp(knex: Knex, start: CpuMark, ops: number): Promise
   const n = Math.max(1, ops);
   return { service: (own.user + own.system) / 1000 / n, postgres: pg / n };
 }
+
+/**
+ * A V8 CPU profile of this process over one phase, when the bench is run with `--profile <file>`
+ * (e.g. `--profile /tmp/create.cpuprofile`; with a label, one file per phase: create-dispatch.cpuprofile …): open it in Chrome DevTools or any .cpuprofile viewer.
+ * Only the phase between start and stop is recorded, not the warm-up nor the direct inserts.
+ */
+export async function cpuProfileStart(label?: string): Promise<() => Promise<void>> {
+  const i = process.argv.indexOf('--profile');
+  if (i < 0) return async () => {};
+  const given = process.argv[i + 1]!;
+  const file = label ? given.replace(/(\.cpuprofile)?$/, `-${label}.cpuprofile`) : given;
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    fs.writeFileSync(file, JSON.stringify(profile));
+    session.disconnect();
+    console.log(`  CPU profile of this phase written to ${file}`);
+  };
+}

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { prepared } from '../db/prepared';
 import { AuthUser, Role } from './roles';
 
 interface UserRow {
@@ -23,7 +24,7 @@ export interface NewUser {
   extension?: string | null;
 }
 
-function toUser(r: UserRow): AuthUser & { active: boolean } {
+function toUser(r: Omit<UserRow, 'password_hash'>): AuthUser & { active: boolean } {
   return {
     id: Number(r.id),
     username: r.username,
@@ -92,13 +93,19 @@ export class UserStore {
     await this.knex('sessions').insert({ token_hash: tokenHash, user_id: userId, expires_at: expiresAt });
   }
 
+  /**
+   * Runs with every authenticated request: SQL text of its own (no builder to compile) as a prepared
+   * statement (planned once per connection; issue #13). Its columns are named, not `*` (see prepared()).
+   */
   async findSessionUser(tokenHash: string, now: Date): Promise<(AuthUser & { active: boolean }) | null> {
-    const row = (await this.knex('sessions as s')
-      .join('users as u', 'u.id', 's.user_id')
-      .where('s.token_hash', tokenHash)
-      .whereNull('s.revoked_at')
-      .where('s.expires_at', '>', now)
-      .first('u.*')) as UserRow | undefined;
+    const r = await prepared(
+      this.knex,
+      `select u.id, u.username, u.display_name, u.roles, u.centre, u.unit_code, u.extension, u.active
+       from sessions as s join users as u on u.id = s.user_id
+       where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? limit 1`,
+      [tokenHash, now],
+    );
+    const row = r.rows[0] as Omit<UserRow, 'password_hash'> | undefined;
     return row ? toUser(row) : null;
   }
 

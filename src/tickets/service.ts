@@ -201,23 +201,23 @@ export class TicketService {
   async findRepeat(q: { callerPhone: string | null; content: string; excludeNo?: string }, trx?: Knex.Transaction): Promise<{ no: string; similarity: number } | null> {
     const phone = normalizePhone(q.callerPhone);
     if (!phone) return null;
-    const rows = (await this.repeatCandidates(trx ?? this.d.knex, phone, q.excludeNo ?? '')) as Array<{ candidate: unknown }>;
+    const rows = (await this.repeatCandidates(trx ?? this.d.knex, phone, q.excludeNo ?? '')).rows as Array<{ candidate: unknown }>;
     return this.bestRepeat(rows.map((r) => (typeof r.candidate === 'string' ? JSON.parse(r.candidate) : r.candidate)), q.content);
   }
 
-  /** The same caller's matters in progress, newest first: one column, {no, content} as JSON. */
-  private repeatCandidates(db: Knex | Knex.Transaction, phone: string, excludeNo: string): Knex.QueryBuilder {
-    const now = this.now();
-    return db('tickets as t')
-      .where('t.caller_phone', phone)
-      .whereIn('t.status', ['accepted', 'dispatched', 'in_progress', 'return_requested'])
-      .whereNot('t.no', excludeNo)
-      .where((w) =>
-        w.where('t.status', 'accepted').orWhereExists(db('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where({ 'd.kind': 'handle', 'd.state': 'open' }).where('d.due_at', '>', now)),
-      )
-      .orderBy('t.created_at', 'desc')
-      .limit(50)
-      .select(db.raw(`json_build_object('no', t.no, 'content', t.content) as candidate`));
+  /**
+   * The same caller's matters in progress, newest first: one column, {no, content} as JSON. Written
+   * as SQL text, not built, as it runs with every creation (a statement of constant text costs no
+   * compilation; issue #13).
+   */
+  private repeatCandidates(db: Knex | Knex.Transaction, phone: string, excludeNo: string): Knex.Raw {
+    return db.raw(
+      `select json_build_object('no', t.no, 'content', t.content) as candidate from tickets as t
+       where t.caller_phone = ? and t.status in ('accepted', 'dispatched', 'in_progress', 'return_requested') and not t.no = ?
+         and (t.status = 'accepted' or exists (select * from ticket_deadlines as d where d.ticket_no = t.no and d.kind = 'handle' and d.state = 'open' and d.due_at > ?))
+       order by t.created_at desc limit 50`,
+      [phone, excludeNo, this.now()],
+    );
   }
 
   /** The most similar candidate at or above the repeat threshold (the newest among equals). */

@@ -144,7 +144,7 @@ export class TicketStore {
    * `alongside`: a query of one column the same statement runs first, before the sequence row is
    * locked (a creation's repeat check); its values come back in its order.
    */
-  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string, alongside?: Knex.QueryBuilder): Promise<{ no: string; alongside: unknown[] }> {
+  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string, alongside?: Knex.QueryBuilder | Knex.Raw): Promise<{ no: string; alongside: unknown[] }> {
     // Inside a transaction the setting would last until its end: there, the number commits with it.
     const own = !(trx as { isTransaction?: boolean }).isTransaction && !(trx as { inTransaction?: boolean }).inTransaction;
     const upsert = (source: string) =>
