@@ -100,11 +100,10 @@ export class CallRecorder {
           await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
           // A caller may join the same queue again (back after a failed transfer): occurrences are counted.
           // A join while the records already have the caller in that queue is a replay (resync, another instance).
-          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
-          const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
+          const [joins, leaves, seenJoin] = await this.occurrences(trx, call.id, [`join:${e.channelId}:${e.queue}:`, `leave:${e.channelId}:${e.queue}:`], seen ? `join:${e.channelId}:${e.queue}:${seen}` : undefined);
           if (joins > leaves) return null;
           // The n-th join of the stream already recorded (by another instance): a replay.
-          if (seen && (await this.store.hasEvent(trx, call.id, `join:${e.channelId}:${e.queue}:${seen}`))) return null;
+          if (seen && seenJoin) return null;
           // A resync reports the queue a caller is still in (Queue() running): if our records already
           // have that join, the report is the same join, not a new one.
           if (e.synthetic && joins > 0) return null;
@@ -121,8 +120,7 @@ export class CallRecorder {
       }
       case 'CallerLeftQueue':
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
-          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
-          const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
+          const [joins, leaves] = await this.occurrences(trx, call.id, [`join:${e.channelId}:${e.queue}:`, `leave:${e.channelId}:${e.queue}:`]);
           if (leaves >= joins) return null; // replayed
           await this.patch(trx, call, { queue_left_at: new Date(e.at) });
           return this.transition(trx, call, 'queue_left', `leave:${e.channelId}:${e.queue}:${leaves + 1}`, new Date(e.at));
@@ -140,8 +138,7 @@ export class CallRecorder {
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
           if (e.memberChannelId && e.memberChannel) await this.store.upsertLeg(trx, { callId: call.id, serverId: e.serverId, channelId: e.memberChannelId, channel: e.memberChannel, role: 'operator', startedAt: new Date(e.at), answeredAt: new Date(e.at) });
           // One answer per time in a queue; a second report of the same answer (resync, another instance) is a replay.
-          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:`);
-          const answers = await this.occurrences(trx, call.id, `answer:${e.channelId}:`);
+          const [joins, answers] = await this.occurrences(trx, call.id, [`join:${e.channelId}:`, `answer:${e.channelId}:`]);
           if (answers >= Math.max(1, joins)) return null;
           await this.patch(trx, call, {
             answered_at: call.answered_at ?? new Date(e.at),
@@ -253,10 +250,15 @@ export class CallRecorder {
     return fn();
   }
 
-  /** How many transitions of this call carry a key starting with `prefix`. */
-  private async occurrences(trx: Knex.Transaction, callId: number, prefix: string): Promise<number> {
-    const r = await trx('call_transitions').where({ call_id: callId }).whereRaw('left(event_key, ?) = ?', [prefix.length, prefix]).count({ n: '*' }).first();
-    return Number(r?.n ?? 0);
+  /**
+   * How many transitions of this call carry a key starting with each of `prefixes`, then (if given)
+   * how many carry exactly the key `exact` (0 or 1): one round trip for the counts an event needs.
+   */
+  private async occurrences(trx: Knex.Transaction, callId: number, prefixes: string[], exact?: string): Promise<number[]> {
+    const cols = prefixes.map((p, i) => trx.raw(`count(*) filter (where left(event_key, ?) = ?) as ??`, [p.length, p, `n${i}`]));
+    if (exact !== undefined) cols.push(trx.raw(`count(*) filter (where event_key = ?) as ??`, [exact, `n${prefixes.length}`]));
+    const r = (await trx('call_transitions').where({ call_id: callId }).select(cols).first()) as Record<string, string> | undefined;
+    return cols.map((_c, i) => Number(r?.[`n${i}`] ?? 0));
   }
 
   /** Record field changes on the row; they are written once, at the end of the batch. */

@@ -49,7 +49,7 @@ function within(root: string, p: string): boolean {
  * left `finished` for the periodic pass; the stored size, duration and sha256 are the final file's.
  */
 export class RecordingCollector {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly knex: Knex,
@@ -115,8 +115,13 @@ export class RecordingCollector {
 
   /** The recording ended (stop, hangup, or a message finished): collect the file. */
   finished(serverId: string, file: string, at: Date): Promise<void> {
-    const job = this.collect(serverId, this.nameOf(serverId, file), at).finally(() => this.pending.delete(job));
-    this.pending.add(job);
+    // Both the recording's end and the caller's hangup ask for it: one collection at a time per file.
+    const name = this.nameOf(serverId, file);
+    const key = `${serverId}\0${name}`;
+    const running = this.pending.get(key);
+    if (running) return running;
+    const job = this.collect(serverId, name, at).finally(() => this.pending.delete(key));
+    this.pending.set(key, job);
     return job;
   }
 
@@ -140,7 +145,7 @@ export class RecordingCollector {
   }
 
   async idle(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+    while (this.pending.size) await Promise.all([...this.pending.values()]);
   }
 
   private async collect(serverId: string, file: string, at: Date): Promise<void> {
