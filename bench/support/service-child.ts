@@ -18,7 +18,7 @@ import { createCallsFeature } from '../../src/calls/feature';
 
 (async () => {
   const calls = createCallsFeature();
-  const service = await startService(loadConfig(process.env), createLogger({ level: 'error' }), { features: [createTelephonyFeature(), calls] });
+  const service = await startService(loadConfig(process.env), createLogger({ level: (process.env.BENCH_LOG_LEVEL ?? 'error') as 'error' }), { features: [createTelephonyFeature(), calls] });
   // Database queries by statement (numbers and strings folded), for the queries-per-call figure.
   const queries = new Map<string, number>();
   service.ctx.knex.on('query', (q: { sql: string }) => {

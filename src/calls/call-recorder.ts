@@ -31,9 +31,10 @@ export class CallRecorder {
    * stream, in order. Every instance reads the same stream, so "the 2nd join" means the same fact on
    * each: the key of a join is this count, not the count of joins already in the database (an
    * instance lagging behind another would see the first join and its leave already written and
-   * take the same join for a new one).
+   * take the same join for a new one). Keyed by channel (present only for channels whose whole life
+   * this instance read), then by queue, so a hangup forgets its channel in O(1).
    */
-  private readonly joinsSeen = new Map<string, number>();
+  private readonly joinsSeen = new Map<string, Map<string, number>>();
   private readonly queues = new Map<string, CallQueue>();
   private readonly dirty = new WeakMap<CallRow, CallPatch & { state?: CallState }>();
   private readonly listeners: Array<(c: CallChange) => void> = [];
@@ -82,7 +83,10 @@ export class CallRecorder {
       case 'ChannelCreated':
         this.channels.set(this.key(e.serverId, e.channelId), { linkedId: e.linkedId ?? e.channelId, channel: e.channel, callerNumber: e.callerNumber });
         // Joins are counted from the stream only for channels whose whole life this instance read.
-        if (!e.synthetic) this.joinsSeen.set(`${e.serverId}|${e.channelId}|`, 0);
+        if (!e.synthetic && !this.joinsSeen.has(this.key(e.serverId, e.channelId))) {
+          this.joinsSeen.set(this.key(e.serverId, e.channelId), new Map());
+          if (this.joinsSeen.size > 50_000) this.joinsSeen.delete(this.joinsSeen.keys().next().value as string);
+        }
         if (e.context && INBOUND_CONTEXTS.has(e.context) && (e.linkedId ?? e.channelId) === e.channelId) {
           // A call first seen through a resync (it began while we were away) is marked reconciled.
           this.enqueue(e.serverId, e.linkedId ?? e.channelId, (trx, call) => this.patch(trx, call, { caller_channel_id: call.caller_channel_id ?? e.channelId, caller_number: call.caller_number ?? e.callerNumber ?? null, dialled: call.dialled ?? e.exten ?? null, ...(e.synthetic && call.state === 'new' ? { reconciled: true } : {}) }), new Date(e.at));
@@ -90,12 +94,9 @@ export class CallRecorder {
         return;
       case 'CallerJoinedQueue': {
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId) ?? e.channelId;
-        const seenKey = `${e.serverId}|${e.channelId}|${e.queue}`;
-        const seen = e.synthetic || !this.joinsSeen.has(`${e.serverId}|${e.channelId}|`) ? 0 : (this.joinsSeen.get(seenKey) ?? 0) + 1;
-        if (seen) {
-          this.joinsSeen.set(seenKey, seen);
-          if (this.joinsSeen.size > 50_000) this.joinsSeen.delete(this.joinsSeen.keys().next().value as string);
-        }
+        const joinsOfChannel = this.joinsSeen.get(this.key(e.serverId, e.channelId));
+        const seen = e.synthetic || !joinsOfChannel ? 0 : (joinsOfChannel.get(e.queue) ?? 0) + 1;
+        if (seen) joinsOfChannel!.set(e.queue, seen);
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
           // A caller may join the same queue again (back after a failed transfer): occurrences are counted.
@@ -176,7 +177,7 @@ export class CallRecorder {
         const k = this.key(e.serverId, e.channelId);
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId);
         this.channels.delete(k);
-        for (const j of this.joinsSeen.keys()) if (j.startsWith(`${e.serverId}|${e.channelId}|`)) this.joinsSeen.delete(j);
+        this.joinsSeen.delete(k);
         if (!linked) return;
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.store.endLeg(trx, e.serverId, e.channelId, new Date(e.at), e.cause);
