@@ -106,9 +106,10 @@ export class RecordingCollector {
   /** A recording began: remember it, linked to its call when the call is known. */
   async started(r: { serverId: string; file: string; linkedid?: string; kind: string; at: Date }): Promise<void> {
     const name = this.nameOf(r.serverId, r.file);
-    const call = r.linkedid ? await this.knex('calls').where({ server_id: r.serverId, linkedid: r.linkedid }).first('id') : undefined;
+    // The call's id looked up in the same statement (null while the call row is not written yet).
+    const callId = r.linkedid ? this.knex('calls').where({ server_id: r.serverId, linkedid: r.linkedid }).select('id').limit(1) : null;
     await this.knex('recordings')
-      .insert({ server_id: r.serverId, name, linkedid: r.linkedid ?? null, call_id: call?.id ?? null, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
+      .insert({ server_id: r.serverId, name, linkedid: r.linkedid ?? null, call_id: callId, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
       .onConflict(['server_id', 'name'])
       .merge({ linkedid: this.knex.raw('coalesce(recordings.linkedid, excluded.linkedid)'), call_id: this.knex.raw('coalesce(recordings.call_id, excluded.call_id)') });
   }
