@@ -151,13 +151,17 @@ export class RecordingCollector {
 
   private async collect(serverId: string, file: string, at: Date): Promise<void> {
     const src = this.sourcePath(serverId, file);
-    await this.knex('recordings').where({ server_id: serverId, name: file }).whereIn('state', ['recording']).update({ state: 'finished', finished_at: at });
-    // The call row may have been written after the recording started: link it now.
-    await this.knex('recordings')
+    // Marked finished if it was recording, and linked to its call if the call row was written after
+    // the recording started: one statement, each column left as it was when its condition fails.
+    const k = this.knex;
+    await k('recordings')
       .where({ server_id: serverId, name: file })
-      .whereNull('call_id')
-      .whereNotNull('linkedid')
-      .update({ call_id: this.knex('calls').select('id').where({ server_id: serverId }).andWhere('linkedid', this.knex.ref('recordings.linkedid')).limit(1) });
+      .where((q) => q.where('state', 'recording').orWhere((o) => o.whereNull('call_id').whereNotNull('linkedid')))
+      .update({
+        state: k.raw(`case when state = 'recording' then 'finished' else state end`),
+        finished_at: k.raw(`case when state = 'recording' then ?::timestamptz else finished_at end`, [at]),
+        call_id: k.raw(`case when call_id is null and linkedid is not null then (select c.id from calls c where c.server_id = ? and c.linkedid = recordings.linkedid limit 1) else call_id end`, [serverId]),
+      });
     if (!src) {
       this.log.warn({ serverId, file }, 'no recording source configured for this server; recording left in Asterisk');
       return;
