@@ -5,6 +5,12 @@
  *
  *   npx tsx bench/calls-load.ts [--rate 200] [--seconds 12] [--talk-ms 10000] [--operators 2200] [--instances 1,2]
  *
+ * Also prints the CPU seconds the service processes spent per 1,000 calls (from the start of the
+ * calls until the records settled), the figure that compares across machines and loads.
+ * BENCH_CPU_PROF=<dir> starts each service child with --cpu-prof into that directory (open the
+ * .cpuprofile files in Chrome DevTools or speedscope); BENCH_QUERIES=1 lists each instance's
+ * statements per call.
+ *
  * Measures; asserts nothing. The simulator runs in a child process, and so does each service
  * instance (bench/support/service-child.ts); the WebSocket clients stay in this process. With several
  * instance counts, each is a separate round on a fresh database (same simulator), printed side by
@@ -78,7 +84,8 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   const services: Array<{ child: Child; port: number }> = [];
   for (let i = 0; i < instances; i++) {
     // Started one after another, as the flags of `npm start`: the first becomes the leader.
-    const c = fork(path.join(__dirname, 'support/service-child.ts'), [], { execArgv: start.flags, env: { ...env, ...start.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const prof = process.env.BENCH_CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)] : [];
+    const c = fork(path.join(__dirname, 'support/service-child.ts'), [], { execArgv: [...start.flags, ...prof], env: { ...env, ...start.env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const { port } = await reply<{ port: number }>(c, 'ready');
     services.push({ child: c, port });
   }
@@ -100,6 +107,9 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   await new Promise((r) => setTimeout(r, 300));
 
   console.log(`placing ${rate} calls/s for ${seconds} s (talk ${talkMs} ms, ${operators} operators) …`);
+  type Cpu = { ms: number; queries: Record<string, number> };
+  const cpuNow = async () => Promise.all(services.map(async ({ child: c }) => { c.send({ type: 'cpu' }); return reply<Cpu>(c, 'cpu'); }));
+  const cpu0 = await cpuNow();
   const t0 = Date.now();
   child.send({ type: 'run', rate, seconds });
   const done = await new Promise<{ ids: string[]; placedSeconds: number; maxChannels: number; maxCalls: number; stats: Record<string, number> }>((resolve) => child.on('message', (m) => (m as { type: string }).type === 'done' && resolve(m as never)));
@@ -117,6 +127,12 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
     if (ended >= done.ids.length || Date.now() - settleStart > 60_000) break;
     await new Promise((r) => setTimeout(r, 500));
   }
+  const cpu1 = await cpuNow();
+  const cpuMs = cpu1.map((c, i) => c.ms - cpu0[i].ms);
+  const queryDelta = cpu1.map((c, i) => Object.entries(c.queries).map(([sql, n]) => [sql, n - (cpu0[i].queries[sql] ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]));
+  const queriesPerCall = queryDelta.map((q) => q.reduce((a, [, n]) => a + n, 0) / Math.max(1, done.ids.length));
+  const cpuPerK = cpuMs.map((ms) => ms / Math.max(1, done.ids.length)); // ms per call = s per 1,000 calls
+  const cpuTotalPerK = cpuPerK.reduce((a, b) => a + b, 0);
   const rows = Number((await db.knex('calls').whereIn('linkedid', done.ids).count({ n: '*' }).first())?.n ?? 0);
   const dupes = Number((await db.knex.raw(`select count(*) as n from (select linkedid from calls group by server_id, linkedid having count(*) > 1) d`)).rows[0].n);
   const answered = Number((await db.knex('calls').whereIn('linkedid', done.ids).where('outcome', 'answered').count({ n: '*' }).first())?.n ?? 0);
@@ -131,6 +147,9 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   console.log(`simulator run:           ${simSeconds.toFixed(1)} s until every call ended; service settled ${((Date.now() - settleStart) / 1000).toFixed(1)} s later`);
   console.log(`call records:            ${rows} rows, ${ended} ended, ${answered} answered, ${dupes} duplicated linkedids`);
   console.log(`lost records:            ${done.ids.length - ended} (goal 0)`);
+  console.log(`service CPU:             ${cpuTotalPerK.toFixed(2)} s per 1,000 calls (${cpuPerK.map((x, i) => `instance ${i + 1}: ${x.toFixed(2)} s`).join(', ')})`);
+  console.log(`database queries:        ${queriesPerCall.map((x, i) => `instance ${i + 1}: ${x.toFixed(1)}`).join(', ')} per call`);
+  if (process.env.BENCH_QUERIES) for (const [i, q] of queryDelta.entries()) for (const [sql, n] of q.slice(0, 25)) console.log(`  ${i + 1} ${(n / Math.max(1, done.ids.length)).toFixed(2).padStart(6)}  ${sql}`);
   console.log(`event→WebSocket latency: p50 ${pct(latencies, 50)} ms, p99 ${pct(latencies, 99)} ms, max ${pct(latencies, 100)} ms over ${latencies.length} live-feed events (goal p99 < 50 ms)`);
 
   for (const ws of sockets) ws.close();
@@ -141,7 +160,7 @@ async function round(child: ReturnType<typeof fork>, ready: { amiPort: number; a
   }
   await db.destroy();
   fs.rmSync(recordingsDir, { recursive: true, force: true });
-  return `${instances} instance(s): ${(done.ids.length / done.placedSeconds).toFixed(0)} calls/s, lost ${done.ids.length - ended}, duplicated ${dupes}, event→WebSocket p50 ${pct(latencies, 50)} ms p99 ${pct(latencies, 99)} ms over ${latencies.length} events`;
+  return `${instances} instance(s): ${(done.ids.length / done.placedSeconds).toFixed(0)} calls/s, lost ${done.ids.length - ended}, duplicated ${dupes}, CPU ${cpuTotalPerK.toFixed(2)} s/1,000 calls [${cpuPerK.map((x) => x.toFixed(2)).join(' + ')}], queries/call [${queriesPerCall.map((x) => x.toFixed(1)).join(' + ')}], event→WebSocket p50 ${pct(latencies, 50)} ms p99 ${pct(latencies, 99)} ms over ${latencies.length} events`;
 }
 
 main().catch((err) => {

@@ -6,6 +6,8 @@
  *   → { type: 'ready', port }                       once its Asterisk links have resynced;
  *   ← { type: 'token' }  → { type: 'token', token }  a supervisor's bearer token (created once);
  *   ← { type: 'idle' }   → { type: 'idle' }          after the call recorder has written what it received;
+ *   ← { type: 'cpu' }    → { type: 'cpu', ms, queries }  this process's CPU time so far (user + system)
+ *                                                      and its database queries by statement;
  *   ← { type: 'stop' }   → exits 0 after a clean stop.
  */
 import { loadConfig } from '../../src/config/load';
@@ -16,7 +18,13 @@ import { createCallsFeature } from '../../src/calls/feature';
 
 (async () => {
   const calls = createCallsFeature();
-  const service = await startService(loadConfig(process.env), createLogger({ level: 'error' }), { features: [createTelephonyFeature(), calls] });
+  const service = await startService(loadConfig(process.env), createLogger({ level: (process.env.BENCH_LOG_LEVEL ?? 'error') as 'error' }), { features: [createTelephonyFeature(), calls] });
+  // Database queries by statement (numbers and strings folded), for the queries-per-call figure.
+  const queries = new Map<string, number>();
+  service.ctx.knex.on('query', (q: { sql: string }) => {
+    const k = q.sql.replace(/\$\d+|\?/g, '?').replace(/'[^']*'/g, "'…'").replace(/\b\d+\b/g, 'N').slice(0, 160);
+    queries.set(k, (queries.get(k) ?? 0) + 1);
+  });
   const hub = service.ctx.services.get('telephony') as { whenResynced(ms: number): Promise<void> };
   await hub.whenResynced(15_000);
   process.send!({ type: 'ready', port: service.port });
@@ -28,6 +36,9 @@ import { createCallsFeature } from '../../src/calls/feature';
     } else if (m.type === 'idle') {
       await calls.internals!.idle();
       process.send!({ type: 'idle' });
+    } else if (m.type === 'cpu') {
+      const u = process.cpuUsage();
+      process.send!({ type: 'cpu', ms: (u.user + u.system) / 1000, queries: Object.fromEntries(queries) });
     } else if (m.type === 'stop') {
       await service.stop();
       process.exit(0);

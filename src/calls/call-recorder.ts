@@ -31,9 +31,10 @@ export class CallRecorder {
    * stream, in order. Every instance reads the same stream, so "the 2nd join" means the same fact on
    * each: the key of a join is this count, not the count of joins already in the database (an
    * instance lagging behind another would see the first join and its leave already written and
-   * take the same join for a new one).
+   * take the same join for a new one). Keyed by channel (present only for channels whose whole life
+   * this instance read), then by queue, so a hangup forgets its channel in O(1).
    */
-  private readonly joinsSeen = new Map<string, number>();
+  private readonly joinsSeen = new Map<string, Map<string, number>>();
   private readonly queues = new Map<string, CallQueue>();
   private readonly dirty = new WeakMap<CallRow, CallPatch & { state?: CallState }>();
   private readonly listeners: Array<(c: CallChange) => void> = [];
@@ -82,7 +83,10 @@ export class CallRecorder {
       case 'ChannelCreated':
         this.channels.set(this.key(e.serverId, e.channelId), { linkedId: e.linkedId ?? e.channelId, channel: e.channel, callerNumber: e.callerNumber });
         // Joins are counted from the stream only for channels whose whole life this instance read.
-        if (!e.synthetic) this.joinsSeen.set(`${e.serverId}|${e.channelId}|`, 0);
+        if (!e.synthetic && !this.joinsSeen.has(this.key(e.serverId, e.channelId))) {
+          this.joinsSeen.set(this.key(e.serverId, e.channelId), new Map());
+          if (this.joinsSeen.size > 50_000) this.joinsSeen.delete(this.joinsSeen.keys().next().value as string);
+        }
         if (e.context && INBOUND_CONTEXTS.has(e.context) && (e.linkedId ?? e.channelId) === e.channelId) {
           // A call first seen through a resync (it began while we were away) is marked reconciled.
           this.enqueue(e.serverId, e.linkedId ?? e.channelId, (trx, call) => this.patch(trx, call, { caller_channel_id: call.caller_channel_id ?? e.channelId, caller_number: call.caller_number ?? e.callerNumber ?? null, dialled: call.dialled ?? e.exten ?? null, ...(e.synthetic && call.state === 'new' ? { reconciled: true } : {}) }), new Date(e.at));
@@ -90,21 +94,17 @@ export class CallRecorder {
         return;
       case 'CallerJoinedQueue': {
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId) ?? e.channelId;
-        const seenKey = `${e.serverId}|${e.channelId}|${e.queue}`;
-        const seen = e.synthetic || !this.joinsSeen.has(`${e.serverId}|${e.channelId}|`) ? 0 : (this.joinsSeen.get(seenKey) ?? 0) + 1;
-        if (seen) {
-          this.joinsSeen.set(seenKey, seen);
-          if (this.joinsSeen.size > 50_000) this.joinsSeen.delete(this.joinsSeen.keys().next().value as string);
-        }
+        const joinsOfChannel = this.joinsSeen.get(this.key(e.serverId, e.channelId));
+        const seen = e.synthetic || !joinsOfChannel ? 0 : (joinsOfChannel.get(e.queue) ?? 0) + 1;
+        if (seen) joinsOfChannel!.set(e.queue, seen);
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.upsertCallerLeg(trx, call, e.serverId, e.channelId, e.channel, new Date(e.at));
           // A caller may join the same queue again (back after a failed transfer): occurrences are counted.
           // A join while the records already have the caller in that queue is a replay (resync, another instance).
-          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
-          const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
+          const [joins, leaves, seenJoin] = await this.occurrences(trx, call.id, [`join:${e.channelId}:${e.queue}:`, `leave:${e.channelId}:${e.queue}:`], seen ? `join:${e.channelId}:${e.queue}:${seen}` : undefined);
           if (joins > leaves) return null;
           // The n-th join of the stream already recorded (by another instance): a replay.
-          if (seen && (await this.store.hasEvent(trx, call.id, `join:${e.channelId}:${e.queue}:${seen}`))) return null;
+          if (seen && seenJoin) return null;
           // A resync reports the queue a caller is still in (Queue() running): if our records already
           // have that join, the report is the same join, not a new one.
           if (e.synthetic && joins > 0) return null;
@@ -121,8 +121,7 @@ export class CallRecorder {
       }
       case 'CallerLeftQueue':
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
-          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:${e.queue}:`);
-          const leaves = await this.occurrences(trx, call.id, `leave:${e.channelId}:${e.queue}:`);
+          const [joins, leaves] = await this.occurrences(trx, call.id, [`join:${e.channelId}:${e.queue}:`, `leave:${e.channelId}:${e.queue}:`]);
           if (leaves >= joins) return null; // replayed
           await this.patch(trx, call, { queue_left_at: new Date(e.at) });
           return this.transition(trx, call, 'queue_left', `leave:${e.channelId}:${e.queue}:${leaves + 1}`, new Date(e.at));
@@ -140,8 +139,7 @@ export class CallRecorder {
         this.onCallerEvent(e.serverId, e.channelId, e.linkedId, async (trx, call) => {
           if (e.memberChannelId && e.memberChannel) await this.store.upsertLeg(trx, { callId: call.id, serverId: e.serverId, channelId: e.memberChannelId, channel: e.memberChannel, role: 'operator', startedAt: new Date(e.at), answeredAt: new Date(e.at) });
           // One answer per time in a queue; a second report of the same answer (resync, another instance) is a replay.
-          const joins = await this.occurrences(trx, call.id, `join:${e.channelId}:`);
-          const answers = await this.occurrences(trx, call.id, `answer:${e.channelId}:`);
+          const [joins, answers] = await this.occurrences(trx, call.id, [`join:${e.channelId}:`, `answer:${e.channelId}:`]);
           if (answers >= Math.max(1, joins)) return null;
           await this.patch(trx, call, {
             answered_at: call.answered_at ?? new Date(e.at),
@@ -179,7 +177,7 @@ export class CallRecorder {
         const k = this.key(e.serverId, e.channelId);
         const linked = this.linkedOf(e.serverId, e.channelId, e.linkedId);
         this.channels.delete(k);
-        for (const j of this.joinsSeen.keys()) if (j.startsWith(`${e.serverId}|${e.channelId}|`)) this.joinsSeen.delete(j);
+        this.joinsSeen.delete(k);
         if (!linked) return;
         this.enqueue(e.serverId, linked, async (trx, call) => {
           await this.store.endLeg(trx, e.serverId, e.channelId, new Date(e.at), e.cause);
@@ -253,10 +251,15 @@ export class CallRecorder {
     return fn();
   }
 
-  /** How many transitions of this call carry a key starting with `prefix`. */
-  private async occurrences(trx: Knex.Transaction, callId: number, prefix: string): Promise<number> {
-    const r = await trx('call_transitions').where({ call_id: callId }).whereRaw('left(event_key, ?) = ?', [prefix.length, prefix]).count({ n: '*' }).first();
-    return Number(r?.n ?? 0);
+  /**
+   * How many transitions of this call carry a key starting with each of `prefixes`, then (if given)
+   * how many carry exactly the key `exact` (0 or 1): one round trip for the counts an event needs.
+   */
+  private async occurrences(trx: Knex.Transaction, callId: number, prefixes: string[], exact?: string): Promise<number[]> {
+    const cols = prefixes.map((p, i) => trx.raw(`count(*) filter (where left(event_key, ?) = ?) as ??`, [p.length, p, `n${i}`]));
+    if (exact !== undefined) cols.push(trx.raw(`count(*) filter (where event_key = ?) as ??`, [exact, `n${prefixes.length}`]));
+    const r = (await trx('call_transitions').where({ call_id: callId }).select(cols).first()) as Record<string, string> | undefined;
+    return cols.map((_c, i) => Number(r?.[`n${i}`] ?? 0));
   }
 
   /** Record field changes on the row; they are written once, at the end of the batch. */

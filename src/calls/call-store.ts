@@ -38,8 +38,9 @@ export class CallStore {
 
   /** The call of a linkedid, created if new. Concurrent creators converge on one row. */
   async ensureCall(trx: Knex.Transaction, serverId: string, linkedid: string, startedAt: Date): Promise<CallRow> {
-    await trx('calls').insert({ server_id: serverId, linkedid, started_at: startedAt }).onConflict(['server_id', 'linkedid']).ignore();
-    const row = await trx('calls').where({ server_id: serverId, linkedid }).forUpdate().first();
+    // A row this transaction inserted is locked by it already: read back only when another writer had it.
+    const [inserted] = await trx('calls').insert({ server_id: serverId, linkedid, started_at: startedAt }).onConflict(['server_id', 'linkedid']).ignore().returning('*');
+    const row = inserted ?? (await trx('calls').where({ server_id: serverId, linkedid }).forUpdate().first());
     return normalise(row);
   }
 

@@ -82,7 +82,7 @@ export class DowntimeReconciler {
         byCall.set(l.callid, list);
       }
     }
-    const files = this.spoolCalls(src.spoolDir, since);
+    const files = await this.spoolCalls(src.spoolDir, since);
     const ids = new Set([...byCall.keys(), ...files.keys()]);
     for (const linkedid of ids) {
       const call = await this.knex('calls').where({ server_id: serverId, linkedid }).first();
@@ -107,21 +107,29 @@ export class DowntimeReconciler {
 
   /**
    * MixMonitor files in monitor/ named by linkedid. A closed one dates its call (start = file time −
-   * length, end = file time); one still open belongs to a call that is still up.
+   * length, end = file time); one still open belongs to a call that is still up. Only each file's
+   * header is read (its sizes say whether Asterisk closed it), without blocking the event loop: a
+   * day of recordings is scanned while the live feed goes on.
    */
-  private spoolCalls(spoolDir: string, since: number): Map<string, SpoolFile> {
+  private async spoolCalls(spoolDir: string, since: number): Promise<Map<string, SpoolFile>> {
     const out = new Map<string, SpoolFile>();
     const dir = path.join(spoolDir, 'monitor');
-    if (!fs.existsSync(dir)) return out;
-    for (const name of fs.readdirSync(dir)) {
+    const names = await fs.promises.readdir(dir).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return [] as string[]; throw err; });
+    for (const name of names) {
       const m = /^(\d+\.\d+)\.wav$/.exec(name);
       if (!m) continue;
       const p = path.join(dir, name);
-      const st = fs.statSync(p);
-      if (!st.isFile() || st.mtimeMs < since) continue;
-      const buf = fs.readFileSync(p);
-      if (!wavComplete(buf)) { out.set(m[1], { open: true, startedAt: Math.round(st.birthtimeMs || st.ctimeMs), endedAt: Math.round(st.mtimeMs) }); continue; }
-      const secs = wavDurationSeconds(buf) ?? 0;
+      const st = await fs.promises.stat(p).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return null; throw err; });
+      if (!st || !st.isFile() || st.mtimeMs < since) continue;
+      let buf = await readHead(p, SPOOL_HEAD_BYTES);
+      let complete = wavComplete(buf, st.size);
+      // The header did not settle it (chunks before the data longer than what was read): read it all.
+      if (!complete && buf.length < st.size) {
+        buf = await fs.promises.readFile(p);
+        complete = wavComplete(buf);
+      }
+      if (!complete) { out.set(m[1], { open: true, startedAt: Math.round(st.birthtimeMs || st.ctimeMs), endedAt: Math.round(st.mtimeMs) }); continue; }
+      const secs = wavDurationSeconds(buf, buf.length < st.size ? st.size : buf.length) ?? 0;
       out.set(m[1], { open: false, startedAt: Math.round(st.mtimeMs - secs * 1000), endedAt: Math.round(st.mtimeMs) });
     }
     return out;
@@ -209,5 +217,19 @@ export class DowntimeReconciler {
     await this.recorder.idle();
     await this.recordings.started({ serverId, file: name, linkedid, kind: 'call', at: new Date(file.startedAt) });
     return true;
+  }
+}
+
+/** Enough of a WAV file for its header (Asterisk writes 44 bytes; other writers add a few chunks). */
+const SPOOL_HEAD_BYTES = 64 * 1024;
+
+async function readHead(file: string, bytes: number): Promise<Buffer> {
+  const fh = await fs.promises.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
 }

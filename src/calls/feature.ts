@@ -204,11 +204,13 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if ((e.type === 'VariableSet' && e.name === 'HOTLINE_SATISFACTION') || (e.type === 'ChannelHungUp' && e.channelId.startsWith('sat-'))) {
           track(satisfaction.onTelephony(e).catch((err) => log.warn({ err: (err as Error).message }, 'satisfaction call update failed')));
         }
-        if (e.type === 'RecordingStarted' && e.via === 'mixmonitor' && e.file) {
+        // Recordings are files to copy: the leader's work, as after the hangup (a new leader's
+        // finishEnded and the resync's spool pass pick up what a previous one left).
+        if (e.type === 'RecordingStarted' && e.via === 'mixmonitor' && e.file && ctx.leader.isLeader) {
           const linkedid = (e.channelId && recorder.linkedIdOf(e.serverId, e.channelId)) ?? undefined;
           track(recordings.started({ serverId: e.serverId, file: e.file, linkedid, kind: 'call', at: new Date(e.at) }).catch((err) => log.warn({ err: (err as Error).message }, 'recording row failed')));
         }
-        if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file) track(recordings.finished(e.serverId, e.file, new Date(e.at)));
+        if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file && ctx.leader.isLeader) track(recordings.finished(e.serverId, e.file, new Date(e.at)));
         if (e.type === 'ChannelHungUp') {
           const linkedid = e.linkedId ?? recorder.linkedIdOf(e.serverId, e.channelId) ?? e.channelId;
           // Side effects (files, SMS, drafts) run on the leader only; call records on every instance (idempotent).

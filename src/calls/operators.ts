@@ -239,6 +239,8 @@ export class OperatorService {
    * AgentComplete of an earlier call never ends the call the operator is in now.
    */
   onTelephony(e: TelephonyEvent): Promise<void> {
+    // Only a leg's hangup and the member events move an operator: the others skip the queue.
+    if (e.type !== 'ChannelHungUp' && !('memberInterface' in e && e.memberInterface)) return Promise.resolve();
     const next = this.telephonyChain.then(() => this.applyTelephony(e));
     this.telephonyChain = next.catch(() => undefined);
     return next;

@@ -49,7 +49,7 @@ function within(root: string, p: string): boolean {
  * left `finished` for the periodic pass; the stored size, duration and sha256 are the final file's.
  */
 export class RecordingCollector {
-  private readonly pending = new Set<Promise<void>>();
+  private readonly pending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly knex: Knex,
@@ -106,17 +106,23 @@ export class RecordingCollector {
   /** A recording began: remember it, linked to its call when the call is known. */
   async started(r: { serverId: string; file: string; linkedid?: string; kind: string; at: Date }): Promise<void> {
     const name = this.nameOf(r.serverId, r.file);
-    const call = r.linkedid ? await this.knex('calls').where({ server_id: r.serverId, linkedid: r.linkedid }).first('id') : undefined;
+    // The call's id looked up in the same statement (null while the call row is not written yet).
+    const callId = r.linkedid ? this.knex('calls').where({ server_id: r.serverId, linkedid: r.linkedid }).select('id').limit(1) : null;
     await this.knex('recordings')
-      .insert({ server_id: r.serverId, name, linkedid: r.linkedid ?? null, call_id: call?.id ?? null, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
+      .insert({ server_id: r.serverId, name, linkedid: r.linkedid ?? null, call_id: callId, kind: r.kind, started_at: r.at, format: path.extname(r.file).slice(1) || 'wav' })
       .onConflict(['server_id', 'name'])
       .merge({ linkedid: this.knex.raw('coalesce(recordings.linkedid, excluded.linkedid)'), call_id: this.knex.raw('coalesce(recordings.call_id, excluded.call_id)') });
   }
 
   /** The recording ended (stop, hangup, or a message finished): collect the file. */
   finished(serverId: string, file: string, at: Date): Promise<void> {
-    const job = this.collect(serverId, this.nameOf(serverId, file), at).finally(() => this.pending.delete(job));
-    this.pending.add(job);
+    // Both the recording's end and the caller's hangup ask for it: one collection at a time per file.
+    const name = this.nameOf(serverId, file);
+    const key = `${serverId}\0${name}`;
+    const running = this.pending.get(key);
+    if (running) return running;
+    const job = this.collect(serverId, name, at).finally(() => this.pending.delete(key));
+    this.pending.set(key, job);
     return job;
   }
 
@@ -140,18 +146,22 @@ export class RecordingCollector {
   }
 
   async idle(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending]);
+    while (this.pending.size) await Promise.all([...this.pending.values()]);
   }
 
   private async collect(serverId: string, file: string, at: Date): Promise<void> {
     const src = this.sourcePath(serverId, file);
-    await this.knex('recordings').where({ server_id: serverId, name: file }).whereIn('state', ['recording']).update({ state: 'finished', finished_at: at });
-    // The call row may have been written after the recording started: link it now.
-    await this.knex('recordings')
+    // Marked finished if it was recording, and linked to its call if the call row was written after
+    // the recording started: one statement, each column left as it was when its condition fails.
+    const k = this.knex;
+    await k('recordings')
       .where({ server_id: serverId, name: file })
-      .whereNull('call_id')
-      .whereNotNull('linkedid')
-      .update({ call_id: this.knex('calls').select('id').where({ server_id: serverId }).andWhere('linkedid', this.knex.ref('recordings.linkedid')).limit(1) });
+      .where((q) => q.where('state', 'recording').orWhere((o) => o.whereNull('call_id').whereNotNull('linkedid')))
+      .update({
+        state: k.raw(`case when state = 'recording' then 'finished' else state end`),
+        finished_at: k.raw(`case when state = 'recording' then ?::timestamptz else finished_at end`, [at]),
+        call_id: k.raw(`case when call_id is null and linkedid is not null then (select c.id from calls c where c.server_id = ? and c.linkedid = recordings.linkedid limit 1) else call_id end`, [serverId]),
+      });
     if (!src) {
       this.log.warn({ serverId, file }, 'no recording source configured for this server; recording left in Asterisk');
       return;

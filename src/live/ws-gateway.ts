@@ -158,13 +158,20 @@ export class WsGateway {
   private fanOut(topicName: string, raw: string) {
     const topic = this.topics.get(topicName);
     let event: unknown;
-    try {
-      event = JSON.parse(raw);
-    } catch {
-      this.log.warn({ topic: topicName }, 'dropped malformed live event');
-      return;
+    let frame: string;
+    if (topic?.filter) {
+      try {
+        event = JSON.parse(raw);
+      } catch {
+        this.log.warn({ topic: topicName }, 'dropped malformed live event');
+        return;
+      }
+      frame = JSON.stringify({ type: 'event', topic: topicName, data: event });
+    } else {
+      // Published by `publish` (JSON.stringify), so it is JSON already: the frame wraps it as it is,
+      // the same bytes as parsing and serialising again, once per event whatever the number of clients.
+      frame = `{"type":"event","topic":${JSON.stringify(topicName)},"data":${raw}}`;
     }
-    const frame = JSON.stringify({ type: 'event', topic: topicName, data: event });
     for (const c of this.clients) {
       if (!c.topics.has(topicName)) continue;
       if (topic?.filter) {
