@@ -24,16 +24,42 @@ export function predictedWaitSeconds(board: Pick<QueueBoard, 'waiting' | 'averag
   return ((ahead - staff.idle + 0.5) * aht) / staff.working;
 }
 
-/** Operators of a queue: idle (ready now) and working (logged in and not paused: ready, ringing, on a call, in wrap-up). */
+/**
+ * Operators of a queue: idle (ready now, or ringing: Asterisk is offering them the caller at the head
+ * of the queue, who is about to be answered, not waiting for a free operator) and working (logged in
+ * and not paused: ready, ringing, on a call, in wrap-up). Without counting the ringing seat, a night
+ * shift of one or two operators would mark the queue busy at every ring and send the next callers to
+ * the fallback though their wait would be seconds.
+ */
 export function queueStaff(ops: OperatorView[], queue: string): { idle: number; working: number } {
   const mine = ops.filter((o) => o.queues.includes(queue));
-  return { idle: mine.filter((o) => o.state === 'ready').length, working: mine.filter((o) => o.state !== 'paused' && o.state !== 'logged_out').length };
+  return { idle: mine.filter((o) => o.state === 'ready' || o.state === 'ringing').length, working: mine.filter((o) => o.state !== 'paused' && o.state !== 'logged_out').length };
 }
 
 export class BusyMonitor {
   private readonly marked = new Map<string, number>();
 
   constructor(private readonly pbx: PbxControl, private readonly thresholdSeconds: number, private readonly log: Logger) {}
+
+  /**
+   * Take over the marks already in a server's AstDB (`hotline-busy/<queue>` = epoch seconds until).
+   * A mark set by a previous leader (a restart, a failover) is unknown to this instance; without this
+   * it would keep sending every new caller to the fallback until it expires, even with operators idle.
+   * Called after each AMI resync, on the leader. Returns the queues adopted.
+   */
+  async adopt(serverId: string, now = Date.now()): Promise<string[]> {
+    const marks = await this.pbx.dbList(serverId, BUSY_FAMILY);
+    const adopted: string[] = [];
+    for (const [queue, until] of Object.entries(marks)) {
+      const untilMs = Number(until) * 1000;
+      if (!Number.isFinite(untilMs) || untilMs <= now) continue;
+      // As if set when it was last renewed: the next evaluation renews it or removes it.
+      const setAt = untilMs - BUSY_MARK_SECONDS * 1000;
+      if ((this.marked.get(queue) ?? -Infinity) < setAt) this.marked.set(queue, setAt);
+      adopted.push(queue);
+    }
+    return adopted;
+  }
 
   /** Re-evaluate every queue; mark or unmark it in each server's AstDB. Returns the queues marked busy. */
   async evaluate(boards: QueueBoard[], operators: OperatorView[], now = Date.now()): Promise<string[]> {

@@ -193,6 +193,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         const tickets = ctx.services.get('tickets') as { recordingLanded?(r: { recordingId: string; linkedid: string }): Promise<string[]> } | undefined;
         if (tickets?.recordingLanded) for (const r of await recordings.forCall(call.id)) await tickets.recordingLanded({ recordingId: String(r.id), linkedid });
       };
+      const busy = new BusyMonitor(pbx, ctx.config.fallbackWaitSeconds, log);
       const onEvent = (e: TelephonyEvent) => {
         if (stopping) return;
         recorder.handle(e);
@@ -227,6 +228,8 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
             if (ctx.leader.isLeader) await downtime.run(e.serverId, new Set(hub.ami(e.serverId).view.channels.keys()));
             const drained = ctx.leader.isLeader ? await outbox.drain(e.serverId) : 0;
             const operatorsChanged = ctx.leader.isLeader ? await operators.reconcileWithAsterisk(e.serverId) : 0;
+            // Busy marks a previous leader left in AstDB are ours to keep or remove now.
+            if (ctx.leader.isLeader && (await busy.adopt(e.serverId)).length) busyCheck?.();
             log.info({ serverId: e.serverId, restrictionsPut: r.put, restrictionsDeleted: r.deleted, reconciledCalls: ended, outboxDrained: drained, operatorsChanged }, 'resynced with Asterisk');
           })().catch((err) => log.warn({ err: (err as Error).message }, 'post-resync work failed')));
         }
@@ -235,10 +238,13 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       // A new leader picks up what the previous one may have left: recordings of ended calls, the outbox.
       ctx.leader.on('elected', () => {
         track(recordings.finishEnded());
-        for (const id of pbx.serverIds()) track(outbox.drain(id));
+        for (const id of pbx.serverIds()) {
+          track(outbox.drain(id));
+          // Marks the old leader set (a server not connected yet is adopted at its resync instead).
+          track(busy.adopt(id).then((q) => q.length && busyCheck?.()).catch(() => undefined));
+        }
       });
       // The leader keeps each queue's busy mark in AstDB in step with the predicted wait.
-      const busy = new BusyMonitor(pbx, ctx.config.fallbackWaitSeconds, log);
       let evaluating = false;
       busyCheck = () => {
         if (!ctx.leader.isLeader || evaluating || stopping) return;

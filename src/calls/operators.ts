@@ -69,6 +69,7 @@ const CALL = (userId: number) => `opcall:${userId}`;
  */
 export class OperatorService {
   private readonly wrapupTimers = new Map<number, NodeJS.Timeout>();
+  private stopped = false;
   private readonly listeners: Array<(op: OperatorView) => void> = [];
 
   constructor(
@@ -209,7 +210,8 @@ export class OperatorService {
     const t = this.wrapupTimers.get(op.userId);
     if (t) clearTimeout(t);
     this.wrapupTimers.delete(op.userId);
-    if (op.state !== 'wrapup') return;
+    // A transition still finishing as the service stops arms nothing: the next start re-arms it (rebuild).
+    if (op.state !== 'wrapup' || this.stopped) return;
     const timer = setTimeout(() => this.endWrapup(op.userId).catch((err) => this.log.warn({ err: (err as Error).message, userId: op.userId }, 'end of wrap-up failed')), Math.max(0, op.since + this.wrapupSeconds * 1000 - Date.now()));
     timer.unref();
     this.wrapupTimers.set(op.userId, timer);
@@ -373,6 +375,7 @@ export class OperatorService {
   }
 
   stop() {
+    this.stopped = true;
     for (const t of this.wrapupTimers.values()) clearTimeout(t);
     this.wrapupTimers.clear();
   }

@@ -96,6 +96,23 @@ for (const database of DATABASE_KINDS) {
       await until(() => frames.find((f) => f.type === 'event' && f.data.kind === 'completed'));
       ws.close();
     });
+
+    it('given a busy mark a previous leader left in AstDB (第二十条(二)), when the service starts again with the operator free, then the mark is removed and the next caller queues and is answered', async () => {
+      await h.stopService();
+      // As a leader stopped mid-surge leaves it: q-qy busy for 30 s more; the dialplan would send every caller to the fallback.
+      h.sim.context.astdb.set('hotline-busy/q-qy', String(Math.floor(Date.now() / 1000) + 30));
+      await h.startService();
+      await until(() => !h.sim.context.astdb.has('hotline-busy/q-qy'), { timeoutMs: 5_000, what: 'the stale busy mark removed' });
+      const id = await h.sim.placeInboundCall({ from: '13800007777', to: '12345', trunk: 'carrier' });
+      // Up to queues.conf's 10 s wrap-up after the previous call.
+      const call = await until(async () => {
+        const c = await callOf(id);
+        return c?.state === 'answered' ? c : null;
+      }, { timeoutMs: 20_000, what: 'answered, not sent to the fallback' });
+      expect(call.fallback).to.equal('none');
+      h.sim.hangup(id);
+      await until(async () => (await callOf(id))?.state === 'ended', { what: 'the end' });
+    });
   });
 
   describe(`fail open: Asterisk keeps answering and recording while the service is stopped [${database}]`, function () {

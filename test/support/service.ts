@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config/load';
-import { silentLogger, Logger } from '../../src/logging/logger';
+import { silentLogger, createLogger, Logger } from '../../src/logging/logger';
 import { startService, Service } from '../../src/app/service';
 import { Feature } from '../../src/app/context';
 import { Role } from '../../src/auth/roles';
@@ -60,7 +60,8 @@ export async function startTestService(
   const config = loadConfig(env);
   let service: Service;
   try {
-    service = await startService(config, opts.log ?? silentLogger(), { features: opts.features ?? [] });
+    // TEST_LOG=info (or warn, debug) writes the services' logs to stdout while debugging a test.
+    service = await startService(config, opts.log ?? (process.env.TEST_LOG ? createLogger({ level: process.env.TEST_LOG }) : silentLogger()), { features: opts.features ?? [] });
   } catch (err) {
     if (ownDir) fs.rmSync(dataDir!, { recursive: true, force: true });
     else if (!embedded && !opts.db) await db.destroy();
