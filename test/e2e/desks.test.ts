@@ -200,6 +200,8 @@ describe('unit desk, oversight, search, knowledge questions and admin settings i
     await page.click('#pane-questions button:has-text("提问")');
     const row = '#pane-questions tr:has-text("灵活就业人员医保断缴")';
     await until(async () => (await textOf(page, row)).includes('待答复'), { what: 'the question asked' });
+    // The unit is named as the desk knows it, not by its code.
+    expect(await textOf(page, row)).to.include('庆阳市医疗保障局').and.not.include('QY-YBJ');
     const asked = await t.db.knex('kb_questions').where({ question: '灵活就业人员医保断缴后多久内补缴不影响待遇？' }).first();
     expect(asked).to.include({ unit_code: 'QY-YBJ', state: 'open' });
 
