@@ -36,8 +36,9 @@ export class Deadlines {
     return (await q).map(mapDeadline);
   }
 
+  /** Open deadlines past due that make a ticket overdue (windows excluded, as in `overdue`). */
   static async countOverdue(knex: Knex, now: Date): Promise<number> {
-    const r = await knex('ticket_deadlines').where('state', 'open').where('due_at', '<=', now).count({ n: '*' }).first();
+    const r = await knex('ticket_deadlines').where('state', 'open').where('due_at', '<=', now).whereNotIn('kind', [...WINDOW_KINDS]).count({ n: '*' }).first();
     return Number(r?.n ?? 0);
   }
 
@@ -46,8 +47,12 @@ export class Deadlines {
     return (await knex('ticket_deadlines').where('state', 'open').whereNull('reminded_at').where('remind_at', '<=', now).where('due_at', '>', now).orderBy('remind_at').limit(limit)).map(mapDeadline);
   }
 
-  /** Deadlines past due, not yet alerted. */
+  /**
+   * Deadlines past due, not yet alerted. Windows (退单时限) are not among them: a window that passes
+   * only closes (a later return counts late, 第二十一条(二)); the ticket is not overdue, so nobody is
+   * told 已超过退单时限 as if it were.
+   */
   static async dueForAlert(knex: Knex, now: Date, limit: number): Promise<DeadlineRow[]> {
-    return (await knex('ticket_deadlines').where('state', 'open').whereNull('alerted_at').where('due_at', '<=', now).orderBy('due_at').limit(limit)).map(mapDeadline);
+    return (await knex('ticket_deadlines').where('state', 'open').whereNull('alerted_at').where('due_at', '<=', now).whereNotIn('kind', [...WINDOW_KINDS]).orderBy('due_at').limit(limit)).map(mapDeadline);
   }
 }

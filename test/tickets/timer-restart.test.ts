@@ -75,6 +75,26 @@ describe('tickets: SLA timer on two instances and state across a restart', funct
     }
   });
 
+  it('given a signed ticket whose 1-working-day return window (退单时限) passes, when the timer runs, then nobody is alerted as if it were overdue (第二十一条(二): a window only closes)', async () => {
+    const clock = new TestClock('2026-11-27T09:00:00+08:00');
+    const h = await startTickets({ db, clock });
+    running.push(h);
+    const c = await h.create();
+    await h.ok(c.no, 'dispatch', { mainUnit: 'QY-ZJJ' });
+    clock.set('2026-11-27T09:10:00+08:00');
+    await h.ok(c.no, 'sign', {}, h.tokens.zjj);
+    const window = await db.knex('ticket_deadlines').where({ ticket_no: c.no, kind: 'return', state: 'open' }).first();
+    expect(window, 'the return window is open after signing').to.exist;
+    // The next working day, past the window, well before the handling deadline.
+    clock.set(new Date(new Date(window.due_at).getTime() + 2 * HOUR).toISOString());
+    await h.feature.internals!.timer.tick();
+    expect(await db.knex('ticket_reminders').where({ ticket_no: c.no, kind: 'return' }).pluck('type')).to.deep.equal([]);
+    const detail = await h.get(c.no, h.tokens.supervisor);
+    expect(detail.overdue ?? false).to.equal(false);
+    const listed = await h.t.http('GET', '/api/tickets?overdue=true', { token: h.tokens.supervisor });
+    expect(listed.body.items.map((i: { no: string }) => i.no)).to.not.include(c.no);
+  });
+
   it('given tickets in many states, when the service restarts on the same database, then every ticket reads exactly the same and its timers carry on', async () => {
     const clock = new TestClock('2026-11-26T10:00:00+08:00');
     const first = await startTickets({ db, clock });
