@@ -129,6 +129,23 @@ for (const database of DATABASE_KINDS) {
       ws.close();
     });
 
+    for (const [phase, behaviour, status] of [['ringing', { noAnswer: true }, 'dialing'], ['answered', {}, 'consulting']] as const) {
+      it(`given a consultation with 环县 ${phase}, when the citizen hangs up, then the attempt fails as 来电人已挂机, not as the county line's no-answer or hangup`, async () => {
+        h.sim.setEndpointBehaviour('trunk-hx', behaviour);
+        const { callerId, callId } = await answeredCall(h);
+        const r = await h.t.http('POST', `/api/calls/${callId}/transfer`, { token: op, body: { line: 'HX', mode: 'consult' } });
+        expect(r.status, JSON.stringify(r.body)).to.equal(201);
+        await until(async () => (await h.t.http('GET', `/api/transfers/${r.body.id}`, { token: op })).body.status === status, { timeoutMs: 10_000, what: `the attempt ${status}` });
+        h.sim.hangup(callerId);
+        const t = await until(async () => { const x = (await h.t.http('GET', `/api/transfers/${r.body.id}`, { token: op })).body; return x.status === 'failed' ? x : null; }, { timeoutMs: 10_000, what: 'the attempt ended' });
+        expect(t.result).to.equal('CALLER_HANGUP');
+        // Whatever Asterisk does with the consultation leg afterwards does not rewrite the outcome.
+        for (const c of h.sim.channels()) if (c.name.startsWith('PJSIP/trunk-hx-')) h.sim.hangup(c.id);
+        await until(() => !h.sim.channels().some((c) => c.name.startsWith('PJSIP/trunk-hx-')), { what: 'the county line gone' });
+        expect((await h.t.http('GET', `/api/transfers/${r.body.id}`, { token: op })).body.result).to.equal('CALLER_HANGUP');
+      });
+    }
+
     it('given a call that has ended, when a transfer is asked over REST or WebSocket, then 409 call.ended (and 404 for no such call)', async () => {
       const { callerId, callId } = await answeredCall(h);
       h.sim.hangup(callerId);

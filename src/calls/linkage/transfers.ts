@@ -39,7 +39,7 @@ export interface TransferRequest {
 
 /** What the caller hears about as the operator sees it (Chinese, shown in the operator console). */
 const RESULT_TEXT: Record<string, string> = {
-  BUSY: '对方忙', NOANSWER: '对方无人接听', CONGESTION: '线路拥塞', CHANUNAVAIL: '线路不可用', CANCEL: '已取消', HANGUP: '对方已挂机',
+  BUSY: '对方忙', NOANSWER: '对方无人接听', CONGESTION: '线路拥塞', CHANUNAVAIL: '线路不可用', CANCEL: '已取消', HANGUP: '对方已挂机', CALLER_HANGUP: '来电人已挂机',
 };
 
 const normalise = (r: Record<string, unknown>): TransferRow => ({ ...(r as unknown as TransferRow), id: Number(r.id), call_id: Number(r.call_id), operator_user_id: r.operator_user_id === null ? null : Number(r.operator_user_id) });
@@ -264,6 +264,7 @@ export class TransferService {
     if (e.type === 'ChannelCreated' && e.linkedId) return this.onTargetCreated(e.serverId, e.linkedId, e.channelId, e.channel);
     if (e.type === 'ChannelStateChanged' && e.state === 'Up') return this.onTargetUp(e.serverId, e.channelId);
     if (e.type === 'ChannelHungUp' && /^Local\/\d+@hotline-consult-[^;]+;1$/.test(e.channel ?? '')) await this.onConsultLegGone(e.channel!);
+    if (e.type === 'ChannelHungUp') await this.onCallerGone(e.serverId, e.channelId);
     if (e.type === 'ChannelHungUp') {
       // A landed blind transfer is over when either end hangs up (the dialplan never reaches its Set then).
       const rows = await this.d.knex('call_transfers').where({ server_id: e.serverId, status: 'answered' }).where((q) => q.where({ caller_channel_id: e.channelId }).orWhere({ target_channel_id: e.channelId }));
@@ -298,6 +299,20 @@ export class TransferService {
     // (CONSULTING → REBRIDGE); the attempt is over.
     const gone = await this.finish(id, ['consulting'], 'failed', 'HANGUP');
     if (gone) this.failedBack(gone, 'HANGUP');
+  }
+
+  /**
+   * The citizen hung up while their transfer was ringing or in consultation. Asterisk ends the
+   * attempt itself (bridge_basic.c: CALLING_TARGET → TRANSFER_FAIL hangs the target up; CONSULTING
+   * leaves operator and target talking as a plain call), so the later end of the consultation leg
+   * must not be read as the target's no-answer or hangup: the caller's hangup is the outcome.
+   */
+  private async onCallerGone(serverId: string, channelId: string) {
+    const rows = await this.d.knex('call_transfers').where({ server_id: serverId, caller_channel_id: channelId }).whereIn('status', ['dialing', 'consulting']);
+    for (const r of rows) {
+      const gone = await this.finish(Number(r.id), ['dialing', 'consulting'], 'failed', 'CALLER_HANGUP');
+      if (gone) this.notify(gone, 'transfer.failed', gone.mode === 'consult' && r.status === 'consulting' ? '来电人已挂机,转接未完成;您与对方的通话可继续' : '来电人已挂机,转接未完成');
+    }
   }
 
   private async onRecallAnswered(serverId: string, channelId: string, channel: string, at: number) {
