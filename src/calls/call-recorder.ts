@@ -161,8 +161,10 @@ export class CallRecorder {
         // A blond transfer (the target still rings) is not a transfer yet: the target may refuse and
         // Asterisk ring the operator back. The service's own consultations ([hotline-consult]) are
         // decided by the linkage, which marks the call when the target answers: Asterisk can deliver
-        // their AttendedTransfer late, without the target's state (seen on Asterisk 22.10).
-        if (e.kind === 'attended' && (e.targetAnswered === false || e.targetContext === 'hotline-consult')) return;
+        // their AttendedTransfer late, without the target's state or context (seen on Asterisk 22.10,
+        // where a busy target then still marked the call transferred). So an attended transfer moves
+        // the call only when Asterisk says its target is up (TransferTargetChannelState 6).
+        if (e.kind === 'attended' && (e.targetAnswered !== true || e.targetContext === 'hotline-consult')) return;
         // Keyed by what Asterisk reported (not when we received it), so every instance and replay agrees.
         const key = `transfer:${e.transfererChannelId ?? ''}:${e.transfereeChannelId}:${e.targetExten ?? ''}:${e.bridgeId ?? ''}`;
         this.onCallerEvent(e.serverId, e.transfereeChannelId, undefined, (trx, call) =>

@@ -49,6 +49,22 @@ describe('field reports replayed on the call records (issue 11)', () => {
     expect(call).to.include({ state: 'ended', outcome: 'answered', transferred: false });
   });
 
+  it('given an AttendedTransfer delivered with no target fields at all (the Local pair already gone), when the target then refused, then the call is not transferred', async () => {
+    answeredCall('1.400');
+    recorder.handle(ev({ type: 'Transfer', kind: 'attended', result: 'Success', transfererChannelId: '1.400.op', transfererChannel: 'PJSIP/1001-1.400', transfereeChannelId: '1.400', transfereeChannel: 'PJSIP/carrier-1.400', bridgeId: 'b4', external: false, secondTransfererChannel: 'PJSIP/1001-1.400' }));
+    recorder.handle(ev({ type: 'ChannelHungUp', channelId: '1.400', channel: 'PJSIP/carrier-1.400', linkedId: '1.400', cause: 16, causeText: 'Normal Clearing' }));
+    await recorder.idle();
+    expect(await db.knex('calls').where({ linkedid: '1.400' }).first()).to.include({ outcome: 'answered', transferred: false });
+  });
+
+  it('given an attended transfer made on the operator’s phone to an answered county line (capture 09: TransferTargetChannelState 6), when replayed, then the call is transferred', async () => {
+    answeredCall('1.500');
+    recorder.handle(ev({ type: 'Transfer', kind: 'attended', result: 'Success', transfererChannelId: '1.500.op', transfererChannel: 'PJSIP/1001-1.500', transfereeChannelId: '1.500', transfereeChannel: 'PJSIP/carrier-1.500', targetContext: 'county-lines-pjsip', targetExten: '0571', bridgeId: 'b5', external: false, targetChannel: 'Local/0571@county-lines-pjsip-00000000;1', secondTransfererChannel: 'PJSIP/1001-1.500', targetAnswered: true }));
+    recorder.handle(ev({ type: 'ChannelHungUp', channelId: '1.500', channel: 'PJSIP/carrier-1.500', linkedId: '1.500', cause: 16, causeText: 'Normal Clearing' }));
+    await recorder.idle();
+    expect(await db.knex('calls').where({ linkedid: '1.500' }).first()).to.include({ outcome: 'transferred', transferred: true });
+  });
+
   it('given a BlindTransfer with Result: Success, when replayed, then the call is transferred', async () => {
     answeredCall('1.200');
     recorder.handle(ev({ type: 'Transfer', kind: 'blind', result: 'Success', transfererChannelId: '1.200.op', transfererChannel: 'PJSIP/1001-1.200', transfereeChannelId: '1.200', transfereeChannel: 'PJSIP/carrier-1.200', targetContext: 'county-lines', targetExten: '0571', bridgeId: 'b2', external: true }));
