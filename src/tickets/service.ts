@@ -190,7 +190,9 @@ export class TicketService {
       post.push(() => this.d.afterCommit.publish({ type: 'transition', ticketNo: no, event: tr.event, from: 'received', to: tr.to, at: at.toISOString(), units: tr.units }));
     }
     post.push(() => this.d.afterCommit.publish({ type: 'created', ticketNo: no, at: at.toISOString(), units: [] }));
-    await this.runPost(post);
+    // Only live-feed publishes: issued in order on one connection, they keep their order and go out
+    // in one write, answered in one round trip instead of one each (issue #13).
+    await this.runPost(post, true);
     return created;
   }
 
@@ -266,7 +268,12 @@ export class TicketService {
     return done;
   }
 
-  private async runPost(post: Array<() => Promise<void>>) {
+  /** Side effects after commit, one after another, or all issued at once (`together`) and awaited. */
+  private async runPost(post: Array<() => Promise<void>>, together = false) {
+    if (together) {
+      await Promise.all(post.map((p) => (async () => p())().catch((err) => this.d.log.warn({ err: (err as Error).message }, 'ticket side effect failed'))));
+      return;
+    }
     for (const p of post) {
       try {
         await p();
