@@ -106,6 +106,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
   answerClientErrors(server, log);
   ws.attach(server);
   await ws.start();
+  await auth.start();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.port, config.host, () => resolve());
@@ -127,6 +128,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
     for (const f of started.reverse()) await f.stop?.().catch(() => undefined);
     await leader.stop();
     await ws.stop();
+    await auth.stop();
     server.close();
     server.closeAllConnections();
     await live.close();
@@ -139,6 +141,7 @@ export async function startService(config: AppConfig, log: Logger, opts: { featu
     stopping ??= (async () => {
       server.close();
       await ws.stop();
+      await auth.stop();
       for (const f of started.reverse()) {
         try {
           if (f.stop) await f.stop();

@@ -4,10 +4,16 @@ import { LiveStore } from '../live/store';
 import { Logger } from '../logging/logger';
 import { hashPassword, newToken, passwordProblem, tokenHash, verifyPassword } from './password';
 import { AuthUser, Role } from './roles';
+import { SessionCache } from './session-cache';
 import { NewUser, UserStore } from './store';
 
 const MAX_FAILURES = 10;
 const LOCKOUT_SECONDS = 15 * 60;
+/** Live-store channel of session revocations: `{"tokenHash":…}` or `{"userId":…}` (JSON). */
+const REVOKED_CHANNEL = 'auth:revoked';
+/** How long a resolved token is trusted without asking the database (see SessionCache). */
+const SESSION_CACHE_MS = 5_000;
+const SESSION_CACHE_MAX = 20_000;
 
 /** The password KDF, injectable so a test can count its invocations (never timing). */
 export interface PasswordHasher {
@@ -36,6 +42,55 @@ export class AuthService {
     private readonly tokenTtlHours: number,
     private readonly hasher: PasswordHasher = scryptHasher,
   ) {}
+
+  private readonly sessions = new SessionCache({ ttlMs: SESSION_CACHE_MS, max: SESSION_CACHE_MAX });
+  /** Whether revocations reach this instance now; without that, nothing is cached (start() not run, or Redis away). */
+  private revocationsHeard = false;
+  private unsubscribe: (() => Promise<void>) | null = null;
+
+  /**
+   * Listen for session revocations from every instance (this one included), after which resolved
+   * tokens are cached for a few seconds. Without start() (the CLI) every token is looked up.
+   */
+  async start(): Promise<void> {
+    this.live.onSubscriptionState?.((up) => {
+      // Revocations published while the subscription was down never arrive: forget what they may have ended.
+      this.sessions.clear();
+      this.revocationsHeard = up && this.unsubscribe !== null;
+    });
+    this.unsubscribe = await this.live.subscribe(REVOKED_CHANNEL, (message) => this.revoked(message));
+    this.sessions.clear();
+    this.revocationsHeard = true;
+  }
+
+  async stop(): Promise<void> {
+    this.revocationsHeard = false;
+    this.sessions.clear();
+    const u = this.unsubscribe;
+    this.unsubscribe = null;
+    await u?.().catch(() => undefined);
+  }
+
+  private revoked(message: string) {
+    try {
+      const m = JSON.parse(message) as { tokenHash?: unknown; userId?: unknown };
+      if (typeof m.tokenHash === 'string') this.sessions.drop({ tokenHash: m.tokenHash });
+      else if (typeof m.userId === 'number') this.sessions.drop({ userId: m.userId });
+      else this.sessions.clear();
+    } catch {
+      this.sessions.clear();
+    }
+  }
+
+  /**
+   * After a change to sessions or users is stored: forget it here, then on every other instance
+   * before the change is answered (Redis delivers the message to their connections before it
+   * answers PUBLISH), so a revoked token is refused everywhere from then on.
+   */
+  private async announce(what: { tokenHash: string } | { userId: number }): Promise<void> {
+    this.sessions.drop(what);
+    await this.live.publish(REVOKED_CHANNEL, JSON.stringify(what));
+  }
 
   private dummyHash: Promise<string> | null = null;
   /** A hash of a random password, made once: unknown usernames are checked against it. */
@@ -74,9 +129,14 @@ export class AuthService {
   /** Resolve a bearer token to its user, or null when it is unknown, expired, revoked or the user is inactive. */
   async authenticate(token: string): Promise<AuthUser | null> {
     if (!token || token.length > 200) return null;
-    const u = await this.users.findSessionUser(tokenHash(token), new Date());
-    if (!u || !u.active) return null;
-    const { active: _active, ...user } = u;
+    const hash = tokenHash(token);
+    const cached = this.revocationsHeard ? this.sessions.get(hash) : undefined;
+    if (cached) return cached;
+    const began = this.sessions.begin();
+    const found = await this.users.findSessionUser(hash, new Date());
+    if (!found || !found.user.active) return null;
+    const { active: _active, ...user } = found.user;
+    if (this.revocationsHeard) this.sessions.put(hash, user, found.expiresAt, began);
     return user;
   }
 
@@ -87,7 +147,9 @@ export class AuthService {
   }
 
   async logout(token: string): Promise<void> {
-    await this.users.revokeSession(tokenHash(token));
+    const hash = tokenHash(token);
+    await this.users.revokeSession(hash);
+    await this.announce({ tokenHash: hash });
   }
 
   async createUser(input: CreateUserInput, actor: { id?: number; username: string }): Promise<AuthUser> {
@@ -127,6 +189,8 @@ export class AuthService {
     const updated = await this.users.update(id, { ...rest, passwordHash });
     if (!updated) throw notFound('user.not_found', '用户不存在', { id });
     if (passwordHash || patch.active === false || patch.roles) await this.users.revokeAllSessions(id);
+    // Any field of the user is in what a token resolves to (name, unit, centre …): cached answers go.
+    await this.announce({ userId: id });
     await this.audit.record({ actorUserId: actor.id, actor: actor.username, action: 'user.update', targetType: 'user', targetId: String(id), details: { fields: Object.keys(rest).concat(passwordHash ? ['password'] : []) } });
     return updated;
   }

@@ -94,19 +94,20 @@ export class UserStore {
   }
 
   /**
-   * Runs with every authenticated request: SQL text of its own (no builder to compile) as a prepared
-   * statement (planned once per connection; issue #13). Its columns are named, not `*` (see prepared()).
+   * Runs with every authenticated request not answered by the session cache: SQL text of its own (no
+   * builder to compile) as a prepared statement (planned once per connection; issue #13). Its columns
+   * are named, not `*` (see prepared()). Answers the session's expiry too (how long it may be cached).
    */
-  async findSessionUser(tokenHash: string, now: Date): Promise<(AuthUser & { active: boolean }) | null> {
+  async findSessionUser(tokenHash: string, now: Date): Promise<{ user: AuthUser & { active: boolean }; expiresAt: Date } | null> {
     const r = await prepared(
       this.knex,
-      `select u.id, u.username, u.display_name, u.roles, u.centre, u.unit_code, u.extension, u.active
+      `select u.id, u.username, u.display_name, u.roles, u.centre, u.unit_code, u.extension, u.active, s.expires_at
        from sessions as s join users as u on u.id = s.user_id
        where s.token_hash = ? and s.revoked_at is null and s.expires_at > ? limit 1`,
       [tokenHash, now],
     );
-    const row = r.rows[0] as Omit<UserRow, 'password_hash'> | undefined;
-    return row ? toUser(row) : null;
+    const row = r.rows[0] as (Omit<UserRow, 'password_hash'> & { expires_at: Date | string }) | undefined;
+    return row ? { user: toUser(row), expiresAt: new Date(row.expires_at) } : null;
   }
 
   async revokeSession(tokenHash: string): Promise<void> {

@@ -39,3 +39,46 @@ export function prepared(knex: Knex | Knex.Transaction, sql: string, bindings: r
   if (st.native === null) return knex.raw(compiled.sql, compiled.bindings as Knex.RawBinding[]).options({ name: st.name });
   return knex.raw(st.native).options({ name: st.name, values: compiled.bindings });
 }
+
+/** Names of statements written in PostgreSQL's own form ($1, $2 …), by their text. */
+const nativeNames = new Map<string, string>();
+
+/**
+ * A statement written in PostgreSQL's form ($1, $2 … each used once, in order) with its values,
+ * run as prepared() runs a compiled one, without knex compiling anything (issue #13: building and
+ * compiling a creation's four inserts cost ~40 µs each). On the embedded database its placeholders
+ * become knex's `?` and it runs as a plain raw statement. The text must hold no other `$n` nor `?`.
+ */
+export function preparedNative(knex: Knex | Knex.Transaction, sql: string, values: unknown[]): Knex.Raw {
+  if ((knex.client as { config?: { client?: unknown } }).config?.client !== 'pg') return knex.raw(sql.replace(/\$\d+/g, '?'), values as Knex.RawBinding[]);
+  let name = nativeNames.get(sql);
+  if (!name) {
+    name = `hl_${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 24)}`;
+    if (nativeNames.size < MAX_STATEMENTS) nativeNames.set(sql, name);
+  }
+  return knex.raw(sql).options({ name, values });
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * `insert into "table" ("a", "b") values ($n, $n+1), …` for rows of plain values (no arrays, no raw
+ * SQL), numbering placeholders after those already in `values` and appending the rows' values to
+ * it. As knex builds it: the columns are every key any row has, sorted; a row's missing or
+ * undefined value is DEFAULT. For preparedNative().
+ */
+export function insertText(table: string, rows: ReadonlyArray<Record<string, unknown>>, values: unknown[]): string {
+  const keys = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) keys.add(k);
+  const columns = [...keys].sort();
+  const tuples = rows.map((r) => {
+    const cells = columns.map((c) => {
+      const v = r[c];
+      if (v === undefined) return 'DEFAULT';
+      values.push(v);
+      return `$${values.length}`;
+    });
+    return `(${cells.join(', ')})`;
+  });
+  return `insert into ${ident(table)} (${columns.map(ident).join(', ')}) values ${tuples.join(', ')}`;
+}

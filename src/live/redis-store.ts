@@ -78,7 +78,14 @@ export class RedisLiveStore implements LiveStore {
   async subscribe(channel: string, handler: (message: string) => void) {
     if (!this.subscriber) {
       this.subscriber = this.client.duplicate();
-      this.subscriber.on('error', (err: Error) => this.log.warn({ err: err.message }, 'redis subscriber error'));
+      this.subscriber.on('error', (err: Error) => {
+        this.log.warn({ err: err.message }, 'redis subscriber error');
+        this.subscriptionState(false);
+      });
+      this.subscriber.on('end', () => this.subscriptionState(false));
+      this.subscriber.on('reconnecting', () => this.subscriptionState(false));
+      // Emitted once the connection's subscriptions are restored (after the first connection too).
+      this.subscriber.on('ready', () => this.subscriptionState(true));
       await this.subscriber.connect();
     }
     const sub = this.subscriber;
@@ -87,6 +94,13 @@ export class RedisLiveStore implements LiveStore {
     return async () => {
       await sub.unsubscribe(this.k(channel), listener);
     };
+  }
+  private readonly subscriptionListeners: Array<(up: boolean) => void> = [];
+  private subscriptionState(up: boolean) {
+    for (const l of this.subscriptionListeners) l(up);
+  }
+  onSubscriptionState(listener: (up: boolean) => void): void {
+    this.subscriptionListeners.push(listener);
   }
   async acquireLock(name: string, owner: string, ttlMs: number) {
     const r = await this.client.eval(ACQUIRE, { keys: [this.k(`lock:${name}`)], arguments: [owner, String(ttlMs)] });

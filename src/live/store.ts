@@ -19,6 +19,11 @@ export interface LiveStore {
   publish(channel: string, message: string): Promise<void>;
   /** Returns an unsubscribe function. */
   subscribe(channel: string, handler: (message: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Tells `listener` false when the subscriptions' connection is lost (what is published meanwhile
+   * never arrives) and true once they are subscribed again. The in-process bus never loses one.
+   */
+  onSubscriptionState?(listener: (up: boolean) => void): void;
   /** Take a lock if free or already ours; renewing extends it. True when `owner` holds it. */
   acquireLock(name: string, owner: string, ttlMs: number): Promise<boolean>;
   releaseLock(name: string, owner: string): Promise<void>;

@@ -1,7 +1,7 @@
 import { Knex } from 'knex';
 import { AuditEntry, AuditStore } from '../audit/store';
 import { AppError } from '../http/errors';
-import { prepared } from '../db/prepared';
+import { insertText, preparedNative } from '../db/prepared';
 import { Deadlines } from './deadlines';
 import { DEADLINE_KINDS } from './model';
 import { LIMITS } from './sla/policy';
@@ -112,24 +112,24 @@ function applyEffect(deadlines: Deadlines, dl: CreationPlan['deadlines'], no: st
 
 /** Write a planned creation in one statement; answer what a reader of the new ticket would see. */
 export async function writeCreation(knex: Knex, plan: CreationPlan): Promise<CreatedTicket> {
-  const parts = ['t as (?)', 'e as (?)', 'a as (?)', 'd as (?)'];
-  const bindings: Knex.RawBinding[] = [
-    knex('tickets').insert(plan.ticket).returning('*'),
-    knex('ticket_events').insert(plan.events.map(eventRow)).returning(['id', 'data']),
-    knex('audit_log').insert(plan.audits.map(AuditStore.row)),
-    knex('ticket_deadlines').insert(plan.deadlines).returning('id'),
+  // SQL text built here, not by knex's builders (issue #13: compiling four inserts at every creation).
+  const values: unknown[] = [];
+  const parts = [
+    `t as (${insertText('tickets', [plan.ticket], values)} returning *)`,
+    `e as (${insertText('ticket_events', plan.events.map(eventRow), values)} returning "id", "data")`,
+    `a as (${insertText('audit_log', plan.audits.map(AuditStore.row), values)})`,
+    `d as (${insertText('ticket_deadlines', plan.deadlines, values)} returning "id")`,
   ];
   if (plan.linkedid) {
-    parts.push('c as (?)');
-    bindings.push(knex('ticket_calls').insert({ ticket_no: plan.ticket.no, linkedid: plan.linkedid, linked_at: plan.at }).onConflict(['ticket_no', 'linkedid']).ignore());
+    parts.push(`c as (${insertText('ticket_calls', [{ ticket_no: plan.ticket.no, linkedid: plan.linkedid, linked_at: plan.at }], values)} on conflict ("ticket_no", "linkedid") do nothing)`);
   }
-  const r = await prepared(
+  const r = await preparedNative(
     knex,
     `with ${parts.join(', ')}
      select row_to_json(t) as ticket, (select json_agg(json_build_object('id', e.id, 'data', e.data) order by e.id) from e) as _events,
             (select json_agg(d.id order by d.id) from d) as _deadlines
      from t`,
-    bindings,
+    values,
   );
   const { ticket, _events, _deadlines } = r.rows[0];
   const evs = parseJson<Array<{ id: number; data: Record<string, unknown> }>>(_events);

@@ -148,7 +148,7 @@ export class TicketService {
     const callerPhone = normalizePhone(input.callerPhone);
     // 第十七条(七): the same caller's same matter in progress; a ticket not yet written cannot match itself.
     // A ticket the city sent down is the city's decision to hand over, not a new call to screen for repeats.
-    const candidates = accept && !input.origin && callerPhone ? this.repeatCandidates(this.d.knex, callerPhone, '') : undefined;
+    const candidates = accept && !input.origin && callerPhone ? this.repeatQuery(callerPhone, '') : undefined;
     // The number is taken in its own statement, so the sequence row is locked only for that instant and
     // creations do not queue behind each other (a failed creation leaves a gap, never a duplicate). The
     // repeat check's read runs in it too, before the row is locked.
@@ -190,7 +190,9 @@ export class TicketService {
       post.push(() => this.d.afterCommit.publish({ type: 'transition', ticketNo: no, event: tr.event, from: 'received', to: tr.to, at: at.toISOString(), units: tr.units }));
     }
     post.push(() => this.d.afterCommit.publish({ type: 'created', ticketNo: no, at: at.toISOString(), units: [] }));
-    await this.runPost(post);
+    // Only live-feed publishes: issued in order on one connection, they keep their order and go out
+    // in one write, answered in one round trip instead of one each (issue #13).
+    await this.runPost(post, true);
     return created;
   }
 
@@ -211,13 +213,19 @@ export class TicketService {
    * compilation; issue #13).
    */
   private repeatCandidates(db: Knex | Knex.Transaction, phone: string, excludeNo: string): Knex.Raw {
-    return db.raw(
-      `select json_build_object('no', t.no, 'content', t.content) as candidate from tickets as t
+    const q = this.repeatQuery(phone, excludeNo);
+    return db.raw(q.sql, q.bindings as Knex.RawBinding[]);
+  }
+
+  /** The statement of repeatCandidates(), with `?` placeholders, for a statement that runs it inside its own. */
+  private repeatQuery(phone: string, excludeNo: string): { sql: string; bindings: unknown[] } {
+    return {
+      sql: `select json_build_object('no', t.no, 'content', t.content) as candidate from tickets as t
        where t.caller_phone = ? and t.status in ('accepted', 'dispatched', 'in_progress', 'return_requested') and not t.no = ?
          and (t.status = 'accepted' or exists (select * from ticket_deadlines as d where d.ticket_no = t.no and d.kind = 'handle' and d.state = 'open' and d.due_at > ?))
        order by t.created_at desc limit 50`,
-      [phone, excludeNo, this.now()],
-    );
+      bindings: [phone, excludeNo, this.now()],
+    };
   }
 
   /** The most similar candidate at or above the repeat threshold (the newest among equals). */
@@ -266,7 +274,12 @@ export class TicketService {
     return done;
   }
 
-  private async runPost(post: Array<() => Promise<void>>) {
+  /** Side effects after commit, one after another, or all issued at once (`together`) and awaited. */
+  private async runPost(post: Array<() => Promise<void>>, together = false) {
+    if (together) {
+      await Promise.all(post.map((p) => (async () => p())().catch((err) => this.d.log.warn({ err: (err as Error).message }, 'ticket side effect failed'))));
+      return;
+    }
     for (const p of post) {
       try {
         await p();

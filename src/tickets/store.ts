@@ -1,5 +1,5 @@
 import { Knex } from 'knex';
-import { prepared } from '../db/prepared';
+import { preparedNative } from '../db/prepared';
 import { Category, Channel, DeadlineKind, Domain, NotAcceptedReason, TicketStatus } from './model';
 import { Flow } from './state';
 
@@ -144,15 +144,19 @@ export class TicketStore {
    * `alongside`: a query of one column the same statement runs first, before the sequence row is
    * locked (a creation's repeat check); its values come back in its order.
    */
-  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string, alongside?: Knex.QueryBuilder | Knex.Raw): Promise<{ no: string; alongside: unknown[] }> {
+  async nextNumber(trx: Knex | Knex.Transaction, prefix: string, day: string, alongside?: { sql: string; bindings: unknown[] }): Promise<{ no: string; alongside: unknown[] }> {
     // Inside a transaction the setting would last until its end: there, the number commits with it.
     const own = !(trx as { isTransaction?: boolean }).isTransaction && !(trx as { inTransaction?: boolean }).inTransaction;
+    // Written in PostgreSQL's $n form, so knex compiles nothing at every creation (issue #13).
+    let n = 0;
+    const along = alongside ? alongside.sql.replace(/\?/g, () => `$${++n}`) : '';
     const upsert = (source: string) =>
-      `insert into ticket_sequences (prefix, day, last) select ?, ?, 1 from (select set_config('synchronous_commit', coalesce(?::text, current_setting('synchronous_commit')), true)) as commit_mode${source}
+      `insert into ticket_sequences (prefix, day, last) select $${n + 1}, $${n + 2}, 1 from (select set_config('synchronous_commit', coalesce($${n + 3}::text, current_setting('synchronous_commit')), true)) as commit_mode${source}
        on conflict (prefix, day) do update set last = ticket_sequences.last + 1 returning last`;
+    const values = [...(alongside?.bindings ?? []), prefix, day, own ? 'off' : null];
     const r = alongside
-      ? await prepared(trx, `with r as (select array_to_json(array(?)) as rows), n as (${upsert(', r')}) select n.last, r.rows from n, r`, [alongside, prefix, day, own ? 'off' : null])
-      : await prepared(trx, upsert(''), [prefix, day, own ? 'off' : null]);
+      ? await preparedNative(trx, `with r as (select array_to_json(array(${along})) as rows), n as (${upsert(', r')}) select n.last, r.rows from n, r`, values)
+      : await preparedNative(trx, upsert(''), values);
     const row = r.rows[0] as { last: number; rows?: unknown };
     const rows = typeof row.rows === 'string' ? JSON.parse(row.rows) : row.rows;
     return { no: `${prefix}${day}${String(row.last).padStart(6, '0')}`, alongside: (rows as unknown[] | undefined) ?? [] };
