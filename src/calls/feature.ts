@@ -94,8 +94,9 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       const store = new CallStore(ctx.knex);
       // Call records are the leader's to write: every instance reads the same events, and each one
       // writing every fact (idempotent, but every statement repeated) made a second instance cost more
-      // than it brought. The others hold their steps a while and write them if they take over.
-      const recorder = new CallRecorder(store, log, (q) => centres.byQueue(q)?.code ?? null, () => ctx.leader.isLeader);
+      // than it brought. The others hold their steps a while and write them if they take over. While
+      // the leader lock cannot be checked (Redis down) every instance writes, as none may be leading.
+      const recorder = new CallRecorder(store, log, (q) => centres.byQueue(q)?.code ?? null, () => ctx.leader.isLeader || ctx.leader.uncertain);
       ctx.leader.on('elected', () => recorder.takeOver());
       const sources = (ctx.services.get(RECORDING_SOURCES_SERVICE) as RecordingSource[] | undefined) ?? [];
       const recordings = new RecordingCollector(ctx.knex, ctx.config.recordingsDir, sources, log);
