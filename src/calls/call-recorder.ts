@@ -5,6 +5,7 @@ import { TelephonyEvent } from '../telephony';
 import { CallEvent, CallFacts, CallState, decideOutcome, needsCallback, nextCallState } from './call-state';
 import { CallPatch, CallRow, CallStore } from './call-store';
 import { StandbySteps } from './standby';
+import { isPoolTimeout } from '../db/knex';
 
 /** Contexts where a citizen's call enters the dialplan (the carrier trunk and the 12345 entry). */
 export const INBOUND_CONTEXTS = new Set(['from-carrier', 'hotline-entry', 'from-caller']);
@@ -350,6 +351,7 @@ export class CallRecorder {
   }
 
   private async drain(k: string, q: CallQueue): Promise<void> {
+    let attempt = 0;
     while (q.steps.length) {
       const batch = q.steps.splice(0);
       const changes: CallChange[] = [];
@@ -371,7 +373,17 @@ export class CallRecorder {
           }
         });
         for (const c of changes) for (const l of this.listeners) l(c);
+        attempt = 0;
       } catch (err) {
+        // No connection within the pool's timeout (the database overloaded): nothing of the batch was
+        // written. It is tried again after a pause, ahead of the steps queued since, not dropped.
+        if (isPoolTimeout(err) && attempt < 5) {
+          attempt++;
+          q.steps.unshift(...batch);
+          await new Promise((r) => setTimeout(r, 250 * attempt));
+          continue;
+        }
+        attempt = 0;
         this.errors++;
         this.log.error({ err: (err as Error).message, linkedid: q.linkedId }, 'call record write failed');
       }

@@ -6,6 +6,9 @@ import { CallRecorder } from '../../src/calls/call-recorder';
 import { CallStore } from '../../src/calls/call-store';
 import { StandbySteps } from '../../src/calls/standby';
 import { TelephonyEvent } from '../../src/telephony';
+import knexFactory from 'knex';
+import { createTestDatabase } from '../support/db';
+import { until } from '../support/until';
 
 /**
  * Only the leader writes call records; the other instances hold their steps a while. When the leader
@@ -101,5 +104,35 @@ describe('steps a follower holds (StandbySteps)', () => {
     now = 40_000;
     s.hold('qy/2', 'qy', '2', 'b1');
     expect(s.size).to.equal(1);
+  });
+});
+
+describe('call records when the database has no free connection for a while [postgres]', function () {
+  this.timeout(60_000);
+  it('given every pooled connection busy past the acquire timeout, when a call is recorded, then its batch is tried again and written, not lost', async () => {
+    const db = await createTestDatabase();
+    const knex = knexFactory({ client: 'pg', connection: db.url, pool: { min: 0, max: 1 }, acquireConnectionTimeout: 300 });
+    try {
+      const recorder = new CallRecorder(new CallStore(knex), silentLogger(), () => 'QY');
+      const pool = (knex.client as { pool: { numPendingAcquires(): number } }).pool;
+      // The only connection is held until the recorder's first attempt has timed out waiting for it.
+      let release!: () => void;
+      const held = knex.transaction(async (trx) => {
+        await trx.raw('select 1');
+        await new Promise<void>((r) => (release = r));
+      });
+      await until(() => typeof release === 'function', { what: 'the connection held' });
+      recorder.handle({ type: 'ChannelCreated', serverId: 'qy', source: 'ami', at: Date.now(), channelId: '3.100', channel: 'PJSIP/carrier-3.100', linkedId: '3.100', state: 'Ring', callerNumber: '13800000017', context: 'from-carrier', exten: '12345' } as unknown as TelephonyEvent);
+      await until(() => pool.numPendingAcquires() > 0, { what: 'the recorder waiting for a connection' });
+      await until(() => pool.numPendingAcquires() === 0, { what: 'its wait timed out' });
+      release();
+      await held;
+      await recorder.idle();
+      expect(await knex('calls').where({ linkedid: '3.100' }).first()).to.include({ caller_number: '13800000017' });
+      expect(recorder.errors).to.equal(0);
+    } finally {
+      await knex.destroy();
+      await db.destroy();
+    }
   });
 });
