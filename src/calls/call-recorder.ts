@@ -4,6 +4,8 @@ import { maskPhone } from '../logging/mask';
 import { TelephonyEvent } from '../telephony';
 import { CallEvent, CallFacts, CallState, decideOutcome, needsCallback, nextCallState } from './call-state';
 import { CallPatch, CallRow, CallStore } from './call-store';
+import { StandbySteps } from './standby';
+import { isPoolTimeout } from '../db/knex';
 
 /** Contexts where a citizen's call enters the dialplan (the carrier trunk and the 12345 entry). */
 export const INBOUND_CONTEXTS = new Set(['from-carrier', 'hotline-entry', 'from-caller']);
@@ -38,13 +40,35 @@ export class CallRecorder {
   private readonly queues = new Map<string, CallQueue>();
   private readonly dirty = new WeakMap<CallRow, CallPatch & { state?: CallState }>();
   private readonly listeners: Array<(c: CallChange) => void> = [];
+  private readonly standby: StandbySteps<Step>;
   errors = 0;
 
+  /**
+   * `writes` says whether this instance writes call records now (the leader does; every instance
+   * reading the same events and writing the same facts only repeated the work). While it says no,
+   * steps are held for `holdMs` (see StandbySteps) and written if it says yes within that time.
+   */
   constructor(
     private readonly store: CallStore,
     private readonly log: Logger,
     private readonly queueCentre: (queue: string) => string | null,
-  ) {}
+    private readonly writes: () => boolean = () => true,
+    holdMs = 30_000,
+  ) {
+    this.standby = new StandbySteps<Step>(holdMs);
+  }
+
+  /**
+   * This instance has become the writer (elected leader): the steps it held are queued for writing,
+   * in order, call by call. Also done by the first step queued after the change; idempotent.
+   */
+  takeOver(): number {
+    if (!this.writes() || !this.standby.size) return 0;
+    const held = this.standby.takeAll();
+    for (const h of held) for (const step of h.steps) this.queueStep(h.key, h.serverId, h.linkedId, step);
+    if (held.length) this.log.info({ calls: held.length }, 'call record steps held while another instance wrote them queued for writing');
+    return held.length;
+  }
 
   onChange(fn: (c: CallChange) => void) {
     this.listeners.push(fn);
@@ -311,16 +335,25 @@ export class CallRecorder {
    */
   private enqueue(serverId: string, linkedId: string, fn: Step['fn'], startedAt?: Date, onlyIfExists = false): void {
     const k = this.key(serverId, linkedId);
+    const step = { fn, startedAt, onlyIfExists };
+    if (!this.writes()) return this.standby.hold(k, serverId, linkedId, step);
+    // Held steps first: they are older than this one.
+    if (this.standby.size) this.takeOver();
+    this.queueStep(k, serverId, linkedId, step);
+  }
+
+  private queueStep(k: string, serverId: string, linkedId: string, step: Step): void {
     let q = this.queues.get(k);
     if (!q) {
       q = { serverId, linkedId, steps: [], running: null };
       this.queues.set(k, q);
     }
-    q.steps.push({ fn, startedAt, onlyIfExists });
+    q.steps.push(step);
     if (!q.running) q.running = this.drain(k, q);
   }
 
   private async drain(k: string, q: CallQueue): Promise<void> {
+    let attempt = 0;
     while (q.steps.length) {
       const batch = q.steps.splice(0);
       const changes: CallChange[] = [];
@@ -342,7 +375,17 @@ export class CallRecorder {
           }
         });
         for (const c of changes) for (const l of this.listeners) l(c);
+        attempt = 0;
       } catch (err) {
+        // No connection within the pool's timeout (the database overloaded): nothing of the batch was
+        // written. It is tried again after a pause, ahead of the steps queued since, not dropped.
+        if (isPoolTimeout(err) && attempt < 5) {
+          attempt++;
+          q.steps.unshift(...batch);
+          await new Promise((r) => setTimeout(r, 250 * attempt));
+          continue;
+        }
+        attempt = 0;
         this.errors++;
         this.log.error({ err: (err as Error).message, linkedid: q.linkedId }, 'call record write failed');
       }

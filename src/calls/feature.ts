@@ -92,7 +92,12 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
       const centres = new CentreDirectory(ctx.knex);
       await centres.load();
       const store = new CallStore(ctx.knex);
-      const recorder = new CallRecorder(store, log, (q) => centres.byQueue(q)?.code ?? null);
+      // Call records are the leader's to write: every instance reads the same events, and each one
+      // writing every fact (idempotent, but every statement repeated) made a second instance cost more
+      // than it brought. The others hold their steps a while and write them if they take over. While
+      // the leader lock cannot be checked (Redis down) every instance writes, as none may be leading.
+      const recorder = new CallRecorder(store, log, (q) => centres.byQueue(q)?.code ?? null, () => ctx.leader.isLeader || ctx.leader.uncertain);
+      ctx.leader.on('elected', () => recorder.takeOver());
       const sources = (ctx.services.get(RECORDING_SOURCES_SERVICE) as RecordingSource[] | undefined) ?? [];
       const recordings = new RecordingCollector(ctx.knex, ctx.config.recordingsDir, sources, log);
       const restrictions = new RestrictionService(ctx.knex, pbx, ctx.audit, log);
@@ -214,7 +219,7 @@ export function createCallsFeature(): Feature & { internals?: CallsInternals } {
         if (e.type === 'RecordingFinished' && e.via === 'mixmonitor' && e.file && ctx.leader.isLeader) track(recordings.finished(e.serverId, e.file, new Date(e.at)));
         if (e.type === 'ChannelHungUp') {
           const linkedid = e.linkedId ?? recorder.linkedIdOf(e.serverId, e.channelId) ?? e.channelId;
-          // Side effects (files, SMS, drafts) run on the leader only; call records on every instance (idempotent).
+          // Side effects (files, SMS, drafts) run on the leader only, as do the call records they read.
           if (ctx.leader.isLeader) track(afterHangup(e.serverId, linkedid, e.channelId).catch((err) => log.warn({ err: (err as Error).message }, 'after-hangup work failed')));
         }
         if (e.type === 'ConnectionStateChanged' && e.link === 'ami' && e.state === 'resynced') {

@@ -146,7 +146,9 @@ export class RecordingCollector {
   }
 
   async idle(): Promise<void> {
-    while (this.pending.size) await Promise.all([...this.pending.values()]);
+    // Settled, not all: a collection that failed (its caller logs it) must not make waiting fail,
+    // nor leave the others unwaited (a stop would then close the database under them).
+    while (this.pending.size) await Promise.allSettled([...this.pending.values()]);
   }
 
   private async collect(serverId: string, file: string, at: Date): Promise<void> {

@@ -70,6 +70,14 @@ export interface DbHandle {
 }
 
 /** Redact the password of a URL for logs. */
+/**
+ * Whether `err` is knex's "Timeout acquiring a connection" (no pooled connection within
+ * acquireConnectionTimeout): the statement never reached the database, so it is safe to try again.
+ */
+export function isPoolTimeout(err: unknown): boolean {
+  return (err as Error)?.name === 'KnexTimeoutError' && /acquiring a connection/i.test((err as Error).message);
+}
+
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);

@@ -13,6 +13,7 @@ export class LeaderElector extends EventEmitter {
   private timer: NodeJS.Timeout | null = null;
   private leader = false;
   private stopped = false;
+  private checkFailed = false;
 
   constructor(private readonly live: LiveStore, private readonly name: string, private readonly log: Logger, private readonly ttlMs = 15_000, owner?: string) {
     super();
@@ -21,6 +22,15 @@ export class LeaderElector extends EventEmitter {
 
   get isLeader() {
     return this.leader;
+  }
+
+  /**
+   * True while the last lock check failed (the store unreachable): nobody can tell who leads. Work
+   * that must not stop during an outage and is safe to repeat (idempotent call records) is done
+   * then by every instance rather than by none.
+   */
+  get uncertain() {
+    return this.checkFailed && !this.stopped;
   }
 
   async start(): Promise<void> {
@@ -34,7 +44,9 @@ export class LeaderElector extends EventEmitter {
     let got = false;
     try {
       got = await this.live.acquireLock(this.name, this.owner, this.ttlMs);
+      this.checkFailed = false;
     } catch (err) {
+      this.checkFailed = true;
       this.log.warn({ err: (err as Error).message, lock: this.name }, 'leader lock check failed');
     }
     if (this.stopped) {

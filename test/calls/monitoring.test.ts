@@ -53,6 +53,22 @@ for (const database of DATABASE_KINDS) {
       feed.close();
     });
 
+    it('given a supervisor listening, when the call ends, then the session ends with the call and the supervisor’s leg is hung up', async () => {
+      const { callerId, callId } = await answeredCall(h, '13800138001');
+      const r = await h.t.http('POST', `/api/calls/${callId}/monitor`, { token: sup, body: { mode: 'listen' } });
+      expect(r.status, JSON.stringify(r.body)).to.equal(201);
+      await until(() => spyPaths().find((p) => p.mode === 'listen'), { timeoutMs: 10_000, what: 'listen audio path' });
+      h.sim.hangup(callerId);
+      const ended = await until(async () => {
+        const s = await h.db.knex('call_monitor_sessions').where({ id: r.body.id }).first();
+        return s?.ended_at ? s : null;
+      }, { timeoutMs: 10_000, what: 'the session ended' });
+      // Ended on the operator's channel going (the spied-on target), not left to the spy's own hangup.
+      const stop = await until(() => h.db.knex('audit_log').where({ action: 'call.monitor.stop', target_id: String(callId) }).first(), { what: 'the stop audited' });
+      expect(JSON.parse(typeof stop.details === 'string' ? stop.details : JSON.stringify(stop.details)).why).to.equal('call_ended');
+      await until(() => !h.sim.channels().some((c) => c.id === ended.spy_channel_id), { timeoutMs: 10_000, what: 'the supervisor’s leg hung up' });
+    });
+
     it('given operators and an ended call, when monitoring is asked, then operators are refused and an ended call gets 409 over REST and WebSocket', async () => {
       const { callerId, callId } = await answeredCall(h);
       expect((await h.t.http('POST', `/api/calls/${callId}/monitor`, { token: op, body: { mode: 'listen' } })).status).to.equal(403);

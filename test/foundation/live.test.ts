@@ -85,6 +85,26 @@ describe('leader election on Redis', () => {
       await b.close();
     }
   });
+
+  it('given a store whose lock check fails, when the elector ticks, then it does not lead and says the leadership is uncertain until a check succeeds', async () => {
+    const store = new MemoryLiveStore();
+    let down = true;
+    const acquire = store.acquireLock.bind(store);
+    store.acquireLock = async (...a: Parameters<typeof acquire>) => {
+      if (down) throw new Error('connection refused');
+      return acquire(...a);
+    };
+    const e = new LeaderElector(store, 'x', silentLogger(), 900, 'A');
+    try {
+      await e.start();
+      expect([e.isLeader, e.uncertain]).to.deep.equal([false, true]);
+      down = false;
+      await until(() => e.isLeader, { timeoutMs: 3000, what: 'the lock once the store is back' });
+      expect(e.uncertain).to.equal(false);
+    } finally {
+      await e.stop();
+    }
+  });
 });
 
 describe('WebSocket gateway across two service instances', function () {

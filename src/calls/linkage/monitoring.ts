@@ -34,7 +34,26 @@ const MODE_TEXT: Record<SpyMode, string> = { listen: '监听', whisper: '耳语'
  * and shown in the live feed; switching mode replaces the running session.
  */
 export class MonitoringService {
+  /** Spy channels Asterisk has now (from the event stream every instance reads), by channel id. */
+  private readonly spies = new Set<string>();
+  /** Whether any session was open at `at` (ms): the check is made at most once a second. */
+  private open = { at: 0, any: false };
+
   constructor(private readonly d: LinkageDeps, private readonly live: LiveCalls) {}
+
+  /**
+   * Whether a hangup may end a session: a spy channel is up (one is created for every session, by
+   * whichever instance started it), or a session is open in the records (one from before a restart).
+   * Saves a database look-up per hangup on every instance when nobody listens in, the usual case.
+   */
+  private async mayBeSpiedOn(): Promise<boolean> {
+    if (this.spies.size) return true;
+    if (Date.now() - this.open.at > 1000) {
+      const any = !!(await this.d.knex('call_monitor_sessions').whereNull('ended_at').first('id'));
+      this.open = { at: Date.now(), any };
+    }
+    return this.open.any;
+  }
 
   async forCall(callId: number): Promise<MonitorRow[]> {
     return (await this.d.knex('call_monitor_sessions').where({ call_id: callId }).orderBy('id')).map(row);
@@ -121,8 +140,10 @@ export class MonitoringService {
   }
 
   async handle(e: TelephonyEvent): Promise<void> {
+    if (e.type === 'ChannelCreated' && e.channelId.startsWith('spy')) this.spies.add(e.channelId);
     if (e.type !== 'ChannelHungUp') return;
-    if (!e.channelId.startsWith('spy')) return this.targetGone(e.serverId, e.channel);
+    if (!e.channelId.startsWith('spy')) return (await this.mayBeSpiedOn()) ? this.targetGone(e.serverId, e.channel) : undefined;
+    this.spies.delete(e.channelId);
     const r = await this.d.knex('call_monitor_sessions').where({ spy_channel_id: e.channelId }).whereNull('ended_at').first();
     if (!r) return;
     if (!(await this.d.knex('call_monitor_sessions').where({ id: r.id }).whereNull('ended_at').update({ ended_at: new Date() }))) return;
