@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import WebSocket from 'ws';
+import { until } from '../support/until';
 import { startTestService, TestService, DatabaseKind } from '../support/service';
 import { createTicketsFeature, TicketsFeature } from '../../src/tickets/feature';
 import { LogSmsGateway } from '../../src/tickets/sms/log';
@@ -77,3 +79,19 @@ export async function startTickets(opts: { at?: string; env?: Record<string, str
 
 export const due = (ticket: any, kind: string): string | undefined => ticket.deadlines.find((d: any) => d.kind === kind)?.dueAtLocal;
 export const HOUR = 3_600_000;
+
+/** The tickets topic as a browser hears it (a supervisor's or a unit's, by the token): its events' data, in order. */
+export async function ticketsFeed(h: TicketsHarness, token: string): Promise<{ events: any[]; close(): void }> {
+  const ws = new WebSocket(`ws://127.0.0.1:${h.t.service.port}/ws?token=${token}`);
+  const events: any[] = [];
+  let subscribed = false;
+  ws.on('message', (raw) => {
+    const m = JSON.parse(raw.toString());
+    if (m.type === 'snapshot') subscribed = true;
+    if (m.type === 'event' && m.topic === 'tickets') events.push(m.data);
+  });
+  await new Promise((r) => ws.once('open', r));
+  ws.send(JSON.stringify({ type: 'subscribe', topic: 'tickets' }));
+  await until(() => subscribed, { what: 'tickets subscription' });
+  return { events, close: () => ws.close() };
+}

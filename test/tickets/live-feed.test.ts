@@ -1,24 +1,7 @@
 import { expect } from 'chai';
-import WebSocket from 'ws';
-import { startTickets, TicketsHarness } from './helpers';
+import { startTickets, TicketsHarness, ticketsFeed as feed } from './helpers';
 import { DATABASE_KINDS } from '../support/service';
 import { until } from '../support/until';
-
-/** The tickets topic as a supervisor's browser hears it. */
-async function feed(h: TicketsHarness, token: string): Promise<{ events: any[]; close(): void }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${h.t.service.port}/ws?token=${token}`);
-  const events: any[] = [];
-  let subscribed = false;
-  ws.on('message', (raw) => {
-    const m = JSON.parse(raw.toString());
-    if (m.type === 'snapshot') subscribed = true;
-    if (m.type === 'event' && m.topic === 'tickets') events.push(m.data);
-  });
-  await new Promise((r) => ws.once('open', r));
-  ws.send(JSON.stringify({ type: 'subscribe', topic: 'tickets' }));
-  await until(() => subscribed, { what: 'tickets subscription' });
-  return { events, close: () => ws.close() };
-}
 
 for (const database of DATABASE_KINDS) {
   describe(`tickets: live feed of a creation (${database})`, function () {

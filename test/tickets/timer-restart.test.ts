@@ -1,24 +1,8 @@
 import { expect } from 'chai';
-import WebSocket from 'ws';
-import { startTickets, TicketsHarness, TestClock, HOUR } from './helpers';
+import { startTickets, TicketsHarness, TestClock, HOUR, ticketsFeed as feed } from './helpers';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { testRedisPrefix } from '../support/redis';
 import { until } from '../support/until';
-
-async function feed(h: TicketsHarness, token: string): Promise<{ events: any[]; close(): void }> {
-  const ws = new WebSocket(`ws://127.0.0.1:${h.t.service.port}/ws?token=${token}`);
-  const events: any[] = [];
-  let subscribed = false;
-  ws.on('message', (raw) => {
-    const m = JSON.parse(raw.toString());
-    if (m.type === 'snapshot') subscribed = true;
-    if (m.type === 'event' && m.topic === 'tickets') events.push(m.data);
-  });
-  await new Promise((r) => ws.once('open', r));
-  ws.send(JSON.stringify({ type: 'subscribe', topic: 'tickets' }));
-  await until(() => subscribed, { what: 'tickets subscription' });
-  return { events, close: () => ws.close() };
-}
 
 describe('tickets: SLA timer on two instances and state across a restart', function () {
   this.timeout(90_000);
