@@ -2,6 +2,7 @@ import { Knex } from 'knex';
 import { searchTerms } from '../../src/tickets/text';
 import { seedUnits } from '../../src/tickets/catalogue';
 import { MATTERS, places } from './tickets-matters';
+import { WINDOW_KINDS } from '../../src/tickets/model';
 
 /**
  * A year of a city hotline's tickets, generated in SQL (INSERT … SELECT generate_series): the ticket
@@ -109,11 +110,13 @@ async function fill(knex: Knex, n: number, now: Date, log: (s: string) => void):
   [now, now, now]);
 
   await step('ticket_units', `
-    insert into ticket_units (ticket_no, unit_code, role, active, assigned_at, released_at)
-    select no, main_unit, 'main', status not in ('withdrawn', 'merged'), dispatched_at, case when status in ('withdrawn', 'merged') then dispatched_at + interval '1 day' end
+    insert into ticket_units (ticket_no, unit_code, role, active, assigned_at, released_at, ticket_status)
+    select no, main_unit, 'main', status not in ('withdrawn', 'merged'), dispatched_at, case when status in ('withdrawn', 'merged') then dispatched_at + interval '1 day' end,
+      case when status not in ('withdrawn', 'merged') then status end
     from bench_seed where main_unit is not null
     union all
-    select no, case when main_unit = 'QY-CGZFJ' then 'QY-ZJJ' else 'QY-CGZFJ' end, 'co', status not in ('withdrawn', 'merged'), dispatched_at, null
+    select no, case when main_unit = 'QY-CGZFJ' then 'QY-ZJJ' else 'QY-CGZFJ' end, 'co', status not in ('withdrawn', 'merged'), dispatched_at, null,
+      case when status not in ('withdrawn', 'merged') then status end
     from bench_seed where main_unit is not null and h2 % 100 >= 96`);
 
   // Open deadlines of the tickets in handling: past ones were reminded and alerted (the timer's steady
@@ -148,6 +151,12 @@ async function fill(knex: Knex, n: number, now: Date, log: (s: string) => void):
       ('handle', '5wd', s.dispatched_at, interval '7 days', (s.h3 % 9) * interval '1 day')
     ) d(kind, spec, started, span, took)
     where s.main_unit is not null and s.status in ('replied', 'closed')`);
+
+  // Each ticket's earliest open deadline that can make it overdue, as the service writes it (windows left out).
+  await step('tickets.next_due_at', `
+    update tickets t set next_due_at = d.due from (
+      select ticket_no, min(due_at) as due from ticket_deadlines where state = 'open' and kind <> all(?) group by ticket_no
+    ) d where d.ticket_no = t.no`, [[...WINDOW_KINDS]]);
 
   await knex.raw(`drop table bench_matters, bench_places, bench_slots, bench_seed`);
 }

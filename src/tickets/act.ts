@@ -81,6 +81,8 @@ export interface EffectPlan {
   assign: Row[];
   /** New visit rows (their round is counted by the statement). */
   visits: Row[];
+  /** The ticket's next_due_at afterwards: the earliest due time of its open deadlines that can make it overdue (Deadlines.nextDue). */
+  nextDueAt: Date | null;
   /** The co-units actively assigned afterwards, in assignment order. */
   coUnits: string[];
   /** A result SMS is due after commit. */
@@ -156,6 +158,7 @@ export function planEffects(deadlines: Deadlines, locked: LockedTicket, effects:
     deadlines: dl.filter((d) => d.id === null).map((d) => (d.row.state === 'open' ? omitEnd(d.row) : d.row)),
     release: units.filter((u) => u.id !== null && !u.row.active).map((u) => u.id!),
     assign: units.filter((u) => u.id === null).map((u) => u.row),
+    nextDueAt: Deadlines.nextDue(dl.map((d) => d.row as { kind: string; state: string; due_at: Date })),
     visits,
     coUnits: units.filter((u) => u.row.active && u.row.role === 'co').map((u) => u.row.unit_code as string),
     resultSms,
@@ -205,12 +208,20 @@ export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: {
         fx.visits.flatMap((v, i) => [v.ticket_no, v.ticket_no, i + 1, v.level, v.channel, v.cause, v.category, v.main_unit, v.at]),
       )
     : none('ticket_visits');
+  // The unit inbox's index (issue #13): an active assignment carries its ticket's status. The ones the
+  // action keeps take the new status here, the new ones are written with it, the released ones leave the index.
+  const status = String(w.update.status);
+  const keep = trx.raw(
+    `update ticket_units set ticket_status = ? where ticket_no = ? and active and ticket_status is distinct from ?${fx.release.length ? ` and id not in (${fx.release.map(() => '?').join(', ')})` : ''} returning id`,
+    [status, w.no, status, ...fx.release],
+  );
   const ctes: Array<[string, Knex.RawBinding]> = [
-    ['t', trx('tickets').where({ no: w.no }).update(w.update).returning('*')],
+    ['t', trx('tickets').where({ no: w.no }).update({ ...w.update, next_due_at: fx.nextDueAt }).returning('*')],
     ['de', ends],
     ['dn', fx.deadlines.length ? trx('ticket_deadlines').insert(fx.deadlines).returning('*') : none('ticket_deadlines')],
     ['ur', fx.release.length ? trx('ticket_units').whereIn('id', fx.release).where('active', true).update({ active: false, released_at: w.at }).returning('*') : none('ticket_units')],
-    ['un', fx.assign.length ? trx('ticket_units').insert(fx.assign).returning('*') : none('ticket_units')],
+    ['us', keep],
+    ['un', fx.assign.length ? trx('ticket_units').insert(fx.assign.map((r) => ({ ...r, ticket_status: status }))).returning('*') : none('ticket_units')],
     ['vn', visits],
     ['e', trx('ticket_events').insert(eventRow(w.event)).returning('*')],
     ['a', trx('audit_log').insert(w.audits.map(AuditStore.row))],

@@ -82,6 +82,7 @@ export function planCreation(deadlines: Deadlines, p: PlanInput): CreationPlan {
     audits.push({ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } });
     trans = { event: type, to: next.status, units: [...new Set([next.mainUnit, ...next.coUnits].filter((u): u is string => !!u))] };
   }
+  row.next_due_at = Deadlines.nextDue(dl);
   return { ticket: row, events, audits, deadlines: dl, linkedid: p.linkedid, at, transition: trans };
 }
 

@@ -12,6 +12,28 @@ import { DeadlineRow, mapDeadline } from './store';
 export class Deadlines {
   constructor(private readonly clock: () => SlaClock) {}
 
+  /**
+   * A ticket's `next_due_at` (issue #13, the 超期 filter's index): the earliest due time of its open
+   * deadlines that can make it overdue, windows left out (第二十一条(二)); null when none is open.
+   * Rows as written (snake_case: kind, state, due_at). Every statement that opens or ends a
+   * ticket's deadlines writes it too: creation, actions (act.ts) and the timer's cancellations.
+   */
+  static nextDue(rows: ReadonlyArray<{ kind: string; state: string; due_at: Date }>): Date | null {
+    let next: Date | null = null;
+    for (const r of rows) {
+      if (r.state !== 'open' || (WINDOW_KINDS as readonly string[]).includes(r.kind)) continue;
+      if (!next || r.due_at.getTime() < next.getTime()) next = r.due_at;
+    }
+    return next;
+  }
+
+  /** Write ticket `no`'s `next_due_at` from its open deadlines as stored (after a change made outside an action). */
+  static async refreshNextDue(knex: Knex, no: string): Promise<void> {
+    await knex('tickets').where({ no }).update({
+      next_due_at: knex('ticket_deadlines').where({ ticket_no: no, state: 'open' }).whereNotIn('kind', [...WINDOW_KINDS]).min('due_at'),
+    });
+  }
+
   /** The ticket_deadlines row of a new open deadline: due and reminder times are computed here, in memory. */
   plan(ticketNo: string, kind: DeadlineKind, limit: Limit, from: Date, startedAt = from) {
     const dueAt = this.clock().due(from, limit);

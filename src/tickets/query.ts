@@ -1,7 +1,6 @@
 import { Knex } from 'knex';
 import { TicketRecord, mapDeadline, mapTicket, DeadlineRow } from './store';
 import { normalizePhone, searchTerms } from './text';
-import { WINDOW_KINDS } from './model';
 
 export interface ListFilter {
   status?: string[];
@@ -48,7 +47,12 @@ export interface TicketPage {
 /** The tickets matching a filter, as a query on `tickets as t` without select or order; null when nothing can match. */
 function matching(knex: Knex, f: ListFilter, now: Date): Knex.QueryBuilder | null {
   const q = knex('tickets as t');
-  if (f.visibleToUnit) q.whereExists(knex('ticket_units as u').whereRaw('u.ticket_no = t.no').where({ 'u.unit_code': f.visibleToUnit, 'u.active': true }));
+  if (f.visibleToUnit) {
+    // An active assignment carries its ticket's status: a unit's 待办 is one range of its index (issue #13).
+    const mine = knex('ticket_units as u').whereRaw('u.ticket_no = t.no').where({ 'u.unit_code': f.visibleToUnit, 'u.active': true });
+    if (f.status?.length) mine.whereIn('u.ticket_status', f.status);
+    q.whereExists(mine);
+  }
   if (f.status?.length) q.whereIn('t.status', f.status);
   if (f.category) q.where('t.category', f.category);
   if (f.domain) q.where('t.domain', f.domain);
@@ -58,7 +62,8 @@ function matching(knex: Knex, f: ListFilter, now: Date): Knex.QueryBuilder | nul
   if (f.callerPhone) q.where('t.caller_phone', normalizePhone(f.callerPhone));
   if (f.createdFrom) q.where('t.created_at', '>=', f.createdFrom);
   if (f.createdTo) q.where('t.created_at', '<', f.createdTo);
-  if (f.overdue) q.whereExists(knex('ticket_deadlines as d').whereRaw('d.ticket_no = t.no').where('d.state', 'open').where('d.due_at', '<=', now).whereNotIn('d.kind', [...WINDOW_KINDS]));
+  // next_due_at: the earliest open deadline that can make the ticket overdue (windows left out), kept with its deadlines.
+  if (f.overdue) q.where('t.next_due_at', '<=', now);
   if (f.q) {
     const terms = searchTerms(f.q);
     if (!terms) return null;

@@ -107,7 +107,14 @@ export class TicketTimer {
       if (err instanceof AppError && (err.status === 409 || err.status === 404)) {
         this.d.log.debug({ ticketNo: dl.ticketNo, id: err.id }, 'timer action no longer applies');
         // A deadline whose step no longer applies must not be retried forever.
-        if (dl.kind === 'callback' || dl.kind === 'sign') await this.d.knex('ticket_deadlines').where({ id: dl.id, state: 'open' }).update({ state: 'cancelled', ended_at: this.d.tickets.now() });
+        if (dl.kind === 'callback' || dl.kind === 'sign') {
+          // Under the ticket's row lock, as every change to its deadlines (an action may be writing next_due_at).
+          await this.d.knex.transaction(async (trx) => {
+            await trx('tickets').where({ no: dl.ticketNo }).forUpdate().first('no');
+            await trx('ticket_deadlines').where({ id: dl.id, state: 'open' }).update({ state: 'cancelled', ended_at: this.d.tickets.now() });
+            await Deadlines.refreshNextDue(trx, dl.ticketNo);
+          });
+        }
         return 0;
       }
       throw err;

@@ -6,6 +6,7 @@ import { createTicketsFeature, TicketsFeature } from '../../src/tickets/feature'
 import { LogSmsGateway } from '../../src/tickets/sms/log';
 import { silentLogger } from '../../src/logging/logger';
 import { TestDatabase } from '../support/db';
+import { Knex } from 'knex';
 
 /** A clock the test moves by hand: the SLA timer and every transition read it. */
 export class TestClock {
@@ -73,8 +74,34 @@ export async function startTickets(opts: { at?: string; env?: Record<string, str
       expect(r.status, JSON.stringify(r.body)).to.equal(200);
       return r.body;
     },
-    stop: () => t.stop(),
+    // Every test that uses the harness ends by checking the list's keys against what they stand for.
+    async stop() {
+      try {
+        await expectListKeysConsistent(t.service.ctx.knex);
+      } finally {
+        await t.stop();
+      }
+    },
   };
+}
+
+/**
+ * The keys the ticket list reads (issue #13) agree with the rows they are kept from: a ticket's
+ * next_due_at is the earliest due time of its open deadlines that can make it overdue (退单时限
+ * windows left out, 第二十一条(二)), and an active unit assignment carries its ticket's status.
+ */
+export async function expectListKeysConsistent(knex: Knex): Promise<void> {
+  const dueOff = (await knex.raw(
+    `select t.no, t.next_due_at, d.due from tickets t
+       left join (select ticket_no, min(due_at) as due from ticket_deadlines where state = 'open' and kind <> 'return' group by ticket_no) d on d.ticket_no = t.no
+     where t.next_due_at is distinct from d.due`,
+  )).rows;
+  expect(dueOff, 'tickets.next_due_at differs from the earliest open deadline').to.deep.equal([]);
+  const statusOff = (await knex.raw(
+    `select u.id, u.ticket_no, u.unit_code, u.ticket_status, t.status from ticket_units u join tickets t on t.no = u.ticket_no
+     where u.active and u.ticket_status is distinct from t.status`,
+  )).rows;
+  expect(statusOff, 'an active assignment\'s ticket_status differs from its ticket').to.deep.equal([]);
 }
 
 export const due = (ticket: any, kind: string): string | undefined => ticket.deadlines.find((d: any) => d.kind === kind)?.dueAtLocal;
