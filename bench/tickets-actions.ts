@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
-import { arg, f1, pct, run } from './support/load';
+import { LoadResult, arg, f1, pct, run } from './support/load';
 import { cpuMark, cpuPerOp, cpuProfileStart } from './support/cpu';
 import { startTestService } from '../test/support/service';
 import { createTicketsFeature, TicketsApi } from '../src/tickets/feature';
@@ -21,6 +21,8 @@ import { SYSTEM_ACTOR } from '../src/tickets/service';
  *      action of the service and of the PostgreSQL backends (rates move with whatever else runs on a
  *      shared machine, CPU per action much less), and, in the same run, the same rows written directly
  *      (one transaction per action) and the ratio.
+ *
+ * --seconds 0 skips the open loop.
  *
  *   npx tsx bench/tickets-actions.ts [--rate 500] [--seconds 10] [--tickets 2000] [--concurrency 32] [--profile actions.cpuprofile]
  */
@@ -61,9 +63,9 @@ async function main() {
     const job = (action: string, token: string, body: Record<string, unknown>, nos: string[], extra: Record<string, unknown>) =>
       ({ url: `${t.baseUrl}/api/tickets/x/${action}`, token, bodies: [body], paths: nos.map((no) => `/api/tickets/${no}/${action}`), seconds: 120, ...extra });
     for (const [action, token, body] of steps) await run(child, job(action, token, body, warm, { type: 'closed', concurrency: 8 }));
-    for (const [action, token, body] of steps) {
+    for (const [action, token, body] of rate * seconds > 0 ? steps : []) {
       const o = await run(child, job(action, token, body, openSet, { type: 'open', rate, seconds }));
-      console.log(`${action.padEnd(8)} open loop ${o.sent} at ${rate}/s for ${seconds} s: achieved ${f1(o.sent / o.elapsedS)}/s, p50 ${f1(pct(o.latencies, 50))} ms, p99 ${f1(pct(o.latencies, 99))} ms, max ${f1(Math.max(...o.latencies))} ms, errors ${o.errors} (goal ${rate}/s, p99 < 50 ms)`);
+      console.log(`${action.padEnd(8)} open loop ${o.sent} at ${rate}/s for ${seconds} s: achieved ${f1(o.sent / o.elapsedS)}/s, p50 ${f1(pct(o.latencies, 50))} ms, p99 ${f1(pct(o.latencies, 99))} ms, max ${f1(Math.max(...o.latencies))} ms, errors ${o.errors}${failed(o)} (goal ${rate}/s, p99 < 50 ms)`);
     }
     for (const [action, token, body] of steps) {
       queries = 0;
@@ -78,13 +80,16 @@ async function main() {
       const markDirect = await cpuMark(t.db.knex);
       const direct = await directWrites(t.db.knex, action, concurrency, Math.max(3, Math.min(10, r.elapsedS)));
       const cpuDirect = await cpuPerOp(t.db.knex, markDirect, direct.n);
-      console.log(`${action.padEnd(8)} ${ok} over HTTP, ${concurrency} clients: ${f1(apiRate)}/s, p50 ${f1(pct(r.latencies, 50))} ms, p99 ${f1(pct(r.latencies, 99))} ms, errors ${r.errors}; round trips per action ${trips.toFixed(2)}; CPU per action: service ${cpu.service.toFixed(2)} ms, PostgreSQL ${cpu.postgres.toFixed(2)} ms; direct writes ${f1(direct.rate)}/s (PostgreSQL ${cpuDirect.postgres.toFixed(2)} ms CPU each); ratio direct/API ${(direct.rate / apiRate).toFixed(2)}× (goal ≤ 3×)`);
+      console.log(`${action.padEnd(8)} ${ok} over HTTP, ${concurrency} clients: ${f1(apiRate)}/s, p50 ${f1(pct(r.latencies, 50))} ms, p99 ${f1(pct(r.latencies, 99))} ms, errors ${r.errors}${failed(r)}; round trips per action ${trips.toFixed(2)}; CPU per action: service ${cpu.service.toFixed(2)} ms, PostgreSQL ${cpu.postgres.toFixed(2)} ms; direct writes ${f1(direct.rate)}/s (PostgreSQL ${cpuDirect.postgres.toFixed(2)} ms CPU each); ratio direct/API ${(direct.rate / apiRate).toFixed(2)}× (goal ≤ 3×)`);
     }
   } finally {
     child.kill();
     await t.stop();
   }
 }
+
+/** The statuses of the failed requests, if any. */
+const failed = (r: LoadResult) => (r.errors ? ` ${JSON.stringify(r.failures)}` : '');
 
 /** What the action writes, with nothing else: the ticket row's update, its event and audit rows, its deadline change. */
 async function directWrites(knex: import('knex').Knex, action: string, concurrency: number, seconds: number): Promise<{ rate: number; n: number }> {
