@@ -82,3 +82,18 @@ export function insertText(table: string, rows: ReadonlyArray<Record<string, unk
   });
   return `insert into ${ident(table)} (${columns.map(ident).join(', ')}) values ${tuples.join(', ')}`;
 }
+
+/**
+ * `update "table" set "a" = $n, "b" = $n+1` (no WHERE) for a row of plain values, numbering
+ * placeholders after those already in `values` and appending the row's values to it. As knex builds
+ * it: the columns in the row's key order, an undefined value left out. For preparedNative().
+ */
+export function updateText(table: string, row: Readonly<Record<string, unknown>>, values: unknown[]): string {
+  const sets: string[] = [];
+  for (const [c, v] of Object.entries(row)) {
+    if (v === undefined) continue;
+    values.push(v);
+    sets.push(`${ident(c)} = $${values.length}`);
+  }
+  return `update ${ident(table)} set ${sets.join(', ')}`;
+}

@@ -156,6 +156,14 @@ export class WsGateway {
   }
 
   private fanOut(topicName: string, raw: string) {
+    // Most events find nobody on their topic on this instance: not parsed nor framed for no one.
+    let listened = false;
+    for (const c of this.clients) {
+      if (!c.topics.has(topicName)) continue;
+      listened = true;
+      break;
+    }
+    if (!listened) return;
     const topic = this.topics.get(topicName);
     let event: unknown;
     let frame: string;

@@ -1,6 +1,6 @@
 import { Knex } from 'knex';
 import { AuditEntry, AuditStore } from '../audit/store';
-import { prepared } from '../db/prepared';
+import { insertText, preparedNative, updateText } from '../db/prepared';
 import { Deadlines } from './deadlines';
 import { DEADLINE_KINDS, DeadlineKind } from './model';
 import { Effect } from './state';
@@ -46,13 +46,13 @@ export interface LockedTicket {
 export async function lockTicket(trx: Knex.Transaction, no: string, unitCodes: string[]): Promise<LockedTicket | null> {
   const read = async () =>
     (
-      await prepared(
+      await preparedNative(
         trx,
         `select row_to_json(t) as ticket, t.version, (select s.version from tickets s where s.no = t.no) as _seen_version,
            (select coalesce(json_agg(json_build_object('id', u.id, 'unit_code', u.unit_code, 'role', u.role) order by u.id), '[]') from ticket_units u where u.ticket_no = t.no and u.active) as _units,
            (select coalesce(json_agg(d order by d.id), '[]') from ticket_deadlines d where d.ticket_no = t.no and d.state = 'open') as _open,
-           (select coalesce(json_agg(c.code), '[]') from units c where c.code in (select json_array_elements_text(?::json)) and c.active) as _known
-         from tickets t where t.no = ? for update`,
+           (select coalesce(json_agg(c.code), '[]') from units c where c.code in (select json_array_elements_text($1::json)) and c.active) as _known
+         from tickets t where t.no = $2 for update`,
         [JSON.stringify(unitCodes), no],
       )
     ).rows[0] as Row | undefined;
@@ -191,41 +191,47 @@ export interface ActionWritten {
 /** Write a planned action in one statement (to be run in the transaction holding the ticket's lock). */
 export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: { detail: boolean }): Promise<ActionWritten> {
   const fx = w.effects;
-  const none = (table: string) => trx.raw(`select * from ${table} where false`);
-  const ends = fx.ends.length
-    ? trx.raw(
-        `update ticket_deadlines as d set state = v.state, ended_at = ?, missed = case when v.state = 'met' then ?::timestamptz > d.due_at end
-         from (values ${fx.ends.map(() => '(?::bigint, ?::text)').join(', ')}) as v(id, state)
-         where d.id = v.id and d.state = 'open' returning d.*`,
-        [w.at, w.at, ...fx.ends.flatMap((e) => [e.id, e.state])],
-      )
+  // SQL text built here part by part, in PostgreSQL's $n form, not by knex's builders (issue #13:
+  // building and compiling the eight parts cost more service CPU than running the statement).
+  const values: unknown[] = [];
+  const $ = (v: unknown) => `$${values.push(v)}`;
+  const none = (table: string) => `select * from ${table} where false`;
+  const ends = () => fx.ends.length
+    ? `update ticket_deadlines as d set state = v.state, ended_at = ${$(w.at)}, missed = case when v.state = 'met' then ${$(w.at)}::timestamptz > d.due_at end
+         from (values ${fx.ends.map((e) => `(${$(e.id)}::bigint, ${$(e.state)}::text)`).join(', ')}) as v(id, state)
+         where d.id = v.id and d.state = 'open' returning d.*`
     : none('ticket_deadlines');
-  const visits = fx.visits.length
-    ? trx.raw(
-        `insert into ticket_visits (ticket_no, round, level, channel, cause, category, main_unit, at) values ${fx.visits
-          .map(() => '(?, (select count(*) from ticket_visits where ticket_no = ?) + ?, ?, ?, ?, ?, ?, ?::timestamptz)')
-          .join(', ')} returning *`,
-        fx.visits.flatMap((v, i) => [v.ticket_no, v.ticket_no, i + 1, v.level, v.channel, v.cause, v.category, v.main_unit, v.at]),
-      )
+  const visits = () => fx.visits.length
+    ? `insert into ticket_visits (ticket_no, round, level, channel, cause, category, main_unit, at) values ${fx.visits
+        .map((v, i) => `(${$(v.ticket_no)}, (select count(*) from ticket_visits where ticket_no = ${$(v.ticket_no)}) + ${$(i + 1)}, ${$(v.level)}, ${$(v.channel)}, ${$(v.cause)}, ${$(v.category)}, ${$(v.main_unit)}, ${$(v.at)}::timestamptz)`)
+        .join(', ')} returning *`
     : none('ticket_visits');
+  // Each part's text is made in the statement's order, so its placeholders are numbered in that order
+  // (the embedded database takes them positionally).
   // The unit inbox's index (issue #13): an active assignment carries its ticket's status. The ones the
-  // action keeps take the new status here, the new ones are written with it, the released ones leave the index.
+  // action keeps take the new status (us), the new ones are written with it (un), the released ones
+  // leave the index (ur). The ticket's next_due_at is written with its deadlines (Deadlines.nextDue).
   const status = String(w.update.status);
-  const keep = trx.raw(
-    `update ticket_units set ticket_status = ? where ticket_no = ? and active and ticket_status is distinct from ?${fx.release.length ? ` and id not in (${fx.release.map(() => '?').join(', ')})` : ''} returning id`,
-    [status, w.no, status, ...fx.release],
-  );
-  const ctes: Array<[string, Knex.RawBinding]> = [
-    ['t', trx('tickets').where({ no: w.no }).update({ ...w.update, next_due_at: fx.nextDueAt }).returning('*')],
-    ['de', ends],
-    ['dn', fx.deadlines.length ? trx('ticket_deadlines').insert(fx.deadlines).returning('*') : none('ticket_deadlines')],
-    ['ur', fx.release.length ? trx('ticket_units').whereIn('id', fx.release).where('active', true).update({ active: false, released_at: w.at }).returning('*') : none('ticket_units')],
-    ['us', keep],
-    ['un', fx.assign.length ? trx('ticket_units').insert(fx.assign.map((r) => ({ ...r, ticket_status: status }))).returning('*') : none('ticket_units')],
-    ['vn', visits],
-    ['e', trx('ticket_events').insert(eventRow(w.event)).returning('*')],
-    ['a', trx('audit_log').insert(w.audits.map(AuditStore.row))],
-  ];
+  const ctes: Array<[string, string]> = [];
+  ctes.push(['t', `${updateText('tickets', { ...w.update, next_due_at: fx.nextDueAt }, values)} where "no" = ${$(w.no)} returning *`]);
+  ctes.push(['de', ends()]);
+  ctes.push(['dn', fx.deadlines.length ? `${insertText('ticket_deadlines', fx.deadlines, values)} returning *` : none('ticket_deadlines')]);
+  ctes.push([
+    'ur',
+    fx.release.length
+      ? `${updateText('ticket_units', { active: false, released_at: w.at }, values)} where "id" in (${fx.release.map($).join(', ')}) and "active" = ${$(true)} returning *`
+      : none('ticket_units'),
+  ]);
+  ctes.push([
+    'us',
+    `${updateText('ticket_units', { ticket_status: status }, values)} where "ticket_no" = ${$(w.no)} and "active" and "ticket_status" is distinct from ${$(status)}${
+      fx.release.length ? ` and "id" not in (${fx.release.map($).join(', ')})` : ''
+    } returning "id"`,
+  ]);
+  ctes.push(['un', fx.assign.length ? `${insertText('ticket_units', fx.assign.map((r) => ({ ...r, ticket_status: status })), values)} returning *` : none('ticket_units')]);
+  ctes.push(['vn', visits()]);
+  ctes.push(['e', `${insertText('ticket_events', [eventRow(w.event)], values)} returning *`]);
+  ctes.push(['a', insertText('audit_log', w.audits.map(AuditStore.row), values)]);
   const detail = opts.detail
     ? `,
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_deadlines where ticket_no = t.no and id not in (select id from de) union all select * from de union all select * from dn) x) as _deadlines,
@@ -236,7 +242,7 @@ export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: {
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_visits where ticket_no = t.no union all select * from vn) x) as _visits,
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_units where ticket_no = t.no and id not in (select id from ur) union all select * from ur union all select * from un) x) as _units`
     : '';
-  const r = await prepared(trx, `with ${ctes.map(([name]) => `${name} as (?)`).join(', ')} select row_to_json(t) as ticket, (select e.id from e) as _event_id${detail} from t`, ctes.map(([, q]) => q));
+  const r = await preparedNative(trx, `with ${ctes.map(([name, q]) => `${name} as (${q})`).join(', ')} select row_to_json(t) as ticket, (select e.id from e) as _event_id${detail} from t`, values);
   const { ticket, _event_id, _deadlines, _events, _calls, _recordings, _attachments, _visits, _units } = r.rows[0] as Row;
   const rows = (v: unknown, dates: readonly string[]) => parseJson<Row[]>(v).map((x) => revive(x, dates));
   return {

@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { insertText, preparedNative } from '../db/prepared';
 import { AuditStore } from '../audit/store';
 import { AppError, notFound, unprocessable } from '../http/errors';
 import { Logger } from '../logging/logger';
@@ -86,7 +87,9 @@ export class Satisfaction {
     const at = this.tickets.now();
     try {
       const r = await this.sms.send({ to: t.callerPhone, body });
-      await this.knex('ticket_sms').insert({ ticket_no: t.no, direction: 'out', phone: t.callerPhone, body, purpose: 'result', provider_id: r.id, status: r.status, at });
+      // Every 答复 sends one: SQL text, not a builder compiled each time (issue #13).
+      const values: unknown[] = [];
+      await preparedNative(this.knex, insertText('ticket_sms', [{ ticket_no: t.no, direction: 'out', phone: t.callerPhone, body, purpose: 'result', provider_id: r.id, status: r.status, at }], values), values);
     } catch (err) {
       await this.knex('ticket_sms').insert({ ticket_no: t.no, direction: 'out', phone: t.callerPhone, body, purpose: 'result', status: 'failed', at });
       this.log.warn({ ticketNo: t.no, to: maskPhone(t.callerPhone), err: (err as Error).message }, 'result SMS failed');
