@@ -117,7 +117,9 @@ async function main() {
       fetch(`${base}/api/knowledge/search?q=${encodeURIComponent(q)}`, { headers: auth(op) }).then(async (r) => { if (r.ok) { await r.arrayBuffer(); searches++; } else await failed('GET /api/knowledge/search', r); }, (err: Error) => failed('GET /api/knowledge/search', err));
     }, 500));
 
-    const samples: Array<{ min: number; rss: number }> = [];
+    // RSS, and the two parts of it the process can name: the V8 heap and the memory outside it
+    // (ArrayBuffers, among them the embedded PostgreSQL's WebAssembly memory), so growth is placed.
+    const samples: Array<{ min: number; rss: number; heap: number; external: number }> = [];
     const started = performance.now();
     console.log(`soak: ${minutes} min, 2 calls/s (simulator), 1 ticket/2 s, 2 searches/s, ${wallboards} wallboard clients; sampling every ${sampleS} s`);
     while ((performance.now() - started) / 60_000 < minutes) {
@@ -126,16 +128,23 @@ async function main() {
       const rss = rssOf(child.pid!);
       const metrics = await fetch(`${base}/metrics`).then((r) => r.text(), () => '');
       const heap = Number(/^hotline_nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? NaN) / 1048576;
-      if (rss !== null) samples.push({ min, rss });
-      console.log(`t=${min.toFixed(1)} min  RSS ${rss?.toFixed(1)} MB  heap used ${heap.toFixed(1)} MB  tickets ${tickets}  searches ${searches}  ws messages ${wsMessages}  errors ${errors}`);
+      const external = Number(/^hotline_nodejs_external_memory_bytes (\S+)/m.exec(metrics)?.[1] ?? NaN) / 1048576;
+      if (rss !== null) samples.push({ min, rss, heap, external });
+      console.log(`t=${min.toFixed(1)} min  RSS ${rss?.toFixed(1)} MB  heap used ${heap.toFixed(1)} MB  external ${external.toFixed(1)} MB  tickets ${tickets}  searches ${searches}  ws messages ${wsMessages}  errors ${errors}`);
     }
     console.log(`request failures by kind: ${failures.size ? [...failures].map(([k, c]) => `${k} ×${c}`).join(', ') : 'none'}`);
     const after = samples.filter((s) => s.min >= warmup);
     if (after.length >= 2) {
-      const mx = after.reduce((a, s) => a + s.min, 0) / after.length;
-      const my = after.reduce((a, s) => a + s.rss, 0) / after.length;
-      const slope = after.reduce((a, s) => a + (s.min - mx) * (s.rss - my), 0) / after.reduce((a, s) => a + (s.min - mx) ** 2, 0);
-      console.log(`RSS growth after ${warmup} min warm-up: ${(slope * 60).toFixed(1)} MB/hour (${after.length} samples, goal < 5)`);
+      // Least-squares slope of one measure over some samples, in MB per hour.
+      const perHour = (xs: typeof after, of: (x: (typeof after)[number]) => number) => {
+        const mx = xs.reduce((a, s) => a + s.min, 0) / xs.length;
+        const my = xs.reduce((a, s) => a + of(s), 0) / xs.length;
+        return (60 * xs.reduce((a, s) => a + (s.min - mx) * (of(s) - my), 0)) / xs.reduce((a, s) => a + (s.min - mx) ** 2, 0);
+      };
+      const half = after.filter((s) => s.min >= (after[0].min + after[after.length - 1].min) / 2);
+      console.log(`RSS growth after ${warmup} min warm-up: ${perHour(after, (s) => s.rss).toFixed(1)} MB/hour (${after.length} samples, goal < 5)`);
+      console.log(`  of which V8 heap ${perHour(after, (s) => s.heap).toFixed(1)} MB/hour, external (ArrayBuffers, WebAssembly) ${perHour(after, (s) => s.external).toFixed(1)} MB/hour`);
+      if (half.length >= 2) console.log(`  RSS growth over the second half only: ${perHour(half, (s) => s.rss).toFixed(1)} MB/hour (${half.length} samples)`);
     } else {
       console.log('RSS growth: too few samples after warm-up (run longer or sample more often)');
     }
