@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DATABASE_KINDS } from '../support/service';
-import { startTickets, TicketsHarness } from './helpers';
+import { HOUR, startTickets, TicketsHarness } from './helpers';
 import { ListFilter, ListLimits, LIST_LIMITS, listTickets } from '../../src/tickets/query';
 
 /**
@@ -75,6 +75,41 @@ for (const database of DATABASE_KINDS) {
         }
         expect(await list({ ...f, limit: 200 }, GATHER)).to.include({ total: expected.length, totalExact: true });
       }
+    });
+
+    // Runs last: it signs a ticket and moves the clock. The filters read keys kept on the rows
+    // (ticket_units.ticket_status, tickets.next_due_at; issue #13), so they must follow every action,
+    // and a deadline that passes with no write at all.
+    it('given 住建局\'s tickets, when one is signed and days pass with no action, then its 待办 by state and the 超期 filter find the right ones either way (第二十一条(一)(二))', async () => {
+      const dispatched = made.filter((_, i) => i % 3 === 0);
+      const signed = made[3]!;
+      await h.ok(signed, 'sign', {}, h.tokens.zjj);
+      const waiting = dispatched.filter((no) => no !== signed).reverse();
+      const check = async (cases: Array<[ListFilter, string[]]>) => {
+        for (const [f, expected] of cases) {
+          for (const limits of [GATHER, TIME_ORDER, FELL_BACK, LIST_LIMITS]) {
+            expect(nos(await list({ ...f, limit: 200 }, limits)), `${JSON.stringify(f)} at ${h.clock.now().toISOString()}`).to.deep.equal(expected);
+          }
+        }
+      };
+      await check([
+        [{ visibleToUnit: 'QY-ZJJ', status: ['dispatched'] }, waiting],
+        [{ visibleToUnit: 'QY-ZJJ', status: ['in_progress'] }, [signed]],
+        [{ visibleToUnit: 'QY-ZJJ', status: ['dispatched', 'in_progress'] }, [...dispatched].reverse()],
+        [{ visibleToUnit: 'QY-RSJ', status: ['dispatched', 'in_progress'] }, []],
+        [{ overdue: true }, []],
+      ]);
+      // Friday morning to Tuesday morning, the timer not run: the unsigned tickets are past their 3
+      // working hours to sign and the undispatched ones past their 2 hours to dispatch (overdue); the
+      // signed one's 1-working-day return window (退单时限) has passed too, which only closes it (not
+      // overdue), and its 5 working days to handle have not.
+      h.clock.advance(4 * 24 * HOUR);
+      await check([
+        [{ overdue: true }, newestFirst().filter((no) => no !== signed)],
+        [{ overdue: true, visibleToUnit: 'QY-ZJJ' }, waiting],
+        [{ overdue: true, status: ['in_progress'] }, []],
+        [{ visibleToUnit: 'QY-ZJJ', status: ['in_progress'] }, [signed]],
+      ]);
     });
   });
 }
