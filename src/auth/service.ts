@@ -83,9 +83,10 @@ export class AuthService {
   }
 
   /**
-   * After a change to sessions or users is stored: forget it here, then on every other instance
-   * before the change is answered (Redis delivers the message to their connections before it
-   * answers PUBLISH), so a revoked token is refused everywhere from then on.
+   * After a change to sessions or users is stored: forget it here before the change is answered,
+   * and on every other instance as soon as the message reaches it (Redis has handed it to their
+   * connections when it answers PUBLISH; a request arriving at another instance at that very moment
+   * may still be answered from its cache, a window of milliseconds, not the entry's 5 s).
    */
   private async announce(what: { tokenHash: string } | { userId: number }): Promise<void> {
     this.sessions.drop(what);

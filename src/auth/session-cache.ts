@@ -7,8 +7,9 @@ import { AuthUser } from './roles';
  *
  * Only live sessions of active users are kept, never a refusal. An entry lives `ttlMs` at most and
  * never past its session's expiry. Whatever ends or changes a session's answer (logout, a user's
- * update: disabled, new roles or password, any other field) drops the entries concerned on every
- * instance through the live store before that change is answered (AuthService); the time to live
+ * update: disabled, new roles or password, any other field) drops the entries concerned on its own
+ * instance before that change is answered and on the others when the live store's announcement
+ * reaches them, milliseconds later (AuthService); the time to live
  * only bounds what nothing announces (a change made in the database by hand, a revocation published
  * while an instance's Redis subscription was down).
  *
