@@ -11,14 +11,18 @@ import {
 import { DetailParts } from './view';
 
 /**
- * A ticket action in two statements inside its transaction (issue #13: a 转办 took 29 round trips,
- * one per deadline, unit row, event, audit row, then ten to read the answer back).
+ * A ticket action in two statements (issue #13: a 转办 took 29 round trips, one per deadline, unit
+ * row, event, audit row, then ten to read the answer back).
  *
- *   1. lockTicket: the ticket row locked, with what the state machine and the checks need — its
+ *   1. readTicket / lockTicket: the ticket row, with what the state machine and the checks need — its
  *      active unit assignments, its open deadlines, and which of the units named by the action exist;
  *   2. writeAction: the effects, planned in memory exactly as applying them one statement at a time
  *      would (planEffects), written with the ticket's update, its event and audit rows by one
  *      statement that also answers the rows of the ticket's detail view.
+ *
+ * Most actions run the two on their own, with no transaction around them: the write goes through
+ * only if the ticket's version is the one read, and is planned again if not (TicketService.act).
+ * Those that write more in the same transaction (并案, a network's outbox) lock the ticket first.
  */
 
 type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -44,21 +48,37 @@ export interface LockedTicket {
  * units or deadlines is made under its row lock together with a new version.
  */
 export async function lockTicket(trx: Knex.Transaction, no: string, unitCodes: string[]): Promise<LockedTicket | null> {
-  const read = async () =>
-    (
-      await preparedNative(
-        trx,
-        `select row_to_json(t) as ticket, t.version, (select s.version from tickets s where s.no = t.no) as _seen_version,
-           (select coalesce(json_agg(json_build_object('id', u.id, 'unit_code', u.unit_code, 'role', u.role) order by u.id), '[]') from ticket_units u where u.ticket_no = t.no and u.active) as _units,
-           (select coalesce(json_agg(d order by d.id), '[]') from ticket_deadlines d where d.ticket_no = t.no and d.state = 'open') as _open,
-           (select coalesce(json_agg(c.code), '[]') from units c where c.code in (select json_array_elements_text($1::json)) and c.active) as _known
-         from tickets t where t.no = $2 for update`,
-        [JSON.stringify(unitCodes), no],
-      )
-    ).rows[0] as Row | undefined;
-  let r = await read();
-  if (r && Number(r._seen_version) !== Number(r.version)) r = await read();
-  if (!r) return null;
+  let r = await readRow(trx, no, unitCodes, true);
+  if (r && Number(r._seen_version) !== Number(r.version)) r = await readRow(trx, no, unitCodes, true);
+  return r ? toLocked(r) : null;
+}
+
+/**
+ * Read what an action on ticket `no` needs, without a lock, in one statement (one snapshot, so the
+ * ticket's version and its units and deadlines agree); null when there is none. For an action written
+ * by writeAction with `expectVersion`: every change to a ticket's units or deadlines comes with a new
+ * version, so an unchanged version means these rows are still the ticket's (issue #13).
+ */
+export async function readTicket(knex: Knex, no: string, unitCodes: string[]): Promise<LockedTicket | null> {
+  const r = await readRow(knex, no, unitCodes, false);
+  return r ? toLocked(r) : null;
+}
+
+async function readRow(db: Knex | Knex.Transaction, no: string, unitCodes: string[], lock: boolean): Promise<Row | undefined> {
+  return (
+    await preparedNative(
+      db,
+      `select row_to_json(t) as ticket, t.version${lock ? ', (select s.version from tickets s where s.no = t.no) as _seen_version' : ''},
+         (select coalesce(json_agg(json_build_object('id', u.id, 'unit_code', u.unit_code, 'role', u.role) order by u.id), '[]') from ticket_units u where u.ticket_no = t.no and u.active) as _units,
+         (select coalesce(json_agg(d order by d.id), '[]') from ticket_deadlines d where d.ticket_no = t.no and d.state = 'open') as _open,
+         (select coalesce(json_agg(c.code), '[]') from units c where c.code in (select json_array_elements_text($1::json)) and c.active) as _known
+       from tickets t where t.no = $2${lock ? ' for update' : ''}`,
+      [JSON.stringify(unitCodes), no],
+    )
+  ).rows[0] as Row | undefined;
+}
+
+function toLocked(r: Row): LockedTicket {
   const { ticket, _units, _open, _known } = r;
   const units = parseJson<Row[]>(_units).map((u) => ({ id: Number(u.id), unitCode: String(u.unit_code), role: String(u.role) }));
   return {
@@ -67,6 +87,12 @@ export async function lockTicket(trx: Knex.Transaction, no: string, unitCodes: s
     open: parseJson<Row[]>(_open).map((d) => mapDeadline(revive(d, DEADLINE_DATES))),
     knownUnits: new Set(parseJson<string[]>(_known)),
   };
+}
+
+/** A write refused because the ticket changed since it was read (SQLSTATE 40001 from ticket_version_conflict): read and plan again. */
+export function isVersionConflict(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return !!e && e.code === '40001' && typeof e.message === 'string' && e.message.includes('changed since version');
 }
 
 /** The rows an action's effects change, planned in memory (what Deadlines, units and visits statements did one by one). */
@@ -188,8 +214,13 @@ export interface ActionWritten {
   detail: DetailParts | null;
 }
 
-/** Write a planned action in one statement (to be run in the transaction holding the ticket's lock). */
-export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: { detail: boolean }): Promise<ActionWritten> {
+/**
+ * Write a planned action in one statement: in the transaction holding the ticket's lock, or on its
+ * own with `expectVersion`, the version the plan was read at. Then the ticket's update goes through
+ * only if its version is still that one; if not, the statement fails with SQLSTATE 40001 and keeps
+ * none of its rows (migration 20261205100000; isVersionConflict tells such an error).
+ */
+export async function writeAction(db: Knex | Knex.Transaction, w: ActionWrite, opts: { detail: boolean; expectVersion?: number }): Promise<ActionWritten> {
   const fx = w.effects;
   // SQL text built here part by part, in PostgreSQL's $n form, not by knex's builders (issue #13:
   // building and compiling the eight parts cost more service CPU than running the statement).
@@ -213,7 +244,8 @@ export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: {
   // leave the index (ur). The ticket's next_due_at is written with its deadlines (Deadlines.nextDue).
   const status = String(w.update.status);
   const ctes: Array<[string, string]> = [];
-  ctes.push(['t', `${updateText('tickets', { ...w.update, next_due_at: fx.nextDueAt }, values)} where "no" = ${$(w.no)} returning *`]);
+  const checked = opts.expectVersion !== undefined;
+  ctes.push(['t', `${updateText('tickets', { ...w.update, next_due_at: fx.nextDueAt }, values)} where "no" = ${$(w.no)}${checked ? ` and "version" = ${$(opts.expectVersion)}` : ''} returning *`]);
   ctes.push(['de', ends()]);
   ctes.push(['dn', fx.deadlines.length ? `${insertText('ticket_deadlines', fx.deadlines, values)} returning *` : none('ticket_deadlines')]);
   ctes.push([
@@ -242,7 +274,10 @@ export async function writeAction(trx: Knex.Transaction, w: ActionWrite, opts: {
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_visits where ticket_no = t.no union all select * from vn) x) as _visits,
       (select coalesce(json_agg(x order by x.id), '[]') from (select * from ticket_units where ticket_no = t.no and id not in (select id from ur) union all select * from ur union all select * from un) x) as _units`
     : '';
-  const r = await preparedNative(trx, `with ${ctes.map(([name, q]) => `${name} as (${q})`).join(', ')} select row_to_json(t) as ticket, (select e.id from e) as _event_id${detail} from t`, values);
+  // Unchecked, the lock makes the update certain. Checked, no updated row fails the whole statement
+  // (the CASE makes sure the function runs only then); these placeholders come last in the text.
+  const from = checked ? `(select) as one left join t on true where case when t.no is null then ticket_version_conflict(${$(w.no)}, ${$(opts.expectVersion)}) else true end` : 't';
+  const r = await preparedNative(db, `with ${ctes.map(([name, q]) => `${name} as (${q})`).join(', ')} select row_to_json(t) as ticket, (select e.id from e) as _event_id${detail} from ${from}`, values);
   const { ticket, _event_id, _deadlines, _events, _calls, _recordings, _attachments, _visits, _units } = r.rows[0] as Row;
   const rows = (v: unknown, dates: readonly string[]) => parseJson<Row[]>(v).map((x) => revive(x, dates));
   return {

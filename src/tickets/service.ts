@@ -6,7 +6,7 @@ import { Logger } from '../logging/logger';
 import { localDay } from './calendar/calendar';
 import { subdomainKnown, unknownUnits } from './catalogue';
 import { CreatedTicket, planCreation, writeCreation } from './create';
-import { LockedTicket, lockTicket, planEffects, writeAction } from './act';
+import { LockedTicket, isVersionConflict, lockTicket, planEffects, readTicket, writeAction } from './act';
 import { Deadlines } from './deadlines';
 import { Category, Channel, Domain, NOT_ACCEPTED_REASONS } from './model';
 import { SlaClock } from './sla/clock';
@@ -34,6 +34,12 @@ export interface Actor {
   centre?: string | null;
   requestId?: string;
 }
+/**
+ * How many times an action is read and written without a lock before it locks the ticket: a race
+ * lost three times running means others are acting on the ticket at that moment (issue #13).
+ */
+const OPTIMISTIC_TRIES = 3;
+
 export const SYSTEM_ACTOR: Actor = { userId: null, username: 'system:tickets', roles: [], unitCode: null };
 export const actorOf = (u: AuthUser, requestId?: string): Actor => ({ userId: u.id, username: u.username, roles: u.roles, unitCode: u.unitCode, centre: u.centre, requestId });
 
@@ -256,19 +262,42 @@ export class TicketService {
   }
 
   /**
-   * Apply one lifecycle action in its transaction: the ticket locked and read with what the action
-   * needs in one statement, every row it writes in another (see act.ts). With a `viewer`, answers the
-   * ticket's detail rows as well, and audits the caller contact that detail shows them (第二十七条) with
-   * the action, as auditCallerReads would after it.
+   * Apply one lifecycle action: the ticket read with what the action needs in one statement, every
+   * row it writes in another (see act.ts). With a `viewer`, answers the ticket's detail rows as well,
+   * and audits the caller contact that detail shows them (第二十七条) with the action, as
+   * auditCallerReads would after it.
+   *
+   * Without a transaction around them (issue #13: BEGIN, the row lock and COMMIT were half the round
+   * trips): the write goes through only if the ticket is still at the version read; if another
+   * action came first, this one is read, checked and planned again against the ticket as it now
+   * stands — it may then be refused as the state machine refuses it. After OPTIMISTIC_TRIES such
+   * races (a ticket acted on by many at once), and for the actions that write more in the same
+   * transaction (并案, a network's outbox, 第二十五条), the ticket is locked for the whole action.
    */
   async actDetailed(no: string, input: ActionInput, actor: Actor, opts: { quiet?: boolean; viewer?: AuthUser; via?: string } = {}): Promise<ActedTicket> {
     const at = this.now();
+    const units = input.type === 'dispatch' ? [input.mainUnit, ...input.coUnits] : input.type === 'request_return' && input.suggestedUnit ? [input.suggestedUnit] : [];
+    const missing = () => notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
+    if (!this.outbox && input.type !== 'merge_into') {
+      for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
+        const post: Array<() => Promise<void>> = [];
+        const read = await readTicket(this.d.knex, no, units);
+        if (!read) throw missing();
+        try {
+          const done = await this.apply(this.d.knex, read, input, actor, at, post, { ...opts, expectVersion: read.ticket.version });
+          await this.runPost(post);
+          return done;
+        } catch (err) {
+          if (!isVersionConflict(err)) throw err;
+          this.d.log.debug({ ticketNo: no, version: read.ticket.version }, 'ticket changed while acting on it: read again');
+        }
+      }
+    }
     const post: Array<() => Promise<void>> = [];
     const done = await this.d.knex.transaction(async (trx) => {
-      const units = input.type === 'dispatch' ? [input.mainUnit, ...input.coUnits] : input.type === 'request_return' && input.suggestedUnit ? [input.suggestedUnit] : [];
       const locked = await lockTicket(trx, no, units);
-      if (!locked) throw notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
-      return this.applyInTrx(trx, locked, input, actor, at, post, opts);
+      if (!locked) throw missing();
+      return this.apply(trx, locked, input, actor, at, post, opts);
     });
     await this.runPost(post);
     return done;
@@ -289,9 +318,16 @@ export class TicketService {
     }
   }
 
-  private async applyInTrx(
-    trx: Knex.Transaction, locked: LockedTicket, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>, opts: { quiet?: boolean; viewer?: AuthUser; via?: string },
+  /**
+   * Check and write one action on the ticket as read: in `trx`, which holds its row lock (then
+   * `expectVersion` is not given), or on the pool with `expectVersion`, the version read (the write
+   * then fails with a version conflict if it changed). 并案 and the outbox need a transaction.
+   */
+  private async apply(
+    db: Knex | Knex.Transaction, locked: LockedTicket, input: ActionInput, actor: Actor, at: Date, post: Array<() => Promise<void>>,
+    opts: { quiet?: boolean; viewer?: AuthUser; via?: string; expectVersion?: number },
   ): Promise<ActedTicket> {
+    const trx = opts.expectVersion === undefined ? (db as Knex.Transaction) : null;
     const t = locked.ticket;
     const kind = this.actorKind(actor, t);
     if (!kind) throw notFound('ticket.not_found', `工单 ${t.no} 不存在`, { no: t.no });
@@ -302,6 +338,7 @@ export class TicketService {
     let target: TicketRecord | null = null;
     if (input.type === 'merge_into') {
       if (input.into === t.no) throw unprocessable('ticket.merge_into_itself', '工单不能并入自身');
+      if (!trx) throw new Error('并案 is written in a transaction'); // actDetailed sends it there
       target = (await lockTicket(trx, input.into, []))?.ticket ?? null;
       if (!target) throw notFound('ticket.not_found', `工单 ${input.into} 不存在`, { no: input.into });
       // A unit merges only into a ticket it handles itself (第二十一条(一)).
@@ -348,9 +385,9 @@ export class TicketService {
     const audits: AuditEntry[] = [{ actorUserId: actor.userId, actor: actor.username, action: `ticket.${type}`, targetType: 'ticket', targetId: t.no, requestId: actor.requestId, details: { from: t.status, to: next.status, reason: reasonText } }];
     // The answer shows the viewer the caller's contact as the ticket now stands: audited with the action (第二十七条).
     if (opts.viewer && callerReads([{ no: t.no, caller: callerView({ ...t, status: next.status, flow: next.flow }, opts.viewer) }]).length) audits.push(callerReadEntry(actor, [t.no], opts.via ?? 'action'));
-    const written = await writeAction(trx, { no: t.no, at, update, effects, event: ev, audits }, { detail: !!opts.viewer });
-    if (this.outbox) await this.outbox.ticketEvents(trx, t.no, [{ id: written.eventId, at, event: ev.event, fromStatus: ev.fromStatus, toStatus: ev.toStatus, actor: ev.actor, actorUserId: ev.actorUserId, actorUnit: ev.actorUnit, reason: ev.reason, data: ev.data }]);
-    if (target) await this.absorb(trx, t, target, actor, at);
+    const written = await writeAction(db, { no: t.no, at, update, effects, event: ev, audits }, { detail: !!opts.viewer, expectVersion: opts.expectVersion });
+    if (this.outbox && trx) await this.outbox.ticketEvents(trx, t.no, [{ id: written.eventId, at, event: ev.event, fromStatus: ev.fromStatus, toStatus: ev.toStatus, actor: ev.actor, actorUserId: ev.actorUserId, actorUnit: ev.actorUnit, reason: ev.reason, data: ev.data }]);
+    if (target && trx) await this.absorb(trx, t, target, actor, at);
     after = written.ticket;
     const units = [next.mainUnit, ...next.coUnits, t.mainUnit, ...t.coUnits].filter((u): u is string => !!u);
     post.push(() => this.d.afterCommit.publish({ type: 'transition', ticketNo: t.no, event: type, from: t.status, to: next.status, at: at.toISOString(), units: [...new Set(units)] }));

@@ -108,9 +108,10 @@ export class TicketTimer {
         this.d.log.debug({ ticketNo: dl.ticketNo, id: err.id }, 'timer action no longer applies');
         // A deadline whose step no longer applies must not be retried forever.
         if (dl.kind === 'callback' || dl.kind === 'sign') {
-          // Under the ticket's row lock, as every change to its deadlines (an action may be writing next_due_at).
+          // Under the ticket's row lock and with a new version, as every change to its deadlines: an
+          // action planned on the deadlines as they were must not be written over this (act.ts).
           await this.d.knex.transaction(async (trx) => {
-            await trx('tickets').where({ no: dl.ticketNo }).forUpdate().first('no');
+            await trx('tickets').where({ no: dl.ticketNo }).increment('version', 1);
             await trx('ticket_deadlines').where({ id: dl.id, state: 'open' }).update({ state: 'cancelled', ended_at: this.d.tickets.now() });
             await Deadlines.refreshNextDue(trx, dl.ticketNo);
           });
