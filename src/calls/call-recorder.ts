@@ -345,8 +345,11 @@ export class CallRecorder {
     // call at 200 calls/s, 3.6 with 10 ms; 30 ms gave no fewer). The call's records are that much later.
     await new Promise((r) => setTimeout(r, COALESCE_MS));
     let attempt = 0;
+    // Steps to write one per transaction: those of a batch that failed, so one bad fact loses only itself.
+    let singly = 0;
     while (q.steps.length) {
-      const batch = q.steps.splice(0);
+      const batch = singly > 0 ? q.steps.splice(0, 1) : q.steps.splice(0);
+      if (singly > 0) singly--;
       const changes: CallChange[] = [];
       try {
         // Three statements and the transaction's two: the call locked with its transition keys, the
@@ -377,6 +380,14 @@ export class CallRecorder {
           continue;
         }
         attempt = 0;
+        // Nothing of a failed batch was written: its steps are tried again one by one, so the others
+        // of the burst (a hangup written with a bad leg, say) are not lost with the one that failed.
+        if (batch.length > 1) {
+          q.steps.unshift(...batch);
+          singly = batch.length;
+          this.log.warn({ err: (err as Error).message, linkedid: q.linkedId, steps: batch.length }, 'call record batch failed; writing its steps one by one');
+          continue;
+        }
         this.errors++;
         this.log.error({ err: (err as Error).message, linkedid: q.linkedId }, 'call record write failed');
       }

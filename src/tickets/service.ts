@@ -271,14 +271,18 @@ export class TicketService {
    * trips): the write goes through only if the ticket is still at the version read; if another
    * action came first, this one is read, checked and planned again against the ticket as it now
    * stands — it may then be refused as the state machine refuses it. After OPTIMISTIC_TRIES such
-   * races (a ticket acted on by many at once), and for the actions that write more in the same
-   * transaction (并案, a network's outbox, 第二十五条), the ticket is locked for the whole action.
+   * races (a ticket acted on by many at once), for the actions that write more in the same
+   * transaction (并案, a network's outbox, 第二十五条), and inside a caller's transaction, the ticket
+   * is locked for the whole action.
    */
   async actDetailed(no: string, input: ActionInput, actor: Actor, opts: { quiet?: boolean; viewer?: AuthUser; via?: string } = {}): Promise<ActedTicket> {
     const at = this.now();
     const units = input.type === 'dispatch' ? [input.mainUnit, ...input.coUnits] : input.type === 'request_return' && input.suggestedUnit ? [input.suggestedUnit] : [];
     const missing = () => notFound('ticket.not_found', `工单 ${no} 不存在`, { no });
-    if (!this.outbox && input.type !== 'merge_into') {
+    // Inside a caller's transaction (the scoped knex hands it out, src/db/scoped.ts) a refused write
+    // would abort that transaction: there the ticket is locked, in a savepoint.
+    const inTransaction = !!(this.d.knex as { inTransaction?: boolean }).inTransaction;
+    if (!this.outbox && input.type !== 'merge_into' && !inTransaction) {
       for (let tries = 0; tries < OPTIMISTIC_TRIES; tries++) {
         const post: Array<() => Promise<void>> = [];
         const read = await readTicket(this.d.knex, no, units);

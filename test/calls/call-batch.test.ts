@@ -96,6 +96,34 @@ for (const database of DATABASE_KINDS) {
       expect(await legRow('e')).to.include({ ended_at: null, hangup_cause: null });
     });
 
+    it('given a batch that changes the call, records transitions, inserts one leg, ends another and adds a missed call, then one statement writes each value to its own column', async () => {
+      const callId = await batch('b-all', (b, id) => b.upsertLeg({ ...leg(id, 'x'), role: 'caller' }));
+      await batch('b-all', (b, id) => {
+        Object.assign(b.dirty, { caller_number: '13800000018', queue: 'q-qy', centre: 'QY', state: 'ended', outcome: 'abandoned', wait_seconds: 42, ended_at: at(50) });
+        b.record({ call_id: id, from_state: 'new', event: 'queue_joined', to_state: 'queued', at: at(1), event_key: 'join:x:q-qy:1' });
+        b.record({ call_id: id, from_state: 'queued', event: 'abandoned', to_state: 'ended', at: at(50), event_key: 'abandon:x' });
+        b.upsertLeg({ ...leg(id, 'y', { answered_at: at(10) }) });
+        b.endLeg('pbx1', 'x', at(50), 16);
+        b.missed = { call_id: id, caller_number: '13800000018', centre: 'QY', queue: 'q-qy', missed_at: at(50), wait_seconds: 42, reason: 'abandoned' };
+      });
+
+      const call = await knex('calls').where({ id: callId }).first();
+      expect(call).to.include({ caller_number: '13800000018', queue: 'q-qy', centre: 'QY', state: 'ended', outcome: 'abandoned', wait_seconds: 42 });
+      expect(call.ended_at.getTime()).to.equal(at(50).getTime());
+      const transitions = await knex('call_transitions').where({ call_id: callId }).orderBy('id');
+      expect(transitions.map((r: Record<string, unknown>) => [r.event_key, r.event, r.from_state, r.to_state])).to.deep.equal([
+        ['join:x:q-qy:1', 'queue_joined', 'new', 'queued'],
+        ['abandon:x', 'abandoned', 'queued', 'ended'],
+      ]);
+      expect((await legRow('y'))).to.include({ role: 'operator', channel: 'PJSIP/y', ended_at: null });
+      expect((await legRow('y')).answered_at.getTime()).to.equal(at(10).getTime());
+      expect(await legRow('x')).to.include({ role: 'caller', hangup_cause: 16 });
+      expect((await legRow('x')).ended_at.getTime()).to.equal(at(50).getTime());
+      const missed = await knex('missed_calls').where({ call_id: callId }).first();
+      expect(missed).to.include({ caller_number: '13800000018', centre: 'QY', queue: 'q-qy', wait_seconds: 42, reason: 'abandoned', status: 'pending' });
+      expect(missed.missed_at.getTime()).to.equal(at(50).getTime());
+    });
+
     it('given transitions recorded by earlier batches, when a batch replays one and records another, then only the new one is written and the counts include it', async () => {
       await batch('b-keys', (b, id) => {
         expect(b.record({ call_id: id, from_state: 'new', event: 'queue_joined', to_state: 'queued', at: at(1), event_key: 'join:ch1:q:1' })).to.equal(true);

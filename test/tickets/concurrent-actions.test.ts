@@ -107,5 +107,38 @@ for (const database of DATABASE_KINDS) {
       expect(Number((await knex('audit_log').where({ target_id: created.no, action: 'ticket.sign' }).count({ n: '*' }).first())!.n)).to.equal(1);
       expect((await h.get(created.no)).status).to.equal('in_progress');
     });
+
+    it('given a ticket whose write is refused as changed three times running, then the action locks the ticket and goes through, and the refused writes kept nothing', async () => {
+      const created = await h.create({ callerPhone: '13900004444' });
+      const dispatched = await h.ok(created.no, 'dispatch', { mainUnit: 'QY-ZJJ' });
+      const knex = h.t.db.knex;
+      // given the first three updates of this ticket refused as a version conflict (what a lost race
+      // looks like to the service: SQLSTATE 40001 'changed since version'), counted by a sequence, which
+      // a rollback does not undo
+      await knex.raw(`create sequence ticket_writes`);
+      await knex.raw(`create function refuse_three() returns trigger language plpgsql as $$
+        begin
+          if nextval('ticket_writes') <= 3 then
+            raise exception using errcode = 'serialization_failure', message = 'ticket ' || new.no || ' changed since version ' || old.version;
+          end if;
+          return new;
+        end $$`);
+      await knex.raw(`create trigger refuse_three before update on tickets for each row when (new.no = '${created.no}') execute function refuse_three()`);
+      try {
+        // when the unit signs
+        const r = await h.act(created.no, 'sign', {}, h.tokens.zjj);
+
+        // then it went through at the fourth write, which only the locked path makes (three tries on their own)
+        expect(r.status, JSON.stringify(r.body)).to.equal(200);
+        expect(r.body).to.include({ status: 'in_progress', version: dispatched.version + 1 });
+        expect(Number((await knex.raw(`select last_value from ticket_writes`)).rows[0].last_value)).to.equal(4);
+        expect(Number((await knex('ticket_events').where({ ticket_no: created.no, event: 'sign' }).count({ n: '*' }).first())!.n)).to.equal(1);
+        expect(Number((await knex('audit_log').where({ target_id: created.no, action: 'ticket.sign' }).count({ n: '*' }).first())!.n)).to.equal(1);
+      } finally {
+        await knex.raw(`drop trigger refuse_three on tickets`);
+        await knex.raw(`drop function refuse_three()`);
+        await knex.raw(`drop sequence ticket_writes`);
+      }
+    });
   });
 }
