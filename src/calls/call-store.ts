@@ -1,4 +1,5 @@
 import { Knex } from 'knex';
+import { parseJson, revive } from '../db/json-rows';
 import { insertText, preparedNative, updateText } from '../db/prepared';
 import { CallBatch, LegWrite } from './call-batch';
 import { CallEvent, CallFacts, CallState } from './call-state';
@@ -73,10 +74,7 @@ export class CallStore {
     let r = await read();
     if (r && r._seen !== r._xmin) r = await read();
     if (!r) return null;
-    const json = <T>(v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v) as T;
-    const row = json<Record<string, unknown>>(r.call);
-    for (const k of CALL_DATES) if (typeof row[k] === 'string') row[k] = new Date(row[k] as string);
-    return { call: normalise(row), keys: new Set(json<string[]>(r._keys)) };
+    return { call: normalise(revive(parseJson(r.call), CALL_DATES)), keys: new Set(parseJson<string[]>(r._keys)) };
   }
 
   /**
